@@ -218,6 +218,14 @@ enum tstats_record_flag {
 	/* The payload is shorter than its version's struct: trailing fields
 	 * are absent. */
 	TSTATS_RECORD_SHORT = 1u << 2,
+	/* Delivered by an exit listener: the task has exited, the values
+	 * are final (struct tstats_listener). */
+	TSTATS_RECORD_EXIT = 1u << 3,
+	/* Exit listener: the whole thread group has exited with this task.
+	 * Set on the PID record of the last thread of every group (the
+	 * kernel's AGROUP, single-threaded processes included) and on the
+	 * TGID record that follows it for multi-threaded groups. */
+	TSTATS_RECORD_GROUP_EXIT = 1u << 4,
 };
 
 /*
@@ -312,6 +320,407 @@ int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
  * report most delay classes as 0 for their whole life.
  */
 int tstats_delayacct_state(void);
+
+/*
+ * Exit events
+ *
+ * A listener registers with the kernel for the exits of every task on a
+ * set of CPUs and receives one message per exiting task: a PID record
+ * (struct tstats_record, kind TSTATS_KIND_PID) and, when the last thread
+ * of a multi-threaded group exits, a TGID record (TSTATS_KIND_TGID: the
+ * group's summed delays, times and context switches) right after it.
+ * Both carry TSTATS_RECORD_EXIT; TSTATS_RECORD_GROUP_EXIT marks the end
+ * of a whole thread group. The kernel sends each exit to the listeners
+ * of the CPU where the task exited, so the default set is every
+ * *possible* CPU (/sys/devices/system/cpu/possible), not only the online
+ * ones: a CPU brought online later is covered from the start.
+ *
+ * The application owns the loop: poll tstats_listener_fd() for POLLIN and
+ * call tstats_listener_dispatch(), which never blocks; or let
+ * tstats_listener_run() do both.
+ *
+ * Nothing is lost silently. The kernel drops exit messages when the
+ * listener's socket receive buffer is full (it cannot wait for a slow
+ * reader); each such overflow, each message larger than the library's
+ * buffer and each message that cannot be parsed is counted
+ * (tstats_listener_stats()) and reported in order with the records:
+ * through the loss callback, or, without one, as the return value of the
+ * dispatch call. Size the buffer for bursts: tstats_listener_set_rcvbuf().
+ *
+ * Requirements (Linux): CAP_NET_ADMIN, the initial user and PID
+ * namespaces (the kernel answers EINVAL otherwise), and the initial
+ * network namespace (the kernel sends exit events only there: a listener
+ * in another network namespace registers but receives nothing).
+ * Threads: a listener may be used by one thread at a time. Processes: a
+ * forked child shares the parent's socket and registration; it must not
+ * call tstats_listener_free() (that would deregister the parent).
+ */
+struct tstats_listener;
+
+/*
+ * Checks a cpulist in the kernel's syntax: comma-separated CPU numbers
+ * and ranges, "0-3,7", a range optionally strided as "0-15:2/4" (the
+ * first 2 of every 4). Whitespace and empty entries are skipped.
+ * Returns the number of CPUs named (> 0), or
+ *   -EINVAL  bad syntax, or no CPU at all (also for cpulist NULL),
+ *   -ERANGE  a CPU that is not possible on this machine,
+ *   -ENOMEM.
+ * tstats_listener_new() makes the same checks; calling this first tells
+ * its syntax errors apart from the kernel's namespace EINVAL. Needs no
+ * privilege. Since: 0.1
+ */
+int tstats_cpulist_check(const char *cpulist);
+
+/*
+ * Opens a listener and registers it for the exits on the CPUs of cpulist
+ * (NULL: every possible CPU). The request asks for the kernel's ACK, so a
+ * refused registration fails here. Returns 0 and a listener in *ret, or
+ *   -EINVAL           cpulist syntax (checked before the kernel is
+ *                     asked, see tstats_cpulist_check()), or, from the
+ *                     kernel for a valid cpulist: the caller is not in
+ *                     the initial user and PID namespaces,
+ *   -ERANGE           a CPU in cpulist is not possible on this machine,
+ *   -EPERM            the caller lacks CAP_NET_ADMIN (in the initial
+ *                     user namespace),
+ *   -ENOENT           the kernel has no TASKSTATS family,
+ *   -ETIMEDOUT        the kernel did not answer within 5 s,
+ *   -ENOMEM, or another -errno from the kernel or the socket.
+ * Exits that the kernel sent between registering and its ACK are kept and
+ * delivered by the first dispatch. The caller owns the listener: free it
+ * with tstats_listener_free(). Since: 0.1
+ */
+int tstats_listener_new(const char *cpulist, struct tstats_listener **ret);
+
+/*
+ * Deregisters (without waiting for an answer; if the caller has meanwhile
+ * lost CAP_NET_ADMIN, the kernel forgets the closed socket at its next
+ * exit event), closes the socket and frees the listener. Records not yet
+ * dispatched are discarded. NULL is accepted. Since: 0.1
+ */
+void tstats_listener_free(struct tstats_listener *l);
+
+/*
+ * The CPUs the listener is registered for, as the canonical cpulist that
+ * was sent to the kernel ("0-3,7"). Owned by the listener, valid until it
+ * is freed; NULL if l is NULL. Since: 0.1
+ */
+const char *tstats_listener_cpulist(const struct tstats_listener *l);
+
+/*
+ * Sets the socket's receive buffer, which holds the exit messages the
+ * application has not read yet (each takes about twice its 600 or 1200
+ * bytes of kernel memory). Uses SO_RCVBUFFORCE, which needs CAP_NET_ADMIN,
+ * else SO_RCVBUF, which the kernel caps at net.core.rmem_max.
+ * Returns the size in effect in bytes as the kernel reports it (twice
+ * the request, for the kernel's bookkeeping; compare it with 2 * bytes to
+ * see a cap), or -EINVAL (bytes <= 0), or another -errno.
+ * Since: 0.1
+ */
+int tstats_listener_set_rcvbuf(struct tstats_listener *l, int bytes);
+
+/*
+ * The descriptor to watch for POLLIN (poll, epoll, an event loop), owned
+ * by the listener: never read from it or close it. POLLERR on it means an
+ * overflow is pending: dispatch. Returns the fd, or -EINVAL. Since: 0.1
+ */
+int tstats_listener_fd(const struct tstats_listener *l);
+
+/*
+ * Called with each record, in the order the kernel sent them (per CPU).
+ * rec is valid only during the call: copy it to keep it. Return 0 to go
+ * on, > 0 to stop (dispatch returns), < 0 to abort (dispatch returns that
+ * value). Either way, records already received (such as the TGID record
+ * after a PID record that said stop) stay queued in the listener, not in
+ * the socket: call dispatch again before waiting on the fd.
+ */
+typedef int (*tstats_record_fn)(const struct tstats_record *rec, void *userdata);
+
+/* Why exit events were lost (tstats_loss_fn). */
+enum tstats_loss_cause {
+	/* The socket's receive buffer overflowed: the kernel dropped one
+	 * or more exit messages (how many: tstats_listener_stats().dropped).
+	 * Listening goes on. Without a loss callback: -ENOBUFS. */
+	TSTATS_LOSS_OVERFLOW = 1,
+	/* An exit message was larger than the library's buffer and is
+	 * lost; the buffer has grown to fit the next one. Without a loss
+	 * callback: -EMSGSIZE. */
+	TSTATS_LOSS_TRUNCATED = 2,
+	/* An exit message could not be parsed and is lost. Without a loss
+	 * callback: -EBADMSG. */
+	TSTATS_LOSS_MALFORMED = 3,
+};
+
+/*
+ * Called for each loss, in order with the records around it. cause is an
+ * enum tstats_loss_cause; count is the listener's counter for that cause
+ * after this loss (overflows, truncated or malformed). Returns like
+ * tstats_record_fn.
+ */
+typedef int (*tstats_loss_fn)(unsigned int cause, uint64_t count, void *userdata);
+
+/*
+ * Delivers everything pending without blocking: records queued by an
+ * earlier stop, then every message the socket holds, until none is left
+ * or a callback stops or aborts. fn is required; loss may be NULL, and
+ * then a loss ends the call with -ENOBUFS, -EMSGSIZE or -EBADMSG after
+ * the records before it were delivered (the next call carries on after
+ * it). Sequence numbers are not checked (the kernel numbers exit messages
+ * per CPU). Returns the number of records delivered (also when a callback
+ * stopped), or the negative value a callback returned, or a loss's -errno
+ * as above, or -EINVAL, -ENOMEM, or another -errno from the socket.
+ * Records delivered are counted in tstats_listener_stats() whatever the
+ * return value. A callback must not free the listener or dispatch it
+ * again. Since: 0.1
+ */
+int tstats_listener_dispatch(struct tstats_listener *l, tstats_record_fn fn,
+			     tstats_loss_fn loss, void *userdata);
+
+/*
+ * A blocking loop over poll(2) and tstats_listener_dispatch(): waits for
+ * and delivers exits until a callback stops or aborts, or timeout_ms has
+ * passed (< 0: no limit; 0: dispatch what is pending and return).
+ * Returns the number of records delivered (capped at INT_MAX), or what
+ * tstats_listener_dispatch() would return on failure, or -EINTR when a
+ * signal interrupted the wait (records delivered before it are in the
+ * stats). Since: 0.1
+ */
+int tstats_listener_run(struct tstats_listener *l, int timeout_ms, tstats_record_fn fn,
+			tstats_loss_fn loss, void *userdata);
+
+/* Counters of a listener since it was opened. */
+struct tstats_listener_stats {
+	uint64_t messages;	/* exit messages received and parsed */
+	uint64_t records;	/* records delivered to the record callback */
+	uint64_t overflows;	/* receive buffer overflows (ENOBUFS) seen */
+	uint64_t truncated;	/* messages lost to a too small buffer */
+	uint64_t malformed;	/* messages lost as unparsable */
+	/* Exit messages the kernel dropped for this socket (its sk_drops,
+	 * read from /proc/net/netlink when the stats are taken), or
+	 * UINT64_MAX if unknown. Drops are counted by the kernel the moment
+	 * they happen, overflows when the next read reports them. */
+	uint64_t dropped;
+	uint64_t reserved[4];	/* 0 */
+};
+
+/*
+ * Copies the listener's counters to *ret. Can be called at any time,
+ * also from a callback. Returns 0 or -EINVAL. Since: 0.1
+ */
+int tstats_listener_stats(const struct tstats_listener *l,
+			  struct tstats_listener_stats *ret);
+
+/*
+ * Batched queries
+ *
+ * Many tasks in one call: the library writes many requests into one
+ * send(2), which the kernel answers one after the other before the send
+ * returns, and drains the answers with large receives (recvmmsg(2)). This
+ * takes out the send/receive ping-pong of one tstats_query() per task.
+ *
+ * The kernel cannot hold the answers of an arbitrarily large batch: each
+ * one takes about 1.3 KB of the socket's receive buffer, and answers that
+ * do not fit are dropped (ENOBUFS). The library therefore sends a batch in
+ * chunks sized from the socket's SO_RCVBUF, so that a chunk's answers
+ * always fit; any number of ids is fine. (On first use it asks for a
+ * 96 KiB buffer, room for about 76 answers per chunk, unless the socket
+ * already has more.) Should an answer be lost anyway
+ * (a reply larger than expected), the library asks for that id again.
+ *
+ * Each id gets its own result: an error that concerns one task (-ESRCH:
+ * it exited meanwhile, or never existed) is reported for that id only and
+ * never fails the call. Errors that concern the whole call (-EPERM, a
+ * timeout, a socket error) fail it.
+ *
+ * In steady state no call here allocates: the context keeps its buffers
+ * between calls (they are sized on first use, and grow only if the
+ * kernel's answers do).
+ */
+
+/*
+ * Queries n tasks of one kind (TSTATS_KIND_PID: each id is a thread;
+ * TSTATS_KIND_TGID: each id names a whole thread group). For each i,
+ * errs[i] gets 0 and recs[i] the record, or errs[i] gets the id's error
+ * (-ESRCH: no such task; -EBADMSG: its reply was malformed) and recs[i]
+ * is left untouched. ids may repeat; n may be 0.
+ * Returns the number of records filled (errs[i] == 0), or for a failure
+ * of the whole call:
+ *   -EINVAL     bad arguments (NULL arrays with n > 0, unknown kind,
+ *               n > INT_MAX),
+ *   -EPERM      the caller lacks CAP_NET_ADMIN,
+ *   -ETIMEDOUT  the kernel did not answer within the context's timeout,
+ *   -ENOBUFS    answers kept being dropped although asked for again
+ *               (-EMSGSIZE: kept arriving truncated),
+ *   -ENOMEM, or another -errno from the socket.
+ * After a failure of the whole call, recs[] and errs[] may be partly
+ * written. ids, recs and errs are the caller's; none is kept.
+ * Threads: as every call on a context (one thread at a time).
+ * Since: 0.1
+ */
+int tstats_query_batch(struct tstats_ctx *ctx, unsigned int kind, const uint32_t *ids,
+		       size_t n, struct tstats_record *recs, int *errs);
+
+/*
+ * Called by tstats_query_each() once per id with the id as given, 0 and
+ * its record, or the id's error (as errs[i] of tstats_query_batch()) and
+ * rec NULL. rec is owned by the context and valid only during the call:
+ * copy it to keep it. Return 0 to go on, > 0 to stop, < 0 to abort.
+ */
+typedef int (*tstats_item_fn)(uint32_t id, int error, const struct tstats_record *rec,
+			      void *userdata);
+
+/*
+ * Queries n tasks of one kind like tstats_query_batch(), handing each
+ * result to fn(..., userdata) instead of an array: no room for n records
+ * is needed. Results arrive in the order of ids, except for an id asked
+ * again after a lost answer, which comes later. fn must not use ctx.
+ * Returns the number of records passed to fn (calls with error 0; also
+ * when fn stopped early), the negative value fn returned to abort, or a
+ * failure of the whole call as tstats_query_batch(). Since: 0.1
+ */
+int tstats_query_each(struct tstats_ctx *ctx, unsigned int kind, const uint32_t *ids,
+		      size_t n, tstats_item_fn fn, void *userdata);
+
+/*
+ * Enumeration
+ *
+ * Lists the tasks visible in /proc: every thread (TSTATS_KIND_PID) or
+ * every process (TSTATS_KIND_TGID), grouped by process in /proc's order.
+ * Up to cap ids are written to ids. Returns the number of tasks found,
+ * which may exceed cap: then only the first cap are in ids and the call
+ * should be repeated with an array of at least that size (plus a margin:
+ * tasks come and go). Returns -EINVAL for a bad kind or ids NULL with
+ * cap > 0, or -errno if /proc cannot be read (-ENOENT: not mounted).
+ * Tasks that exit during the scan may be listed or not; those are later
+ * answered with -ESRCH. The ids are those of /proc's PID namespace, which
+ * is normally the caller's (the one taskstats queries use).
+ * Uses no heap memory; needs no privilege; thread-safe.
+ * Since: 0.1
+ */
+int tstats_list_tasks(unsigned int kind, uint32_t *ids, size_t cap);
+
+/*
+ * Interval rates
+ *
+ * tstats_rates() compares two records of the same task taken interval_ns
+ * apart and gives, for every counter field (a field that only grows over a
+ * task's life: times, counts, bytes; not identities, peaks such as
+ * hiwater_rss, delay maxima/minima or elapsed times), its increase and
+ * its increase per second, plus CPU and delay percentages.
+ */
+#define TSTATS_RATES_DELAY_CAPACITY 16
+
+/* struct tstats_rates.summary_valid */
+enum tstats_rates_valid {
+	TSTATS_RATES_CPU = 1u << 0,	/* cpu_pct */
+	TSTATS_RATES_USER = 1u << 1,	/* user_pct */
+	TSTATS_RATES_SYSTEM = 1u << 2,	/* system_pct */
+};
+
+struct tstats_rates {
+	uint64_t interval_ns;	/* as given */
+	/* Per field id: bit set when delta/per_sec hold a value, i.e. the
+	 * field is a counter present in both records that did not go
+	 * backwards. */
+	uint64_t valid[TSTATS_FIELD_CAPACITY / 64];
+	/* Per field id: the counter went backwards (a kernel delay total
+	 * that overflowed and restarted from 0, or a thread-group total
+	 * that lost an exited thread). No delta is given for it. */
+	uint64_t backwards[TSTATS_FIELD_CAPACITY / 64];
+	uint64_t delta[TSTATS_FIELD_CAPACITY];	 /* after - before, in the field's unit */
+	double per_sec[TSTATS_FIELD_CAPACITY];	 /* delta per second of interval */
+	uint32_t summary_valid;	/* enum tstats_rates_valid */
+	uint32_t delay_valid;	/* bit i: delay_pct[i] holds a value */
+	/* CPU time used in the interval as a percentage of it (100: one CPU
+	 * busy throughout; a thread group can exceed 100). From
+	 * cpu_run_virtual_total (ns), or utime + stime if it is absent. */
+	double cpu_pct;
+	double user_pct;	/* from utime */
+	double system_pct;	/* from stime */
+	/* Delay, indexed like tstats_delay_class(): time spent waiting in
+	 * that class as a percentage of the interval (a thread group can
+	 * exceed 100: its threads wait in parallel). */
+	double delay_pct[TSTATS_RATES_DELAY_CAPACITY];
+};
+
+/*
+ * Fills *ret with the differences between two records of the same task
+ * (same kind and id) taken interval_ns (CLOCK_MONOTONIC) apart; before
+ * must be the older one. Returns 0, or
+ *   -ESTALE  after is not the task of before: the id was reused by a task
+ *            that started later. Detected by the start time (btime64, or
+ *            btime: more than 1 s apart) and by the task's age (etime for
+ *            PID records, tgetime for process views): younger than
+ *            before, or younger than the interval (by more than 1/8 of
+ *            it, the margin for the caller's timing).
+ *            Kernel TGID records carry neither, so a reused TGID is
+ *            caught only in process views (tstats_query_process()).
+ *   -EINVAL  NULL pointers, interval_ns 0, or records of different kinds
+ *            or ids.
+ * Pure: no I/O, no allocation; *ret is written only on success.
+ * Since: 0.1
+ */
+int tstats_rates(const struct tstats_record *before, const struct tstats_record *after,
+		 uint64_t interval_ns, struct tstats_rates *ret);
+
+/*
+ * One field of a struct tstats_rates: *delta and *per_sec (either may be
+ * NULL) are written when it returns 0. Returns -ENODATA if the field is
+ * not a counter or was absent, -ERANGE if it went backwards, -EINVAL for
+ * bad arguments. Since: 0.1
+ */
+int tstats_rates_get(const struct tstats_rates *rates, unsigned int field,
+		     uint64_t *delta, double *per_sec);
+
+/*
+ * Process view
+ *
+ * The kernel's TGID record sums delays, CPU times, elapsed times and
+ * context switches over a thread group, including threads that have
+ * exited; it leaves out I/O, page faults and memory integrals, and all
+ * identity fields. A process view completes it: those counters are summed
+ * over the group's live threads (per-thread PID records), and identity
+ * and peak fields come from the thread group leader's PID record.
+ * Note: the I/O and faults of threads that have exited are lost to
+ * taskstats (/proc/PID/io keeps them), so thread sums can only grow while
+ * threads live and drop when one exits.
+ */
+enum tstats_source {
+	TSTATS_SOURCE_NONE = 0,		/* absent */
+	TSTATS_SOURCE_TGID = 1,		/* the kernel's TGID total */
+	TSTATS_SOURCE_THREAD_SUM = 2,	/* summed over live threads by the library */
+	TSTATS_SOURCE_LEADER = 3,	/* the group leader's own record */
+};
+
+struct tstats_process {
+	/* kind TSTATS_KIND_TGID, id the TGID; version, payload_len and
+	 * flags those of the kernel's TGID record. */
+	struct tstats_record rec;
+	/* Where each present field of rec came from, one bit per field id
+	 * in exactly one of these (tstats_process_source() reads them). */
+	uint64_t from_tgid[TSTATS_FIELD_CAPACITY / 64];
+	uint64_t from_threads[TSTATS_FIELD_CAPACITY / 64];
+	uint64_t from_leader[TSTATS_FIELD_CAPACITY / 64];
+	uint32_t threads;	/* live threads summed */
+	uint32_t reserved;
+};
+
+/*
+ * Builds the process view of the thread group tgid (any thread id of the
+ * group is accepted and resolved to its leader through the ac_tgid field)
+ * into *ret: one TGID query, one PID query for the leader and a batch of
+ * PID queries over /proc/TGID/task. Threads that exit meanwhile are left
+ * out of the sums. Returns 0, or
+ *   -ESRCH  no such process,
+ *   other errors as tstats_query_batch().
+ * *ret is written only on success. No allocation in steady state (the
+ * context keeps a thread list that grows to the largest group seen).
+ * Since: 0.1
+ */
+int tstats_query_process(struct tstats_ctx *ctx, uint32_t tgid, struct tstats_process *ret);
+
+/* Where field f of a process view came from (enum tstats_source); NONE
+ * for absent fields and bad arguments. Since: 0.1 */
+int tstats_process_source(const struct tstats_process *p, unsigned int field);
 
 #ifdef __cplusplus
 }

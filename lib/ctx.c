@@ -38,6 +38,8 @@ struct tstats_ctx {
 	uint8_t req[2][REQ_LEN];	/* [0] PID, [1] TGID */
 	uint8_t *rbuf;
 	size_t rcap;
+	struct codec_plan plan[2];	/* decoding plans, [0] PID, [1] TGID */
+	struct qstate *qs;		/* query.c's batch buffers, on first use */
 };
 
 /* Builds one request with libnl and keeps its bytes. */
@@ -128,6 +130,7 @@ TSTATS_EXPORT void tstats_ctx_free(struct tstats_ctx *ctx)
 		return;
 	if (ctx->t.ops && ctx->t.ops->close)
 		ctx->t.ops->close(ctx->t.impl);
+	qstate_free(ctx->qs);
 	free(ctx->rbuf);
 	free(ctx);
 }
@@ -156,7 +159,7 @@ TSTATS_EXPORT int tstats_ctx_family(const struct tstats_ctx *ctx)
 
 /* State of one query while its replies are walked. */
 struct query_state {
-	const struct tstats_ctx *ctx;
+	struct tstats_ctx *ctx;
 	uint32_t seq;
 	unsigned int kind;
 	struct tstats_record *ret;
@@ -195,7 +198,8 @@ static int on_query_msg(const struct codec_msg *m, void *userdata)
 		q->result = -EBADMSG;
 		return 1;
 	}
-	r = codec_decode(a->stats, a->stats_len, q->kind, 0, q->ret);
+	r = codec_decode_plan(&q->ctx->plan[q->kind == TSTATS_KIND_TGID], a->stats,
+			      a->stats_len, q->kind, q->ret);
 	if (r < 0) {
 		q->result = r;
 		return 1;
@@ -237,7 +241,7 @@ TSTATS_EXPORT int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32
 		return r;
 
 	while (q.result == 1) {
-		ssize_t n = ctx->t.ops->recv(ctx->t.impl, ctx->rbuf, ctx->rcap);
+		ssize_t n = ctx->t.ops->recv(ctx->t.impl, ctx->rbuf, ctx->rcap, 0);
 
 		if (n == -EAGAIN)
 			return -ETIMEDOUT;
@@ -286,4 +290,37 @@ TSTATS_EXPORT int tstats_delayacct_state(void)
 	if (n == 0)
 		return -EIO;
 	return c != '0';
+}
+
+/* For query.c (see internal.h). */
+struct transport *ctx_transport(struct tstats_ctx *ctx)
+{
+	return &ctx->t;
+}
+
+unsigned int ctx_timeout(const struct tstats_ctx *ctx)
+{
+	return ctx->timeout_ms;
+}
+
+uint32_t ctx_seq_block(struct tstats_ctx *ctx, uint32_t n)
+{
+	uint32_t first = ctx->seq + 1;
+
+	/* Never 0 (exit events carry it), and no wrap inside the block, so
+	 * that seq - first indexes the block. */
+	if (first == 0 || first > UINT32_MAX - n)
+		first = 1;
+	ctx->seq = first + n - 1;
+	return first;
+}
+
+struct codec_plan *ctx_plan(struct tstats_ctx *ctx, unsigned int kind)
+{
+	return &ctx->plan[kind == TSTATS_KIND_TGID];
+}
+
+struct qstate **ctx_qstate(struct tstats_ctx *ctx)
+{
+	return &ctx->qs;
 }

@@ -67,6 +67,51 @@ int codec_decode(const void *payload, size_t len, unsigned int kind,
 		 unsigned int fallback_version, struct tstats_record *rec);
 
 /*
+ * A decoding plan (codec.c): the copies codec_decode() makes for payloads
+ * of one version field, kind and length class, worked out once. Decoding
+ * with a plan gives the same record byte for byte; payloads the plan does
+ * not cover (version 0, short payloads, another version or kind) take
+ * codec_decode() and the plan is rebuilt for the next one. Plans live in
+ * contexts (no global state); a zeroed plan is valid and empty.
+ */
+struct codec_op {
+	uint16_t off;		/* payload offset */
+	uint16_t len;		/* runs: bytes (8 per field); others: size */
+	uint8_t field;		/* (first) field id */
+	uint8_t vkind;		/* enum value_kind */
+};
+
+struct codec_plan {
+	uint16_t version;	/* payload version field; 0: no plan yet */
+	uint8_t nruns;		/* runs[]: adjacent 8-byte unsigned, memcpy'd */
+	uint8_t nnarrow;	/* narrow[]: 1-4 byte unsigned, 8-byte load masked */
+	uint8_t nops;		/* ops[]: every other field, by kind */
+	uint8_t nzero;		/* zero[]: record ranges no field writes */
+	uint32_t kind;
+	uint32_t layout;	/* enum layout: v14 has two, by length */
+	uint32_t min_len;	/* shorter payloads are decoded field by field */
+	uint32_t flags;		/* record flags of every covered payload */
+	uint64_t present[TSTATS_FIELD_CAPACITY / 64];
+	/* .off/.len: byte ranges of value[] and comm[] to clear */
+	struct codec_op zero[TSTATS_FIELD_CAPACITY / 2 + 1];
+	struct codec_op runs[TSTATS_F__COUNT];
+	struct codec_op narrow[TSTATS_F__COUNT];
+	struct codec_op ops[TSTATS_F__COUNT];
+};
+
+int codec_decode_plan(struct codec_plan *plan, const void *payload, size_t len,
+		      unsigned int kind, struct tstats_record *rec);
+
+/* Request encoding: one TASKSTATS_CMD_GET for a PID or TGID. The id and
+ * sequence number sit at fixed offsets, so callers patch them in place. */
+#define CODEC_REQ_LEN		28u	/* nlmsghdr + genlmsghdr + u32 attr */
+#define CODEC_REQ_SEQ_OFF	8u
+#define CODEC_REQ_ATTR_OFF	20u
+#define CODEC_REQ_ID_OFF	24u
+void codec_put_request(uint8_t *out, uint16_t family, uint32_t portid,
+		       unsigned int kind, uint32_t seq, uint32_t id);
+
+/*
  * Reply parsing (codec.c). A TASKSTATS_CMD_NEW message's attributes are
  * walked; AGGR_PID goes to out->pid and AGGR_TGID to out->tgid, each with
  * its STATS payload located (not yet decoded).
@@ -122,10 +167,28 @@ struct transport_ops {
 	/* Send one buffer; 0 or -errno. */
 	int (*send)(void *impl, const void *buf, size_t len);
 	/* Receive one datagram into buf; its full length (may exceed cap:
-	 * truncated), or -errno (-EAGAIN: timeout). */
-	ssize_t (*recv)(void *impl, void *buf, size_t cap);
+	 * truncated), or -errno (-EAGAIN: timeout or, with MSG_DONTWAIT,
+	 * nothing pending; -ENOBUFS: the socket overflowed). flags: 0 or
+	 * MSG_DONTWAIT. */
+	ssize_t (*recv)(void *impl, void *buf, size_t cap, int flags);
 	/* Set the receive timeout. */
 	int (*set_timeout)(void *impl, unsigned int msec);
+	/* Set the receive buffer size in bytes (SO_RCVBUFFORCE when
+	 * privileged, else SO_RCVBUF); returns the size in effect or -errno. */
+	int (*set_rcvbuf)(void *impl, int bytes);
+	/* The descriptor to poll, or -EBADF for transports without one. */
+	int (*get_fd)(void *impl);
+	/*
+	 * Optional (query.c falls back to recv): receive up to n datagrams,
+	 * datagram i into buf + i * slot; lens[i] gets its full length (>
+	 * slot: truncated). Waits (up to the timeout, unless flags has
+	 * MSG_DONTWAIT) for the first only, then takes what is already
+	 * queued. Returns how many (>= 1, may be < n) or -errno as recv.
+	 */
+	int (*recv_many)(void *impl, void *buf, size_t slot, unsigned int n,
+			 size_t *lens, int flags);
+	/* Optional: the receive buffer size in effect (SO_RCVBUF), or -errno. */
+	int (*get_rcvbuf)(void *impl);
 	void (*close)(void *impl);
 };
 
@@ -144,5 +207,55 @@ int tstats_errno_from_nle(int nle);
 
 /* For the fake kernel in tests: a context over any transport. */
 int ctx_new_with_transport(const struct transport *t, struct tstats_ctx **ret);
+
+/*
+ * What query.c (batches, enumeration, process view) needs of a context
+ * (ctx.c). ctx_seq_block() reserves n consecutive sequence numbers, none
+ * of them 0, and returns the first.
+ */
+struct qstate;
+struct transport *ctx_transport(struct tstats_ctx *ctx);
+unsigned int ctx_timeout(const struct tstats_ctx *ctx);
+uint32_t ctx_seq_block(struct tstats_ctx *ctx, uint32_t n);
+struct codec_plan *ctx_plan(struct tstats_ctx *ctx, unsigned int kind);
+struct qstate **ctx_qstate(struct tstats_ctx *ctx);
+void qstate_free(struct qstate *qs);
+
+/*
+ * Counter fields (rates.c): values that only grow over a task's life
+ * (times, counts, bytes, memory integrals), so that they can be
+ * differenced and summed; not identities, ages, peaks or delay max/min.
+ */
+bool field_is_counter(unsigned int field);
+
+/* The thread ids of id's thread group from /proc/ID/task (tasks.c): the
+ * count, which may exceed cap (only cap written), or -ESRCH, -errno. */
+int tasks_list_threads(uint32_t id, uint32_t *ids, size_t cap);
+
+/* For tests: the batch engine's counters and knobs (query.c). */
+struct qstats {
+	uint64_t chunks;	/* sendto()s of request batches */
+	uint64_t retries;	/* requests sent again (lost replies) */
+	uint64_t overruns;	/* ENOBUFS seen on the socket */
+	uint64_t truncated;	/* replies larger than a receive slot */
+	unsigned int chunk;	/* requests per send, as last sized */
+};
+int query_stats(struct tstats_ctx *ctx, struct qstats *ret);
+/* Forces the requests per send (0: size from SO_RCVBUF again). */
+int query_force_chunk(struct tstats_ctx *ctx, unsigned int chunk);
+
+/*
+ * Exit listeners (listen.c). cpulist_normalize() checks a cpulist's syntax
+ * (-EINVAL) and that every CPU is in possible (-ERANGE), and rewrites it as
+ * plain ranges ("0-3,7") in *ret (free() it); *count gets the number of
+ * CPUs. list NULL: every possible CPU. possible NULL: read from sysfs.
+ */
+int cpulist_normalize(const char *list, const char *possible, char **ret,
+		      unsigned int *count);
+
+/* For the fake kernel in tests: registers cpulist (sent as given) over any
+ * transport. On failure the caller still owns the transport. */
+int listener_new_with_transport(const struct transport *t, const char *cpulist,
+				struct tstats_listener **ret);
 
 #endif

@@ -6,6 +6,7 @@
  * caller unchanged (libnl's NLE_* codes merge ESRCH with ENOENT and ENOBUFS
  * with ENOMEM) and no buffer is allocated per message.
  */
+#define _GNU_SOURCE	/* recvmmsg */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,14 +96,14 @@ static int nlt_send_buf(void *impl, const void *buf, size_t len)
 	return 0;
 }
 
-static ssize_t nlt_recv_buf(void *impl, void *buf, size_t cap)
+static ssize_t nlt_recv_buf(void *impl, void *buf, size_t cap, int flags)
 {
 	struct nl_impl *n = impl;
 	ssize_t r;
 
 	/* MSG_TRUNC: the datagram's real length, so a short buffer shows. */
 	do
-		r = recv(n->fd, buf, cap, MSG_TRUNC);
+		r = recv(n->fd, buf, cap, MSG_TRUNC | flags);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
@@ -122,6 +123,74 @@ static int nlt_set_timeout(void *impl, unsigned int msec)
 	return 0;
 }
 
+static int nlt_set_rcvbuf(void *impl, int bytes)
+{
+	struct nl_impl *n = impl;
+	socklen_t len = sizeof(bytes);
+	int eff;
+
+	/* FORCE goes past net.core.rmem_max but needs CAP_NET_ADMIN. */
+	if (setsockopt(n->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0 &&
+	    setsockopt(n->fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
+		return -errno;
+	/* The kernel doubles the request for its bookkeeping; report what
+	 * is in effect. */
+	if (getsockopt(n->fd, SOL_SOCKET, SO_RCVBUF, &eff, &len) < 0)
+		return -errno;
+	return eff;
+}
+
+static int nlt_get_fd(void *impl)
+{
+	struct nl_impl *n = impl;
+
+	return n->fd;
+}
+
+/* Datagrams taken per recvmmsg(2); its arrays live on the stack. */
+#define RECV_MANY_MAX 64u
+
+static int nlt_recv_many(void *impl, void *buf, size_t slot, unsigned int n,
+			 size_t *lens, int flags)
+{
+	struct nl_impl *nl = impl;
+	struct mmsghdr mm[RECV_MANY_MAX];
+	struct iovec iov[RECV_MANY_MAX];
+	int r;
+
+	if (n > RECV_MANY_MAX)
+		n = RECV_MANY_MAX;
+	for (unsigned int i = 0; i < n; i++) {
+		iov[i] = (struct iovec){ (uint8_t *)buf + i * slot, slot };
+		mm[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+	}
+	/*
+	 * MSG_WAITFORONE: block (SO_RCVTIMEO) for the first datagram only,
+	 * then take what is queued. MSG_TRUNC: msg_len is the datagram's
+	 * real length, so a short slot shows.
+	 */
+	do
+		r = recvmmsg(nl->fd, mm, n, MSG_TRUNC | MSG_WAITFORONE | flags, NULL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	for (int i = 0; i < r; i++)
+		lens[i] = mm[i].msg_len;
+	return r;
+}
+
+static int nlt_get_rcvbuf(void *impl)
+{
+	struct nl_impl *n = impl;
+	socklen_t len;
+	int eff;
+
+	len = sizeof(eff);
+	if (getsockopt(n->fd, SOL_SOCKET, SO_RCVBUF, &eff, &len) < 0)
+		return -errno;
+	return eff;
+}
+
 static void nlt_close(void *impl)
 {
 	struct nl_impl *n = impl;
@@ -136,6 +205,10 @@ static const struct transport_ops nlt_ops = {
 	.send = nlt_send_buf,
 	.recv = nlt_recv_buf,
 	.set_timeout = nlt_set_timeout,
+	.set_rcvbuf = nlt_set_rcvbuf,
+	.get_fd = nlt_get_fd,
+	.recv_many = nlt_recv_many,
+	.get_rcvbuf = nlt_get_rcvbuf,
 	.close = nlt_close,
 };
 
