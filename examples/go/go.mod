@@ -1,0 +1,3 @@
+module example.com/tstats-go
+
+go 1.19

@@ -1,0 +1,902 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cgroupstats. "unit": the exchange against a fake kernel (data + ACK,
+ * ACK only, errors, stale and malformed answers). "live": the real kernel
+ * on a named cgroup v1 hierarchy this suite mounts itself, with children
+ * moved into a cgroup of its own, and on a cgroup v2 mount. The live half
+ * exits 77 (skip) only when no cgroup hierarchy can be mounted here
+ * (EPERM, ENODEV) or the kernel has no TASKSTATS family.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <linux/netlink.h>
+
+#include "internal.h"
+#include "nlbuild.h"
+
+#define FAMILY	31
+#define PORT	4242u
+
+/*
+ * Fake kernel
+ */
+enum step {
+	S_DATA,		/* the stats message for the last request */
+	S_ACK,		/* NLMSG_ERROR 0 for the last request */
+	S_DATA_ACK,	/* both in one datagram */
+	S_ERROR,	/* NLMSG_ERROR with .error */
+	S_TIMEOUT,	/* recv times out */
+	S_ENOBUFS,
+	S_STALE,	/* data and ACK of the request before */
+	S_FOREIGN,	/* data for another port */
+	S_SHORT,	/* a 39-byte struct */
+	S_LONG,		/* a 48-byte struct from a future kernel */
+	S_NO_STATS,	/* the message without its attribute */
+	S_TWO_STATS,
+	S_UNKNOWN_ATTR,	/* an unknown attribute, then the stats */
+	S_WRONG_CMD,	/* TASKSTATS_CMD_NEW instead of CGROUPSTATS_CMD_NEW */
+	S_TRUNCATED,	/* a datagram larger than the buffer */
+	S_TS_REPLY,	/* a taskstats answer (for a mixed sequence) */
+};
+
+struct fake {
+	enum step script[16];
+	int errors[16];
+	int n, pos;
+	uint32_t last_seq, last_fd;
+	uint16_t last_flags;
+	uint8_t last_cmd;
+	unsigned int sends;
+	struct nlb b;
+};
+
+static struct fake fk;
+static struct tstats_ctx *ctx;
+
+static const uint64_t want[5] = { 11, 22, 33, 44, 55 };
+
+static int fake_send(void *impl, const void *buf, size_t len)
+{
+	struct fake *f = impl;
+	const uint8_t *p = buf;
+	struct nlmsghdr nlh;
+	struct nlattr nla;
+
+	ck_assert_uint_ge(len, NLMSG_HDRLEN + 4 + 8);
+	memcpy(&nlh, p, sizeof(nlh));
+	ck_assert_uint_eq(nlh.nlmsg_len, len);
+	ck_assert_uint_eq(nlh.nlmsg_type, FAMILY);
+	ck_assert_uint_eq(nlh.nlmsg_pid, PORT);
+	ck_assert_uint_ne(nlh.nlmsg_seq, 0);
+	f->last_seq = nlh.nlmsg_seq;
+	f->last_flags = nlh.nlmsg_flags;
+	f->last_cmd = p[NLMSG_HDRLEN];
+	ck_assert_uint_eq(p[NLMSG_HDRLEN + 1], 1);	/* genl version */
+	memcpy(&nla, p + NLMSG_HDRLEN + 4, sizeof(nla));
+	ck_assert_uint_eq(nla.nla_len, 8);
+	memcpy(&f->last_fd, p + NLMSG_HDRLEN + 8, 4);
+	if (f->last_cmd == CGS_CMD_GET)
+		ck_assert_uint_eq(nla.nla_type, CGS_CMD_ATTR_FD);
+	f->sends++;
+	return 0;
+}
+
+static void put_data(struct nlb *b, uint32_t seq, uint32_t port, uint8_t cmd, size_t len,
+		     int attrs)
+{
+	uint8_t st[64];
+
+	memset(st, 0xee, sizeof(st));
+	for (int i = 0; i < 5; i++)
+		memcpy(st + 8 * i, &want[i], 8);
+	nlb_msg_start(b, FAMILY, 0, seq, port);
+	nlb_genl(b, cmd, 1);
+	if (attrs & 2)
+		nlb_put_u32(b, 7, 0xdead);
+	if (attrs & 1)
+		nlb_put(b, CGS_TYPE_CGROUP_STATS, st, len);
+	if (attrs & 4)
+		nlb_put(b, CGS_TYPE_CGROUP_STATS, st, len);
+	nlb_msg_end(b);
+}
+
+static void put_ts_reply(struct nlb *b, uint32_t seq, uint32_t id)
+{
+	uint8_t ts[1024];
+	size_t n, nest;
+
+	n = nlb_ts_build_version(ts, sizeof(ts), 16);
+	nlb_msg_start(b, FAMILY, 0, seq, PORT);
+	nlb_genl(b, 2, 1);
+	nest = nlb_nest_start(b, 4);
+	nlb_put_u32(b, 1, id);
+	nlb_put(b, 3, ts, n);
+	nlb_nest_end(b, nest);
+	nlb_msg_end(b);
+}
+
+static ssize_t fake_recv(void *impl, void *buf, size_t cap, int flags)
+{
+	struct fake *f = impl;
+	enum step s;
+	int err;
+
+	(void)flags;
+	ck_assert_msg(f->pos < f->n, "receive past the script (a hang on a real kernel)");
+	s = f->script[f->pos];
+	err = f->errors[f->pos];
+	f->pos++;
+	nlb_init(&f->b);
+	switch (s) {
+	case S_DATA:
+		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 40, 1);
+		break;
+	case S_ACK:
+		nlb_error(&f->b, 0, f->last_seq, PORT);
+		break;
+	case S_DATA_ACK:
+		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 40, 1);
+		nlb_error(&f->b, 0, f->last_seq, PORT);
+		break;
+	case S_ERROR:
+		nlb_error(&f->b, err, f->last_seq, PORT);
+		break;
+	case S_TIMEOUT:
+		return -EAGAIN;
+	case S_ENOBUFS:
+		return -ENOBUFS;
+	case S_STALE:
+		put_data(&f->b, f->last_seq - 1, PORT, CGS_CMD_NEW, 40, 1);
+		nlb_error(&f->b, 0, f->last_seq - 1, PORT);
+		break;
+	case S_FOREIGN:
+		put_data(&f->b, f->last_seq, PORT + 1, CGS_CMD_NEW, 40, 1);
+		nlb_error(&f->b, -EPERM, f->last_seq, PORT + 1);
+		break;
+	case S_SHORT:
+		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 39, 1);
+		break;
+	case S_LONG:
+		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 48, 1);
+		break;
+	case S_NO_STATS:
+		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 40, 0);
+		break;
+	case S_TWO_STATS:
+		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 40, 1 | 4);
+		break;
+	case S_UNKNOWN_ATTR:
+		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 40, 1 | 2);
+		break;
+	case S_WRONG_CMD:
+		put_data(&f->b, f->last_seq, PORT, 2, 40, 1);
+		break;
+	case S_TRUNCATED:
+		memset(buf, 0, cap);
+		return (ssize_t)(cap + 100);
+	case S_TS_REPLY:
+		put_ts_reply(&f->b, f->last_seq, f->last_fd);
+		break;
+	default:
+		ck_abort_msg("bad step");
+	}
+	ck_assert_uint_le(nlb_len(&f->b), cap);
+	memcpy(buf, nlb_data(&f->b), nlb_len(&f->b));
+	return (ssize_t)nlb_len(&f->b);
+}
+
+static int fake_set_timeout(void *impl, unsigned int msec)
+{
+	(void)impl;
+	(void)msec;
+	return 0;
+}
+
+static void fake_close(void *impl)
+{
+	(void)impl;
+}
+
+static const struct transport_ops fake_ops = {
+	.send = fake_send,
+	.recv = fake_recv,
+	.set_timeout = fake_set_timeout,
+	.close = fake_close,
+};
+
+static void script(int n, const enum step *steps, const int *errors)
+{
+	memset(fk.script, 0, sizeof(fk.script));
+	memset(fk.errors, 0, sizeof(fk.errors));
+	memcpy(fk.script, steps, (size_t)n * sizeof(*steps));
+	if (errors)
+		memcpy(fk.errors, errors, (size_t)n * sizeof(*errors));
+	fk.n = n;
+	fk.pos = 0;
+	fk.sends = 0;
+}
+
+#define SCRIPT(...) do {						\
+		static const enum step s_[] = { __VA_ARGS__ };		\
+		script((int)(sizeof(s_) / sizeof(s_[0])), s_, NULL);	\
+	} while (0)
+
+/* A directory to name: the fake kernel never looks at it, but the
+ * library's explanation of an EINVAL does. */
+static int dirfd_root;
+
+static void unit_setup(void)
+{
+	struct transport t = { .ops = &fake_ops, .impl = &fk, .portid = PORT,
+			       .family = FAMILY };
+
+	memset(&fk, 0, sizeof(fk));
+	ck_assert_int_eq(ctx_new_with_transport(&t, &ctx), 0);
+	dirfd_root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dirfd_root, 0);
+}
+
+static void unit_teardown(void)
+{
+	tstats_ctx_free(ctx);
+	ctx = NULL;
+	close(dirfd_root);
+}
+
+static void expect_stats(const struct tstats_cgroupstats *s, uint32_t len)
+{
+	ck_assert_uint_eq(s->nr_sleeping, 11);
+	ck_assert_uint_eq(s->nr_running, 22);
+	ck_assert_uint_eq(s->nr_stopped, 33);
+	ck_assert_uint_eq(s->nr_uninterruptible, 44);
+	ck_assert_uint_eq(s->nr_io_wait, 55);
+	ck_assert_uint_eq(s->payload_len, len);
+	ck_assert_uint_eq(s->reserved, 0);
+}
+
+START_TEST(unit_reply_then_ack)
+{
+	struct tstats_cgroupstats s;
+
+	SCRIPT(S_DATA, S_ACK);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
+	expect_stats(&s, 40);
+	ck_assert_uint_eq(fk.sends, 1);
+	ck_assert_int_eq(fk.pos, 2);	/* the ACK was drained too */
+	ck_assert_uint_eq(fk.last_cmd, CGS_CMD_GET);
+	ck_assert_uint_eq(fk.last_flags, NLM_F_REQUEST | NLM_F_ACK);
+	ck_assert_uint_eq(fk.last_fd, (uint32_t)dirfd_root);
+
+	SCRIPT(S_DATA_ACK);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
+	expect_stats(&s, 40);
+	ck_assert_int_eq(fk.pos, 1);
+}
+END_TEST
+
+START_TEST(unit_path_opens_a_directory)
+{
+	struct tstats_cgroupstats s;
+
+	SCRIPT(S_DATA, S_ACK);
+	ck_assert_int_eq(tstats_query_cgroup(ctx, "/", &s), 0);
+	expect_stats(&s, 40);
+	/* The descriptor sent was the library's own, closed since. */
+	ck_assert_int_eq(fcntl((int)fk.last_fd, F_GETFD), -1);
+	ck_assert_int_eq(errno, EBADF);
+
+	/* Refused before anything is sent. */
+	SCRIPT(S_ACK);
+	ck_assert_int_eq(tstats_query_cgroup(ctx, "/nonexistent/tstats", &s), -ENOENT);
+	ck_assert_int_eq(tstats_query_cgroup(ctx, "/proc/self/status", &s), -ENOTDIR);
+	ck_assert_uint_eq(fk.sends, 0);
+}
+END_TEST
+
+START_TEST(unit_ack_only_is_ebadf)
+{
+	struct tstats_cgroupstats s;
+
+	/* What the kernel sends for a descriptor with no file: the ACK
+	 * alone. The call must end there, not wait for data. */
+	memset(&s, 0x5a, sizeof(s));
+	SCRIPT(S_ACK);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EBADF);
+	ck_assert_int_eq(fk.pos, 1);
+	ck_assert_uint_eq(s.nr_sleeping, 0x5a5a5a5a5a5a5a5aull);	/* untouched */
+}
+END_TEST
+
+START_TEST(unit_einval_explained)
+{
+	struct tstats_cgroupstats s;
+	static const enum step e = S_ERROR;
+	static const int einval = -EINVAL;
+	int fd;
+
+	/* A directory outside any cgroup file system: the kernel's EINVAL. */
+	script(1, &e, &einval);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EINVAL);
+	ck_assert_int_eq(fk.pos, 1);
+
+	/* Not a directory: told apart. */
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	script(1, &e, &einval);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, fd, &s), -ENOTDIR);
+	close(fd);
+}
+END_TEST
+
+START_TEST(unit_kernel_errno_kept)
+{
+	static const int errs[] = { -ENOENT, -EPERM, -ENOMEM, -ERANGE, -EOPNOTSUPP };
+	struct tstats_cgroupstats s;
+
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		enum step st = S_ERROR;
+
+		script(1, &st, &errs[i]);
+		ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), errs[i]);
+		ck_assert_int_eq(fk.pos, 1);
+	}
+}
+END_TEST
+
+START_TEST(unit_timeout_and_socket_errors)
+{
+	struct tstats_cgroupstats s;
+
+	memset(&s, 0x5a, sizeof(s));
+	SCRIPT(S_TIMEOUT);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -ETIMEDOUT);
+	ck_assert_uint_eq(s.nr_running, 0x5a5a5a5a5a5a5a5aull);
+	SCRIPT(S_ENOBUFS);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -ENOBUFS);
+
+	/* The data came, its ACK did not: the data stands. */
+	SCRIPT(S_DATA, S_TIMEOUT);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
+	expect_stats(&s, 40);
+
+	/* A datagram too large for the buffer, then an ACK: not EBADF. */
+	SCRIPT(S_TRUNCATED, S_ACK);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EMSGSIZE);
+}
+END_TEST
+
+START_TEST(unit_stale_and_foreign_skipped)
+{
+	struct tstats_cgroupstats s;
+
+	SCRIPT(S_STALE, S_FOREIGN, S_DATA, S_ACK);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
+	expect_stats(&s, 40);
+	ck_assert_int_eq(fk.pos, 4);
+}
+END_TEST
+
+START_TEST(unit_payload_sizes)
+{
+	struct tstats_cgroupstats s;
+
+	SCRIPT(S_LONG, S_ACK);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
+	expect_stats(&s, 48);
+	SCRIPT(S_UNKNOWN_ATTR, S_ACK);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
+	expect_stats(&s, 40);
+
+	memset(&s, 0x5a, sizeof(s));
+	SCRIPT(S_SHORT);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EBADMSG);
+	SCRIPT(S_NO_STATS);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EBADMSG);
+	SCRIPT(S_TWO_STATS);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EBADMSG);
+	SCRIPT(S_WRONG_CMD);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EBADMSG);
+	ck_assert_uint_eq(s.nr_io_wait, 0x5a5a5a5a5a5a5a5aull);
+}
+END_TEST
+
+START_TEST(unit_codec_unaligned)
+{
+	uint8_t raw[4 + 4 + 40 + 8];
+	struct tstats_cgroupstats s;
+	uint16_t l = 4 + 40, t = CGS_TYPE_CGROUP_STATS;
+
+	/* The attribute parser takes any alignment (memcpy, never a cast). */
+	memset(raw, 0, sizeof(raw));
+	memcpy(raw + 1, &l, 2);
+	memcpy(raw + 3, &t, 2);
+	for (int i = 0; i < 5; i++)
+		memcpy(raw + 5 + 8 * i, &want[i], 8);
+	ck_assert_int_eq(codec_parse_cgroupstats(raw + 1, 44, &s), 0);
+	expect_stats(&s, 40);
+	/* Truncated attribute: nla_len past the buffer. */
+	ck_assert_int_eq(codec_parse_cgroupstats(raw + 1, 40, &s), -EBADMSG);
+	ck_assert_int_eq(codec_parse_cgroupstats(raw + 1, 0, &s), -EBADMSG);
+}
+END_TEST
+
+START_TEST(unit_mixed_with_taskstats_queries)
+{
+	struct tstats_cgroupstats s;
+	struct tstats_record r;
+
+	SCRIPT(S_TS_REPLY);
+	ck_assert_int_eq(tstats_query(ctx, TSTATS_KIND_PID, 77, &r), 0);
+	ck_assert_uint_eq(r.id, 77);
+	SCRIPT(S_DATA_ACK);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
+	SCRIPT(S_TS_REPLY);
+	ck_assert_int_eq(tstats_query(ctx, TSTATS_KIND_PID, 78, &r), 0);
+	ck_assert_uint_eq(r.id, 78);
+}
+END_TEST
+
+START_TEST(unit_bad_arguments)
+{
+	struct tstats_cgroupstats s;
+
+	SCRIPT(S_ACK);
+	ck_assert_int_eq(tstats_query_cgroup_fd(NULL, dirfd_root, &s), -EINVAL);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, NULL), -EINVAL);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, -1, &s), -EBADF);
+	ck_assert_int_eq(tstats_query_cgroup(NULL, "/", &s), -EINVAL);
+	ck_assert_int_eq(tstats_query_cgroup(ctx, NULL, &s), -EINVAL);
+	ck_assert_int_eq(tstats_query_cgroup(ctx, "/", NULL), -EINVAL);
+	ck_assert_uint_eq(fk.sends, 0);
+}
+END_TEST
+
+/*
+ * Live kernel
+ */
+#define HIER_NAME "tstatstest"
+
+static char v1_dir[64];		/* our named v1 hierarchy's mount point */
+static char v2_dir[64];		/* our cgroup v2 mount point, if any */
+static bool v1_mounted, v2_mounted;
+static char child_cg[128];	/* the running test's cgroup in v1_dir */
+
+static int live_probe_and_mount(void)
+{
+	struct tstats_ctx *c;
+	int e = tstats_ctx_new(&c);
+
+	if (e == -ENOENT || e == -EPROTONOSUPPORT) {
+		fprintf(stderr, "SKIP: no TASKSTATS family here (%s)\n", strerror(-e));
+		return 77;
+	}
+	if (e < 0) {
+		fprintf(stderr, "tstats_ctx_new: %s\n", strerror(-e));
+		return 1;
+	}
+	tstats_ctx_free(c);
+
+	snprintf(v1_dir, sizeof(v1_dir), "/tmp/tstats-cgv1-XXXXXX");
+	if (!mkdtemp(v1_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	/* A named hierarchy without controllers: nothing else is bound to
+	 * it, so mounting never conflicts with the host's cgroups. */
+	if (mount("none", v1_dir, "cgroup", 0, "none,name=" HIER_NAME) < 0) {
+		int err = errno;
+
+		rmdir(v1_dir);
+		if (err == EPERM || err == ENODEV) {
+			fprintf(stderr, "SKIP: cannot mount a cgroup v1 hierarchy (%s)\n",
+				strerror(err));
+			return 77;
+		}
+		fprintf(stderr, "mount cgroup v1 on %s: %s\n", v1_dir, strerror(err));
+		return 1;
+	}
+	v1_mounted = true;
+
+	snprintf(v2_dir, sizeof(v2_dir), "/tmp/tstats-cgv2-XXXXXX");
+	if (!mkdtemp(v2_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	if (mount("none", v2_dir, "cgroup2", 0, NULL) < 0) {
+		int err = errno;
+
+		fprintf(stderr, "mount cgroup2 on %s: %s\n", v2_dir, strerror(err));
+		rmdir(v2_dir);
+		v2_dir[0] = '\0';
+		return err == ENODEV ? 0 : 1;
+	}
+	v2_mounted = true;
+	return 0;
+}
+
+/* Removes the cgroups below dir, deepest first; tasks left in them by a
+ * failed test die with their parent (PR_SET_PDEATHSIG), so retry a while. */
+static void remove_cgroups(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char sub[512];
+
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+		remove_cgroups(sub);
+		for (int i = 0; i < 100 && rmdir(sub) < 0 && errno == EBUSY; i++)
+			usleep(20000);
+	}
+	closedir(d);
+}
+
+/* Removes what the suite created, whatever happened to the tests. The
+ * tests run in forked processes: what they made is found by looking. */
+static void live_cleanup(void)
+{
+	if (v1_mounted) {
+		remove_cgroups(v1_dir);
+		if (umount(v1_dir) < 0)
+			fprintf(stderr, "umount %s: %s\n", v1_dir, strerror(errno));
+	}
+	if (v1_dir[0])
+		rmdir(v1_dir);
+	if (v2_mounted && umount(v2_dir) < 0)
+		fprintf(stderr, "umount %s: %s\n", v2_dir, strerror(errno));
+	if (v2_dir[0])
+		rmdir(v2_dir);
+}
+
+static void live_setup(void)
+{
+	ck_assert_int_eq(tstats_ctx_new(&ctx), 0);
+	snprintf(child_cg, sizeof(child_cg), "%s/t%d", v1_dir, (int)getpid());
+	ck_assert_msg(mkdir(child_cg, 0755) == 0, "mkdir %s: %s", child_cg, strerror(errno));
+}
+
+static void live_teardown(void)
+{
+	tstats_ctx_free(ctx);
+	ctx = NULL;
+	rmdir(child_cg);
+}
+
+/* A child that waits in pause(2), killed with us if we die. */
+static pid_t spawn(bool spin)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		for (;;)
+			if (spin)
+				__asm__ volatile("" ::: "memory");
+			else
+				pause();
+	}
+	return pid;
+}
+
+static void move_to(const char *cg, pid_t pid)
+{
+	char path[192], buf[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+	ck_assert_msg(write(fd, buf, (size_t)n) == n, "move %d: %s", (int)pid, strerror(errno));
+	close(fd);
+}
+
+/* The state letter of /proc/PID/stat. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] && p[2] ? p[2] : '?';
+}
+
+static void wait_state(pid_t pid, char state)
+{
+	for (int i = 0; i < 500 && proc_state(pid) != state; i++)
+		usleep(10000);
+	ck_assert_msg(proc_state(pid) == state, "pid %d in state %c, not %c", (int)pid,
+		      proc_state(pid), state);
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+}
+
+/*
+ * Queries until the counts match (the kernel counts each task's state at
+ * the moment of the query, and a woken task takes a moment to sleep
+ * again), at most for about two seconds; the last answer is in *s.
+ */
+static bool counts_become(const char *cg, struct tstats_cgroupstats *s, uint64_t sleeping,
+			  uint64_t running, uint64_t stopped)
+{
+	for (int i = 0; i < 200; i++) {
+		ck_assert_int_eq(tstats_query_cgroup(ctx, cg, s), 0);
+		if (s->nr_sleeping == sleeping && s->nr_running == running &&
+		    s->nr_stopped == stopped && s->nr_uninterruptible == 0 &&
+		    s->nr_io_wait == 0)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+#define EXPECT_COUNTS(cg, s, sl, ru, st)					\
+	ck_assert_msg(counts_become(cg, s, sl, ru, st),				\
+		      "sleeping %llu running %llu stopped %llu D %llu io %llu, "	\
+		      "want %d %d %d 0 0",					\
+		      (unsigned long long)(s)->nr_sleeping,			\
+		      (unsigned long long)(s)->nr_running,			\
+		      (unsigned long long)(s)->nr_stopped,			\
+		      (unsigned long long)(s)->nr_uninterruptible,		\
+		      (unsigned long long)(s)->nr_io_wait, sl, ru, st)
+
+START_TEST(live_sleeping_and_stopped)
+{
+	struct tstats_cgroupstats s;
+	pid_t sleeper, stopped, spinner;
+	int status;
+
+	/* An empty cgroup. */
+	EXPECT_COUNTS(child_cg, &s, 0, 0, 0);
+	ck_assert_uint_eq(s.payload_len, 40);
+
+	sleeper = spawn(false);
+	stopped = spawn(false);
+	ck_assert_int_eq(kill(stopped, SIGSTOP), 0);
+	ck_assert_int_eq(waitpid(stopped, &status, WUNTRACED), stopped);
+	ck_assert(WIFSTOPPED(status));
+	move_to(child_cg, sleeper);
+	move_to(child_cg, stopped);
+	wait_state(sleeper, 'S');
+	EXPECT_COUNTS(child_cg, &s, 1, 0, 1);
+
+	/* A task that never sleeps is counted as running (runnable). */
+	spinner = spawn(true);
+	move_to(child_cg, spinner);
+	EXPECT_COUNTS(child_cg, &s, 1, 1, 1);
+
+	/* Continued, the stopped one sleeps in pause() again. */
+	ck_assert_int_eq(kill(stopped, SIGCONT), 0);
+	EXPECT_COUNTS(child_cg, &s, 2, 1, 0);
+
+	reap(spinner);
+	reap(sleeper);
+	reap(stopped);
+	EXPECT_COUNTS(child_cg, &s, 0, 0, 0);
+}
+END_TEST
+
+START_TEST(live_hierarchy_root_counts_everyone)
+{
+	struct tstats_cgroupstats s;
+
+	/* Every task of the system starts in a new hierarchy's root, this
+	 * one included, running while it asks. */
+	ck_assert_int_eq(tstats_query_cgroup(ctx, v1_dir, &s), 0);
+	ck_assert_uint_ge(s.nr_running, 1);
+	ck_assert_uint_ge(s.nr_sleeping, 1);
+	ck_assert_uint_eq(s.payload_len, 40);
+}
+END_TEST
+
+START_TEST(live_cgroup_v2_is_eopnotsupp)
+{
+	struct tstats_cgroupstats s;
+	int fd;
+
+	if (!v2_mounted) {
+		/* Only where the kernel has no cgroup2 at all. */
+		fprintf(stderr, "note: no cgroup2 file system here, v2 case not run\n");
+		return;
+	}
+	memset(&s, 0x5a, sizeof(s));
+	ck_assert_int_eq(tstats_query_cgroup(ctx, v2_dir, &s), -EOPNOTSUPP);
+	ck_assert_uint_eq(s.nr_sleeping, 0x5a5a5a5a5a5a5a5aull);
+	fd = open(v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, fd, &s), -EOPNOTSUPP);
+	close(fd);
+}
+END_TEST
+
+START_TEST(live_bad_paths_and_descriptors)
+{
+	struct tstats_cgroupstats s;
+	struct timespec t0, t1;
+	char path[192];
+	int fd;
+
+	ck_assert_int_eq(tstats_query_cgroup(ctx, "/nonexistent/tstats", &s), -ENOENT);
+	snprintf(path, sizeof(path), "%s/tasks", child_cg);
+	ck_assert_int_eq(tstats_query_cgroup(ctx, path, &s), -ENOTDIR);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, fd, &s), -ENOTDIR);
+	close(fd);
+	/* A directory that is not a cgroup: the kernel's EINVAL. */
+	ck_assert_int_eq(tstats_query_cgroup(ctx, "/proc", &s), -EINVAL);
+
+	/* A closed descriptor: the kernel sends only its ACK. The answer
+	 * must come at once, not after the context's timeout. */
+	fd = open("/", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(tstats_ctx_set_timeout(ctx, 3000), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, fd, &s), -EBADF);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_lt((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
+			 1000);
+	fd = open(child_cg, O_PATH | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, fd, &s), -EBADF);
+	close(fd);
+
+	/* The context still answers taskstats queries afterwards (when
+	 * privileged) and cgroupstats ones. */
+	ck_assert_int_eq(tstats_query_cgroup(ctx, child_cg, &s), 0);
+}
+END_TEST
+
+START_TEST(live_removed_cgroup_is_enoent)
+{
+	struct tstats_cgroupstats s;
+	char path[192];
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "%s/gone", child_cg);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, fd, &s), 0);
+	ck_assert_int_eq(rmdir(path), 0);
+	/* The kernel takes the cgroup offline after an RCU grace period
+	 * (tens of ms here); until then it still counts it. */
+	for (int i = 0; i < 200 && (r = tstats_query_cgroup_fd(ctx, fd, &s)) == 0; i++)
+		usleep(10000);
+	ck_assert_int_eq(r, -ENOENT);
+	close(fd);
+}
+END_TEST
+
+START_TEST(live_needs_no_privilege)
+{
+	pid_t pid;
+	int status, fd;
+
+	/* Our temporary mount point is 0700: open before dropping. */
+	fd = open(child_cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct tstats_cgroupstats s;
+		struct tstats_ctx *c;
+
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		if (tstats_ctx_new(&c) < 0)
+			_exit(3);
+		if (tstats_query_cgroup_fd(c, fd, &s) < 0)
+			_exit(4);
+		tstats_ctx_free(c);
+		_exit(s.payload_len == 40 ? 0 : 5);
+	}
+	close(fd);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+}
+END_TEST
+
+static Suite *unit_suite(void)
+{
+	Suite *s = suite_create("cgroup-unit");
+	TCase *tc = tcase_create("fake-kernel");
+
+	tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
+	tcase_add_test(tc, unit_reply_then_ack);
+	tcase_add_test(tc, unit_path_opens_a_directory);
+	tcase_add_test(tc, unit_ack_only_is_ebadf);
+	tcase_add_test(tc, unit_einval_explained);
+	tcase_add_test(tc, unit_kernel_errno_kept);
+	tcase_add_test(tc, unit_timeout_and_socket_errors);
+	tcase_add_test(tc, unit_stale_and_foreign_skipped);
+	tcase_add_test(tc, unit_payload_sizes);
+	tcase_add_test(tc, unit_codec_unaligned);
+	tcase_add_test(tc, unit_mixed_with_taskstats_queries);
+	tcase_add_test(tc, unit_bad_arguments);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+static Suite *live_suite(void)
+{
+	Suite *s = suite_create("cgroup-live");
+	TCase *tc = tcase_create("live");
+
+	tcase_add_checked_fixture(tc, live_setup, live_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, live_sleeping_and_stopped);
+	tcase_add_test(tc, live_hierarchy_root_counts_everyone);
+	tcase_add_test(tc, live_cgroup_v2_is_eopnotsupp);
+	tcase_add_test(tc, live_bad_paths_and_descriptors);
+	tcase_add_test(tc, live_removed_cgroup_is_enoent);
+	tcase_add_test(tc, live_needs_no_privilege);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	bool live = argc > 1 && strcmp(argv[1], "live") == 0;
+	SRunner *sr;
+	int failed;
+
+	if (live) {
+		int p = live_probe_and_mount();
+
+		if (p) {
+			live_cleanup();
+			return p;
+		}
+	}
+	sr = srunner_create(live ? live_suite() : unit_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (live)
+		live_cleanup();
+	return failed ? 1 : 0;
+}
