@@ -722,6 +722,65 @@ int tstats_query_process(struct tstats_ctx *ctx, uint32_t tgid, struct tstats_pr
  * for absent fields and bad arguments. Since: 0.1 */
 int tstats_process_source(const struct tstats_process *p, unsigned int field);
 
+/*
+ * cgroupstats
+ *
+ * How many tasks of one cgroup are in each scheduler state, counted by the
+ * kernel at the moment of the query (CGROUPSTATS_CMD_GET). Only the tasks
+ * directly in that cgroup count, not those of its descendants. The kernel
+ * answers this only for directories of cgroup v1 hierarchies (a v1
+ * controller such as cpu, or a named hierarchy such as name=systemd); for
+ * cgroup v2 (the unified hierarchy) it refuses with EINVAL, which the
+ * library reports as -EOPNOTSUPP. No privilege is needed.
+ */
+struct tstats_cgroupstats {
+	uint64_t nr_sleeping;		/* interruptible sleep (S) */
+	uint64_t nr_running;		/* running or runnable (R) */
+	uint64_t nr_stopped;		/* stopped by a signal (T), not traced */
+	uint64_t nr_uninterruptible;	/* uninterruptible sleep (D) */
+	/* In any other state (e.g. TASK_IDLE, killable sleep) and waiting
+	 * for I/O. A D-state task waiting for I/O is counted above only. */
+	uint64_t nr_io_wait;
+	/* Bytes of the kernel's struct cgroupstats received: 40 on every
+	 * kernel so far; bytes past 40 (fields this build does not know)
+	 * are ignored. A shorter payload fails the query (-EBADMSG). */
+	uint32_t payload_len;
+	uint32_t reserved;		/* 0 */
+};
+
+/*
+ * Counts the tasks of the cgroup directory path (opened with O_RDONLY |
+ * O_DIRECTORY | O_CLOEXEC and closed before returning) into *ret. Uses the
+ * context's socket, buffer and timeout; the request asks for the kernel's
+ * ACK, so the call never waits past the reply. Returns 0, or
+ *   -EOPNOTSUPP  path is on cgroup v2 ("cgroupstats works only on cgroup
+ *                v1 hierarchies"),
+ *   -EINVAL      path is a directory outside any cgroup file system (the
+ *                kernel's answer), or ctx/path/ret NULL,
+ *   -ENOENT, -ENOTDIR, -EACCES ...  from open(2),
+ *   -ENOENT      also: the cgroup was removed meanwhile (the kernel's),
+ *   -ETIMEDOUT   no answer within the context's timeout,
+ *   -EBADMSG     a malformed answer, or another -errno from the kernel
+ *                or the socket.
+ * *ret is written only on success. path is not kept. Threads: as every
+ * call on a context (one thread at a time). Since: 0.1
+ */
+int tstats_query_cgroup(struct tstats_ctx *ctx, const char *path,
+			struct tstats_cgroupstats *ret);
+
+/*
+ * The same for a directory the caller has opened: fd stays the caller's
+ * (not closed, not kept). The kernel resolves fd in the calling process's
+ * descriptor table while handling the request. Returns as
+ * tstats_query_cgroup(), and
+ *   -EBADF    fd is not an open descriptor (fd < 0, or the kernel found
+ *             no file: it then sends only its ACK), or was opened with
+ *             O_PATH (the kernel does not look at those),
+ *   -ENOTDIR  fd is not a directory (the kernel's EINVAL, told apart).
+ * Since: 0.1
+ */
+int tstats_query_cgroup_fd(struct tstats_ctx *ctx, int fd, struct tstats_cgroupstats *ret);
+
 #ifdef __cplusplus
 }
 #endif

@@ -324,3 +324,9 @@ struct qstate **ctx_qstate(struct tstats_ctx *ctx)
 {
 	return &ctx->qs;
 }
+
+uint8_t *ctx_rbuf(struct tstats_ctx *ctx, size_t *cap)
+{
+	*cap = ctx->rcap;
+	return ctx->rbuf;
+}

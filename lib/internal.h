@@ -31,6 +31,11 @@
 #define TS_TYPE_AGGR_PID	4
 #define TS_TYPE_AGGR_TGID	5
 #define TS_TYPE_NULL		6
+#define CGS_CMD_GET		4	/* CGROUPSTATS_CMD_GET */
+#define CGS_CMD_NEW		5	/* CGROUPSTATS_CMD_NEW */
+#define CGS_CMD_ATTR_FD		1	/* u32, in the sender's fd table */
+#define CGS_TYPE_CGROUP_STATS	1	/* struct cgroupstats, 5 x __u64 */
+#define CGS_STATS_LEN		40u
 
 /* Struct layouts the decoder knows (see fields.c). */
 enum layout {
@@ -220,6 +225,21 @@ uint32_t ctx_seq_block(struct tstats_ctx *ctx, uint32_t n);
 struct codec_plan *ctx_plan(struct tstats_ctx *ctx, unsigned int kind);
 struct qstate **ctx_qstate(struct tstats_ctx *ctx);
 void qstate_free(struct qstate *qs);
+/* The context's receive buffer for single exchanges (cgroup.c). */
+uint8_t *ctx_rbuf(struct tstats_ctx *ctx, size_t *cap);
+
+/*
+ * cgroupstats (codec.c): the request for a directory's fd, sent with
+ * NLM_F_ACK (the kernel answers a bad fd with nothing at all otherwise),
+ * and the parser of a CGROUPSTATS_CMD_NEW message's attributes: 0 with
+ * *out filled, or -EBADMSG (no stats attribute, a payload shorter than
+ * the 40 bytes every kernel sends, or malformed attributes).
+ */
+#define CODEC_CGS_REQ_LEN	28u	/* nlmsghdr + genlmsghdr + u32 attr */
+void codec_put_cgroup_request(uint8_t *out, uint16_t family, uint32_t portid,
+			      uint32_t seq, uint32_t fd);
+int codec_parse_cgroupstats(const void *attrs, size_t len,
+			    struct tstats_cgroupstats *out);
 
 /*
  * Counter fields (rates.c): values that only grow over a task's life

@@ -425,6 +425,7 @@ END_TEST
 #define FAKE_LIVE_LIMIT	100000u
 #define FAKE_DGRAM	2048
 #define FAKE_QMAX	1024
+#define FAKE_HELD	64
 
 struct fake {
 	struct {
@@ -439,6 +440,18 @@ struct fake {
 	size_t payload_len;	/* STATS payload bytes */
 	unsigned int stale;	/* foreign answers queued before each send's */
 	unsigned int sends, requests, dropped;
+	bool silent;		/* no answer at all */
+	bool foreign;		/* each answer after an EPERM and a record for
+				 * its sequence number from another port */
+	bool multi;		/* NLM_F_MULTI answers, each followed by an
+				 * NLMSG_DONE datagram */
+	unsigned int corrupt;	/* the next answers get a bogus nlmsg_len */
+	bool hold;		/* answers held back (a request timing out)... */
+	struct {
+		uint8_t buf[FAKE_DGRAM];
+		size_t len;
+	} held[FAKE_HELD];	/* ...and queued one before each later answer */
+	unsigned int nheld, released;
 };
 
 static struct fake *fk;
@@ -459,28 +472,68 @@ static void fake_push(struct fake *f, const struct nlb *b)
 	f->count++;
 }
 
-static void fake_answer(struct fake *f, uint32_t seq, uint16_t attr, uint32_t id)
+/* The kernel's answer to one request from port, into b. */
+static void fake_build(struct fake *f, struct nlb *b, uint32_t seq, uint32_t port,
+		       uint16_t attr, uint32_t id)
 {
-	static struct nlb b;
 	uint8_t payload[FAKE_DGRAM];
 	size_t nest;
 
-	nlb_init(&b);
+	nlb_init(b);
 	if (f->error || id >= FAKE_LIVE_LIMIT || id == 0) {
-		nlb_error(&b, f->error ? f->error : -ESRCH, seq, FAKE_PORT);
-		fake_push(f, &b);
+		nlb_error(b, f->error ? f->error : -ESRCH, seq, port);
 		return;
 	}
 	nlb_ts_build(payload, f->payload_len, f->payload_len > 560 ? 18 : 16,
 		     NLB_LAYOUT_MODERN, 16);
-	nlb_msg_start(&b, FAKE_FAMILY, 0, seq, FAKE_PORT);
-	nlb_genl(&b, TS_CMD_NEW, 1);
-	nest = nlb_nest_start(&b, attr == TS_CMD_ATTR_TGID ? TS_TYPE_AGGR_TGID : TS_TYPE_AGGR_PID);
-	nlb_put_u32(&b, attr == TS_CMD_ATTR_TGID ? TS_TYPE_TGID : TS_TYPE_PID, id);
-	nlb_put(&b, TS_TYPE_STATS, payload, f->payload_len);
-	nlb_nest_end(&b, nest);
-	nlb_msg_end(&b);
+	nlb_msg_start(b, FAKE_FAMILY, f->multi ? NLM_F_MULTI : 0, seq, port);
+	nlb_genl(b, TS_CMD_NEW, 1);
+	nest = nlb_nest_start(b, attr == TS_CMD_ATTR_TGID ? TS_TYPE_AGGR_TGID : TS_TYPE_AGGR_PID);
+	nlb_put_u32(b, attr == TS_CMD_ATTR_TGID ? TS_TYPE_TGID : TS_TYPE_PID, id);
+	nlb_put(b, TS_TYPE_STATS, payload, f->payload_len);
+	nlb_nest_end(b, nest);
+	nlb_msg_end(b);
+}
+
+static void fake_answer(struct fake *f, uint32_t seq, uint16_t attr, uint32_t id)
+{
+	static const int32_t zero;
+	static struct nlb b;
+
+	if (f->silent)
+		return;
+	if (!f->hold && f->nheld > f->released) {
+		/* A late answer to an earlier request comes first. */
+		memcpy(b.u.buf, f->held[f->released].buf, f->held[f->released].len);
+		b.len = f->held[f->released++].len;
+		fake_push(f, &b);
+	}
+	if (f->foreign) {
+		nlb_init(&b);
+		nlb_error(&b, -EPERM, seq, FAKE_PORT + 1);
+		fake_push(f, &b);
+		fake_build(f, &b, seq, FAKE_PORT + 1, attr, id + 1);
+		fake_push(f, &b);
+	}
+	fake_build(f, &b, seq, FAKE_PORT, attr, id);
+	if (f->corrupt) {
+		/* Past the datagram's end, or below the header's size. */
+		nlb_set_msg_len(&b, --f->corrupt % 2 ? (uint32_t)nlb_len(&b) + 64 : 8);
+	}
+	if (f->hold) {
+		ck_assert_uint_lt(f->nheld, FAKE_HELD);
+		memcpy(f->held[f->nheld].buf, nlb_data(&b), nlb_len(&b));
+		f->held[f->nheld++].len = nlb_len(&b);
+		return;
+	}
 	fake_push(f, &b);
+	if (f->multi) {
+		nlb_init(&b);
+		nlb_msg_start(&b, NLMSG_DONE, NLM_F_MULTI, seq, FAKE_PORT);
+		nlb_raw(&b, &zero, sizeof(zero));
+		nlb_msg_end(&b);
+		fake_push(f, &b);
+	}
 }
 
 static int fake_send(void *impl, const void *buf, size_t len)
@@ -844,6 +897,165 @@ static int each_cb(uint32_t id, int error, const struct tstats_record *rec, void
 		return l->stop_with;
 	return 0;
 }
+
+/* A batch whose n answers all came, each for its own id. */
+static void expect_all(struct tstats_ctx *c, unsigned int kind, const uint32_t *ids, size_t n)
+{
+	struct tstats_record *recs = malloc(n * sizeof(*recs));
+	int *errs = malloc(n * sizeof(*errs));
+	int r;
+
+	ck_assert_ptr_nonnull(recs);
+	ck_assert_ptr_nonnull(errs);
+	memset(recs, 0xa5, n * sizeof(*recs));
+	r = tstats_query_batch(c, kind, ids, n, recs, errs);
+	check_mixed_results(ids, n, recs, errs, r, kind);
+	free(recs);
+	free(errs);
+}
+
+START_TEST(fake_foreign_port_ignored)
+{
+	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	size_t n = 60;
+	uint32_t *ids = mixed_ids(n);
+
+	/* Each request's sequence number also answered to another socket
+	 * first, with an EPERM and with another id's record: neither is
+	 * ours, neither may fail the call or fill an item. */
+	fk->foreign = true;
+	expect_all(c, TSTATS_KIND_PID, ids, n);
+	expect_all(c, TSTATS_KIND_TGID, ids, n);
+	free(ids);
+	fake_free(c);
+}
+END_TEST
+
+START_TEST(fake_kernel_errnos_per_item)
+{
+	/* EPERM fails the whole call (fake_eperm_fails_the_call). */
+	static const int errnos[] = {
+		ESRCH, EINVAL, ERANGE, EOPNOTSUPP, ENOMEM, E2BIG, ENOBUFS, EMSGSIZE,
+		ENOENT, EACCES, EBUSY, EFAULT, EAGAIN,
+	};
+	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	uint32_t ids[5] = { 1, 2, 3, 4, 5 };
+	struct tstats_record recs[5];
+	int errs[5];
+
+	for (size_t e = 0; e < sizeof(errnos) / sizeof(errnos[0]); e++) {
+		struct each_log l = { .order_ok = true };
+
+		fk->error = -errnos[e];
+		memset(recs, 0xa5, sizeof(recs));
+		ck_assert_int_eq(tstats_query_batch(c, TSTATS_KIND_PID, ids, 5, recs, errs), 0);
+		for (size_t i = 0; i < 5; i++) {
+			ck_assert_int_eq(errs[i], -errnos[e]);
+			ck_assert_uint_eq(recs[i].kind, 0xa5a5a5a5u);
+		}
+		ck_assert_int_eq(tstats_query_each(c, TSTATS_KIND_TGID, ids, 5, each_cb, &l), 0);
+		ck_assert_uint_eq(l.calls, 5);
+	}
+	/* A positive error must not read as success. */
+	fk->error = ESRCH;
+	ck_assert_int_eq(tstats_query_batch(c, TSTATS_KIND_PID, ids, 5, recs, errs), 0);
+	for (size_t i = 0; i < 5; i++)
+		ck_assert_int_eq(errs[i], -ESRCH);
+	fk->error = 0;
+	expect_all(c, TSTATS_KIND_PID, ids, 5);
+	fake_free(c);
+}
+END_TEST
+
+START_TEST(fake_no_answer_times_out)
+{
+	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	uint32_t ids[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct tstats_record recs[8];
+	int errs[8];
+	struct each_log l = { .order_ok = true };
+
+	fk->silent = true;
+	ck_assert_int_eq(tstats_query_batch(c, TSTATS_KIND_PID, ids, 8, recs, errs), -ETIMEDOUT);
+	ck_assert_int_eq(tstats_query_each(c, TSTATS_KIND_PID, ids, 8, each_cb, &l), -ETIMEDOUT);
+	ck_assert_uint_eq(l.calls, 0);
+	ck_assert_uint_eq(fk->sends, 2);	/* no resending into silence */
+	fk->silent = false;
+	expect_all(c, TSTATS_KIND_PID, ids, 8);
+	fake_free(c);
+}
+END_TEST
+
+START_TEST(fake_bogus_nlmsg_len_asked_again)
+{
+	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	size_t n = 40;
+	uint32_t *ids = mixed_ids(n);
+	struct qstats st;
+
+	/* Four answers whose nlmsg_len lies: whose they were is unknown,
+	 * so they count as lost and their requests go out again. */
+	fk->corrupt = 4;
+	expect_all(c, TSTATS_KIND_PID, ids, n);
+	ck_assert_int_eq(query_stats(c, &st), 0);
+	ck_assert_uint_eq(st.retries, 4);
+	ck_assert_uint_eq(fk->requests, n + 4);
+	free(ids);
+	fake_free(c);
+}
+END_TEST
+
+START_TEST(fake_multipart_answers)
+{
+	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	size_t n = 50;
+	uint32_t *ids = mixed_ids(n);
+	struct qstats st;
+
+	/* NLM_F_MULTI data is an answer; the NLMSG_DONE after it is none. */
+	fk->multi = true;
+	expect_all(c, TSTATS_KIND_PID, ids, n);
+	expect_all(c, TSTATS_KIND_TGID, ids, n);
+	ck_assert_int_eq(query_stats(c, &st), 0);
+	ck_assert_uint_eq(st.retries, 0);
+	free(ids);
+	fake_free(c);
+}
+END_TEST
+
+START_TEST(fake_late_answers_after_timeout)
+{
+	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	uint32_t first[20], second[20];
+	struct tstats_record recs[20], one;
+	int errs[20];
+
+	for (uint32_t i = 0; i < 20; i++) {
+		first[i] = 1 + i;
+		second[i] = 501 + i;
+	}
+	/* The first batch times out; its answers arrive later, one in front
+	 * of each answer to a later request. */
+	fk->hold = true;
+	ck_assert_int_eq(tstats_query_batch(c, TSTATS_KIND_PID, first, 20, recs, errs),
+			 -ETIMEDOUT);
+	ck_assert_uint_eq(fk->nheld, 20);
+	fk->hold = false;
+	ck_assert_int_eq(tstats_query(c, TSTATS_KIND_PID, 400, &one), 0);
+	ck_assert_uint_eq(one.id, 400);
+	ck_assert_uint_eq(fk->released, 1);
+	expect_all(c, TSTATS_KIND_PID, second, 20);
+	ck_assert_uint_eq(fk->released, 20);
+
+	/* A single query that timed out, answered during a batch. */
+	fk->hold = true;
+	ck_assert_int_eq(tstats_query(c, TSTATS_KIND_PID, 401, &one), -ETIMEDOUT);
+	fk->hold = false;
+	expect_all(c, TSTATS_KIND_PID, second, 20);
+	ck_assert_uint_eq(fk->released, 21);
+	fake_free(c);
+}
+END_TEST
 
 START_TEST(fake_each_order_stop_abort)
 {
@@ -1404,8 +1616,22 @@ static void *writer_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * In a child that waits to be killed: die with the test process. Under
+ * valgrind (CK_FORK=no) Check has no per-test process group to kill after
+ * a failed assertion, and a child left holding the test's stdout would keep
+ * meson waiting until the test's timeout.
+ */
+static void die_with_parent(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(99);
+}
+
 static pid_t spawn_mt_writer(const char *path, int ready_fd)
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 
 	ck_assert_int_ge(pid, 0);
@@ -1413,6 +1639,8 @@ static pid_t spawn_mt_writer(const char *path, int ready_fd)
 		pthread_t w, idle[2];
 		void *res;
 		int p[2], fd;
+
+		die_with_parent(parent);
 
 		prctl(PR_SET_NAME, "tstats-mtw");
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -1530,6 +1758,7 @@ START_TEST(live_process_view_counts_non_leader_io)
 	struct tstats_process pv;
 	struct tstats_record leader, group;
 	int ready[2], fd, st;
+	pid_t parent = getpid();
 	char c;
 	pid_t pid;
 
@@ -1542,6 +1771,8 @@ START_TEST(live_process_view_counts_non_leader_io)
 	if (pid == 0) {
 		int fds[3], p[2];
 		pthread_t w;
+
+		die_with_parent(parent);
 
 		fds[0] = open(path, O_WRONLY | O_CLOEXEC);
 		if (fds[0] < 0 || pipe(p) < 0)
@@ -1657,6 +1888,12 @@ static Suite *unit_suite(void)
 	tcase_add_test(tc, fake_overrun_gives_up);
 	tcase_add_test(tc, fake_truncated_answers_grow_the_slot);
 	tcase_add_test(tc, fake_stale_answers_ignored);
+	tcase_add_test(tc, fake_foreign_port_ignored);
+	tcase_add_test(tc, fake_kernel_errnos_per_item);
+	tcase_add_test(tc, fake_no_answer_times_out);
+	tcase_add_test(tc, fake_bogus_nlmsg_len_asked_again);
+	tcase_add_test(tc, fake_multipart_answers);
+	tcase_add_test(tc, fake_late_answers_after_timeout);
 	tcase_add_test(tc, fake_each_order_stop_abort);
 	tcase_add_test(tc, fake_eperm_fails_the_call);
 	tcase_add_test(tc, fake_bad_arguments);

@@ -468,6 +468,48 @@ START_TEST(register_no_answer)
 }
 END_TEST
 
+START_TEST(register_refused_each_errno)
+{
+	static const int errnos[] = {
+		EPERM, EINVAL, ERANGE, EOPNOTSUPP, ENOMEM, E2BIG, ENOBUFS, EMSGSIZE,
+		ENOENT, EACCES, EBUSY, EFAULT, ESRCH,
+	};
+
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++) {
+		fk->ntx = 0;	/* the request and the deregistration */
+		expect_refused(-errnos[i], -errnos[i]);
+	}
+	/* A positive error must not read as success (not EPERM: 1 is
+	 * FAKE_NO_ANSWER). */
+	fk->ntx = 0;
+	expect_refused(ESRCH, -ESRCH);
+}
+END_TEST
+
+START_TEST(register_ignores_foreign_answers)
+{
+	struct tstats_listener *l;
+	struct seen s = { 0 };
+	struct nlb b;
+
+	/* Our request will be sequence 1 from PORT: refusals of another
+	 * port's request 1 and of our request 99 (an earlier one) are not
+	 * its answer, nor is a stray ACK. */
+	nlb_init(&b);
+	nlb_error(&b, -EPERM, 1, PORT + 1);
+	fake_push_nlb(fk, &b);
+	nlb_init(&b);
+	nlb_error(&b, -EINVAL, 99, PORT);
+	nlb_error(&b, 0, 98, PORT);
+	fake_push_nlb(fk, &b);
+	l = fake_listener("0");
+	ck_assert_uint_eq(fk->rx_head, 3);	/* the ACK after them */
+	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 0);
+	ck_assert_uint_eq(s.nloss, 0);
+	tstats_listener_free(l);
+}
+END_TEST
+
 START_TEST(register_event_before_ack)
 {
 	struct tstats_listener *l;
@@ -839,6 +881,80 @@ START_TEST(malformed_is_counted)
 }
 END_TEST
 
+START_TEST(bogus_nlmsg_len_is_malformed)
+{
+	static const uint32_t lens[] = { 0, NLMSG_HDRLEN - 1, 100000 };
+	struct tstats_listener *l = fake_listener("0");
+	uint8_t p[1024];
+	struct seen s = { 0 };
+	struct nlb b;
+	size_t pl = payload16(p, sizeof(p), 0x21);
+
+	/* After a good message, so that it is delivered and the rest of
+	 * its datagram reported lost. */
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		nlb_init(&b);
+		exit_msg(&b, 0, 60 + (uint32_t)i, p, pl, 0, NULL, 0);
+		exit_msg(&b, 0, 70, p, pl, 0, NULL, 0);
+		nlb_set_msg_len(&b, lens[i]);
+		fake_push_nlb(fk, &b);
+	}
+	push_exit(80, true, 0);
+	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 4);
+	ck_assert_uint_eq(s.nloss, 3);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_uint_eq(s.rec[i].id, 60 + i);
+		ck_assert_uint_eq(s.loss_cause[i], TSTATS_LOSS_MALFORMED);
+		ck_assert_uint_eq(s.loss_at[i], i + 1);
+	}
+	ck_assert_uint_eq(s.rec[3].id, 80);
+	ck_assert_uint_eq(stats_of(l).malformed, 3);
+	tstats_listener_free(l);
+}
+END_TEST
+
+START_TEST(multipart_exit_messages)
+{
+	static const int32_t zero;
+	struct tstats_listener *l = fake_listener("0");
+	uint8_t p[1024];
+	struct seen s = { 0 };
+	struct nlb b;
+	size_t pl = payload16(p, sizeof(p), 0x21);
+
+	/* NLM_F_MULTI parts, then NLMSG_DONE, in one datagram and apart. */
+	nlb_init(&b);
+	exit_msg(&b, 5, 91, p, pl, 0, NULL, 0);
+	exit_msg(&b, 5, 92, p, pl, 0, NULL, 0);
+	for (size_t off = 0; off < nlb_len(&b);) {
+		struct nlmsghdr nlh;
+
+		memcpy(&nlh, nlb_data(&b) + off, sizeof(nlh));
+		nlh.nlmsg_flags |= NLM_F_MULTI;
+		memcpy(b.u.buf + off, &nlh, sizeof(nlh));
+		off += NLMSG_ALIGN(nlh.nlmsg_len);
+	}
+	nlb_msg_start(&b, NLMSG_DONE, NLM_F_MULTI, 5, 0);
+	nlb_raw(&b, &zero, sizeof(zero));
+	nlb_msg_end(&b);
+	fake_push_nlb(fk, &b);
+	nlb_init(&b);
+	nlb_msg_start(&b, NLMSG_DONE, NLM_F_MULTI, 6, 0);
+	nlb_raw(&b, &zero, sizeof(zero));
+	nlb_msg_end(&b);
+	fake_push_nlb(fk, &b);
+	push_exit(93, true, 0);
+
+	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 3);
+	ck_assert_uint_eq(s.nloss, 0);
+	ck_assert_uint_eq(s.rec[0].id, 91);
+	ck_assert_uint_eq(s.rec[1].id, 92);
+	ck_assert_uint_eq(s.rec[2].id, 93);
+	ck_assert_uint_eq(stats_of(l).messages, 3);
+	tstats_listener_free(l);
+}
+END_TEST
+
 START_TEST(other_messages_ignored)
 {
 	struct tstats_listener *l = fake_listener("0");
@@ -918,6 +1034,8 @@ static Suite *unit_suite(void)
 	tcase_add_test(tc, register_refused_einval);
 	tcase_add_test(tc, register_refused_erange);
 	tcase_add_test(tc, register_no_answer);
+	tcase_add_test(tc, register_refused_each_errno);
+	tcase_add_test(tc, register_ignores_foreign_answers);
 	tcase_add_test(tc, register_event_before_ack);
 	tcase_add_test(tc, pid_only);
 	tcase_add_test(tc, pid_only_group_exit);
@@ -931,6 +1049,8 @@ static Suite *unit_suite(void)
 	tcase_add_test(tc, enobufs_while_registering);
 	tcase_add_test(tc, stop_keeps_the_rest);
 	tcase_add_test(tc, malformed_is_counted);
+	tcase_add_test(tc, bogus_nlmsg_len_is_malformed);
+	tcase_add_test(tc, multipart_exit_messages);
 	tcase_add_test(tc, other_messages_ignored);
 	tcase_add_test(tc, run_and_arguments);
 	suite_add_tcase(su, tc);

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * taskstats-cli internals: options, modes, renderers and helpers shared by
+ * main.c (dispatch), report.c (text), json.c (JSON), util.c, and the
+ * modes in their own files: listen.c (--listen), run.c (-- COMMAND).
+ * Only the public libtaskstats.h is used: whatever the CLI needs and the
+ * library does not offer belongs in the library's API, not here.
+ */
+#ifndef TSTATS_CLI_H
+#define TSTATS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "libtaskstats.h"
+
+#define CLI_NAME "taskstats-cli"
+
+/* Exit statuses (documented in --help and taskstats-cli(1)). */
+enum cli_exit {
+	CLI_EXIT_OK = 0,	/* every requested task reported */
+	CLI_EXIT_NOTFOUND = 1,	/* some task did not exist (others reported) */
+	CLI_EXIT_USAGE = 2,	/* bad command line */
+	CLI_EXIT_PERM = 3,	/* CAP_NET_ADMIN missing */
+	CLI_EXIT_UNAVAIL = 4,	/* no TASKSTATS family in this kernel/netns */
+	CLI_EXIT_FAILURE = 5,	/* any other runtime failure */
+	CLI_EXIT_LOST = 6,	/* --listen: exit events were lost */
+	/* -- COMMAND exits with the command's status, or with these (as
+	 * env(1)): taskstats-cli itself failed and did not run the command,
+	 * the command was found but could not be executed, or not found. */
+	CLI_EXIT_CMD_FAILURE = 125,
+	CLI_EXIT_CMD_NOEXEC = 126,
+	CLI_EXIT_CMD_NOTFOUND = 127,
+};
+
+/* One task named on the command line, in command-line order. */
+struct cli_target {
+	uint32_t kind;		/* enum tstats_kind */
+	uint32_t id;
+};
+
+struct cli_opts {
+	struct cli_target *targets;
+	size_t n_targets;
+	bool exact;		/* -x: raw integers with their unit */
+	bool json;		/* -j */
+	bool compact;		/* --compact: JSON on one line */
+	FILE *out;		/* reports (-o FILE); NULL: stdout */
+	const char *output;	/* -o: the file's name; NULL when not given */
+	/* --listen (listen.c) and -- COMMAND (run.c) */
+	bool listen;		/* --listen */
+	const char *cpus;	/* --cpus: a cpulist; NULL: every possible CPU */
+	uint32_t count;		/* --count: stop after this many records; 0: never */
+	int rcvbuf;		/* --rcvbuf: bytes; 0: CLI_DEFAULT_RCVBUF */
+	bool tree;		/* --tree: report the command's descendants too */
+	char **command;		/* after "--", NULL-terminated; NULL: none */
+	/* --all and --list-columns (top.c); --count counts intervals there */
+	bool all;		/* -a, or implied by --threads and --interval */
+	bool threads;		/* --threads: every thread, not every process */
+	uint64_t interval_ns;	/* -i: 0 for a snapshot */
+	uint32_t top;		/* --top: rows per interval; 0: all */
+	const char *sort;	/* -s: a column name; NULL: the default */
+	const char *columns;	/* -C: a column list, "+LIST" adds to the default */
+	bool list_columns;	/* --list-columns */
+	bool noheadings;	/* -n */
+	bool raw;		/* -r */
+};
+
+/* The exit listener's receive buffer unless --rcvbuf says otherwise: room
+ * for a burst of a few thousand exits (see bench/README). */
+#define CLI_DEFAULT_RCVBUF (4 * 1024 * 1024)
+
+/*
+ * A renderer. Reports arrive in command-line order; a task that does not
+ * exist arrives through error(). end() writes whatever was buffered.
+ * Every callback returns 0 or a negative errno (-ENOMEM, -EIO).
+ */
+struct cli_output {
+	int (*begin)(void **state, const struct cli_opts *opts, int delayacct);
+	int (*task)(void *state, const struct tstats_record *rec);
+	int (*error)(void *state, const struct cli_target *t, int err);
+	int (*end)(void *state);
+	void (*free)(void *state);
+};
+
+extern const struct cli_output cli_text_output;
+extern const struct cli_output cli_json_output;
+
+/* The modes (main.c's modes[] table). */
+enum cli_exit cli_run_listen(const struct cli_opts *opts);
+enum cli_exit cli_run_command(const struct cli_opts *opts);
+enum cli_exit cli_run_all(const struct cli_opts *opts);		/* top.c */
+enum cli_exit cli_list_columns(const struct cli_opts *opts);	/* top.c */
+
+/* Print the error's line (main.c's tables) and return the exit status:
+ * of tstats_ctx_new(), and of a query (context: "cannot query ..."). */
+enum cli_exit cli_open_error(int err);
+enum cli_exit cli_query_error(int err, const char *context);
+
+/* --interval: decimal seconds ("0.5") into nanoseconds. Returns 0, or
+ * -EINVAL (not a decimal number), -EDOM (not above 0), -ERANGE (over a
+ * year). */
+int cli_parse_interval(const char *arg, uint64_t *ret);
+
+/*
+ * JSON pieces (json.c). cli_json_record() builds the object of one record,
+ * as in the "tasks" array, into *ret (the caller owns it). cli_json_root_add()
+ * adds a key to the document of a cli_json_output state and takes v, also
+ * on failure. Both return 0 or -ENOMEM.
+ */
+struct json_object;
+int cli_json_record(const struct tstats_record *rec, struct json_object **ret);
+int cli_json_root_add(void *state, const char *key, struct json_object *v);
+
+/*
+ * One line per exit record (listen.c), for --listen and --tree: a header
+ * naming the columns, then cli_exit_line() per record received at when
+ * (CLOCK_REALTIME). group_comm names the group of a TGID record (which has
+ * no comm), or NULL. Both return 0 or -errno of the write.
+ */
+int cli_exit_header(FILE *f, bool exact);
+int cli_exit_line(FILE *f, const struct timespec *when, const struct tstats_record *rec,
+		  const char *group_comm, bool exact);
+
+/* Prints why tstats_listener_new() failed; returns the exit status. */
+enum cli_exit cli_listener_error(int err);
+
+/* "exit 3", "SIGKILL", "SIGSEGV core": a wait(2) status in a few bytes. */
+const char *cli_fmt_status_short(char *buf, uint64_t status);
+
+/* "PID" or "TGID", and "pid" or "tgid" (JSON). */
+const char *cli_kind_label(uint32_t kind);
+const char *cli_kind_key(uint32_t kind);
+
+/* Short text for the per-task errors a user sees ("no such task"). */
+const char *cli_task_error_text(int err);
+
+/* Parsing a comma-separated id list (-p 1,2,3). */
+enum cli_parse_error {
+	CLI_PARSE_OK = 0,
+	CLI_PARSE_EMPTY_LIST,
+	CLI_PARSE_EMPTY_ITEM,
+	CLI_PARSE_NOT_NUMBER,
+	CLI_PARSE_NEGATIVE,
+	CLI_PARSE_ZERO,
+	CLI_PARSE_RANGE,
+	CLI_PARSE_TRAILING,
+};
+
+const char *cli_parse_error_text(enum cli_parse_error e);
+
+/* Parses one decimal id in [1, UINT32_MAX]; s is not NUL-terminated. */
+enum cli_parse_error cli_parse_id(const char *s, size_t len, uint32_t *ret);
+
+/*
+ * Appends every id of the comma list arg as a target of that kind. On a
+ * parse error, *bad and *bad_len point at the offending element. Returns
+ * CLI_PARSE_OK, a parse error, or -ENOMEM.
+ */
+int cli_parse_id_list(const char *arg, uint32_t kind, struct cli_opts *opts,
+		      const char **bad, size_t *bad_len);
+
+/* Formatting buffers: big enough for every cli_fmt_* result. */
+#define CLI_FMT_MAX 96
+
+/* Human-readable values; each writes buf (CLI_FMT_MAX bytes), returns it. */
+const char *cli_fmt_duration(char *buf, double ns);	/* "1.23 ms", "2m05s" */
+const char *cli_fmt_size(char *buf, double bytes);	/* "512 B", "1.0 MiB" */
+const char *cli_fmt_time(char *buf, int64_t sec, int64_t nsec); /* local */
+const char *cli_fmt_status(char *buf, uint64_t status);	/* wait(2) status */
+const char *cli_fmt_u64(char *buf, uint64_t v);
+
+/* Use "µs"/"·" only when the locale's charset is UTF-8. */
+void cli_set_utf8(bool utf8);
+
+/*
+ * Escapes untrusted bytes for a terminal: backslash as \\, and every byte
+ * that is not printable (C0 controls, DEL, bytes not part of valid UTF-8,
+ * UTF-8-encoded C1 controls and bidi overrides) as \xNN. out needs
+ * 4 * len + 1 bytes. Returns out.
+ */
+char *cli_escape(char *out, const char *s, size_t len);
+
+/*
+ * Copies s to out as valid UTF-8: each maximal invalid subsequence becomes
+ * U+FFFD. out needs 3 * len + 1 bytes. Returns out.
+ */
+char *cli_utf8_sanitize(char *out, const char *s, size_t len);
+
+/* Writes "taskstats-cli: " and the escaped untrusted text to stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* TSTATS_CLI_H */

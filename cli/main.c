@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * taskstats-cli: options, mode dispatch and exit statuses.
+ *
+ * A mode is one row of the modes[] table (as kmod's struct kmod_cmd): the
+ * options select it, run() does the work and returns the exit status.
+ * Every error a user can act on is one line on stderr, prefixed with the
+ * program name; usage errors never print anything on stdout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+#ifndef TSTATS_VERSION_STRING
+#error "TSTATS_VERSION_STRING must be set by the build system"
+#endif
+
+#define MSG_PERM "CAP_NET_ADMIN is needed to query taskstats: run as root or grant " \
+	"the capability (e.g. sudo, or setcap cap_net_admin+ep)"
+
+/* ---- errors ------------------------------------------------------------ */
+
+struct errmap {
+	int err;		/* positive errno */
+	enum cli_exit status;
+	const char *text;	/* NULL: "<context>: strerror" */
+};
+
+/* tstats_ctx_new(): opening needs no privilege, resolving the family does. */
+static const struct errmap open_errors[] = {
+	{ ENOENT, CLI_EXIT_UNAVAIL,
+	  "the kernel has no TASKSTATS netlink family (CONFIG_TASKSTATS off, "
+	  "or a network namespace on a kernel before 5.19)" },
+	{ EPROTONOSUPPORT, CLI_EXIT_UNAVAIL,
+	  "the kernel has no generic netlink, so no taskstats (CONFIG_NET off?)" },
+	{ EPERM, CLI_EXIT_PERM, MSG_PERM },
+	{ 0, CLI_EXIT_FAILURE, NULL },
+};
+
+/* tstats_query(); -ESRCH is per task and handled by the caller. */
+static const struct errmap query_errors[] = {
+	{ EPERM, CLI_EXIT_PERM, MSG_PERM },
+	{ 0, CLI_EXIT_FAILURE, NULL },
+};
+
+/* Prints the error's line and returns its exit status. */
+static enum cli_exit fail(const struct errmap *map, int err, const char *context)
+{
+	const struct errmap *m;
+
+	for (m = map; m->err; m++)
+		if (m->err == -err)
+			break;
+	if (m->text)
+		cli_warn("%s", m->text);
+	else
+		cli_warn("%s: %s", context, strerror(-err));
+	return m->status;
+}
+
+enum cli_exit cli_open_error(int err)
+{
+	return fail(open_errors, err, "cannot open the taskstats netlink socket");
+}
+
+enum cli_exit cli_query_error(int err, const char *context)
+{
+	return fail(query_errors, err, context);
+}
+
+static enum cli_exit usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static enum cli_exit usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(CLI_NAME ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry '" CLI_NAME " --help' for more information.\n", stderr);
+	return CLI_EXIT_USAGE;
+}
+
+/* ---- modes ------------------------------------------------------------- */
+
+static enum cli_exit run_query(const struct cli_opts *opts)
+{
+	const struct cli_output *out = opts->json ? &cli_json_output : &cli_text_output;
+	enum cli_exit status = CLI_EXIT_OK;
+	struct tstats_ctx *ctx = NULL;
+	void *state = NULL;
+	char what[64];
+	int r;
+
+	r = tstats_ctx_new(&ctx);
+	if (r < 0)
+		return fail(open_errors, r, "cannot open the taskstats netlink socket");
+
+	r = out->begin(&state, opts, tstats_delayacct_state());
+	if (r < 0)
+		goto out;
+
+	for (size_t i = 0; i < opts->n_targets; i++) {
+		const struct cli_target *t = &opts->targets[i];
+		struct tstats_record rec;
+
+		snprintf(what, sizeof(what), "%s %u", cli_kind_label(t->kind), t->id);
+		r = tstats_query(ctx, t->kind, t->id, &rec);
+		if (r == -ESRCH) {
+			/* One missing task does not hide the others. */
+			cli_warn("%s: %s", cli_task_error_text(r), what);
+			status = CLI_EXIT_NOTFOUND;
+			r = out->error(state, t, r);
+			if (r < 0)
+				goto out;
+			continue;
+		}
+		if (r < 0) {
+			char context[96];
+
+			snprintf(context, sizeof(context), "cannot query %s", what);
+			status = fail(query_errors, r, context);
+			r = 0;
+			goto out;
+		}
+		r = out->task(state, &rec);
+		if (r < 0)
+			goto out;
+	}
+	r = out->end(state);
+
+out:
+	if (r < 0) {
+		if (r == -ENOMEM)
+			cli_warn("out of memory");
+		else
+			cli_warn("cannot write the output: %s", strerror(-r));
+		status = CLI_EXIT_FAILURE;
+	}
+	out->free(state);
+	tstats_ctx_free(ctx);
+	return status;
+}
+
+static bool has_targets(const struct cli_opts *opts)
+{
+	return opts->n_targets > 0;
+}
+
+static bool wants_listen(const struct cli_opts *opts)
+{
+	return opts->listen;
+}
+
+static bool has_command(const struct cli_opts *opts)
+{
+	return opts->command != NULL;
+}
+
+static bool wants_all(const struct cli_opts *opts)
+{
+	return opts->all;
+}
+
+static bool wants_columns(const struct cli_opts *opts)
+{
+	return opts->list_columns;
+}
+
+/*
+ * The first row whose selected() is true runs. Later modes (exit-event
+ * listening, running a command, all tasks at an interval, a self-check)
+ * become rows here with their own options.
+ */
+static const struct cli_mode {
+	const char *name;
+	bool (*selected)(const struct cli_opts *opts);
+	enum cli_exit (*run)(const struct cli_opts *opts);
+} modes[] = {
+	{ "query", has_targets, run_query },
+	{ "listen", wants_listen, cli_run_listen },	/* listen.c */
+	{ "run", has_command, cli_run_command },	/* run.c */
+	{ "all", wants_all, cli_run_all },		/* top.c */
+	{ "list-columns", wants_columns, cli_list_columns },	/* top.c */
+};
+
+/* ---- options ----------------------------------------------------------- */
+
+enum {
+	OPT_COMPACT = 0x100,
+	OPT_CPUS,
+	OPT_COUNT,
+	OPT_RCVBUF,
+	OPT_TREE,
+	OPT_THREADS,
+	OPT_TOP,
+	OPT_LIST_COLUMNS,
+};
+
+static const struct option long_options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "tgid", required_argument, NULL, 't' },
+	{ "exact", no_argument, NULL, 'x' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "compact", no_argument, NULL, OPT_COMPACT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "listen", no_argument, NULL, 'l' },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+	{ "tree", no_argument, NULL, OPT_TREE },
+	{ "all", no_argument, NULL, 'a' },
+	{ "threads", no_argument, NULL, OPT_THREADS },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "sort", required_argument, NULL, 's' },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "columns", required_argument, NULL, 'C' },
+	{ "list-columns", no_argument, NULL, OPT_LIST_COLUMNS },
+	{ "noheadings", no_argument, NULL, 'n' },
+	{ "raw", no_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* '+': stop at the first non-option ("-- COMMAND"). */
+static const char short_options[] = "+:p:t:xjJo:lai:c:s:C:nrhV";
+
+static void help(void)
+{
+	printf("Usage: " CLI_NAME " [OPTION]... -p PID[,PID]... | -t TGID[,TGID]...\n"
+	       "  or:  " CLI_NAME " [OPTION]... --listen [--cpus=LIST] [--count=N]\n"
+	       "  or:  " CLI_NAME " [OPTION]... [--tree] -- COMMAND [ARG]...\n"
+	       "  or:  " CLI_NAME " [OPTION]... -a [--threads] [-i SEC [-c N]]\n"
+	       "\n"
+	       "Show the Linux kernel's per-task accounting (taskstats): identity, CPU\n"
+	       "times, memory, I/O, context switches and delays, per thread or per\n"
+	       "thread group; of running tasks, of every task as it exits (--listen),\n"
+	       "or of a command run to its end.\n"
+	       "\n"
+	       "Tasks (repeatable, comma-separated lists, reported in command-line order):\n"
+	       "  -p, --pid=PID[,PID]...     one thread (any thread id)\n"
+	       "  -t, --tgid=TGID[,TGID]...  a thread group (process): the kernel sums only\n"
+	       "                             CPU times, context switches and delays\n"
+	       "\n"
+	       "Exit events:\n"
+	       "  -l, --listen               one line per exiting task (a TGID line after\n"
+	       "                             the last thread of a multi-threaded process),\n"
+	       "                             until SIGINT, SIGTERM or --count; then a\n"
+	       "                             summary with the losses on stderr\n"
+	       "      --cpus=LIST            only exits on these CPUs (\"0-3,7\")\n"
+	       "  -c, --count=N              stop after N records\n"
+	       "      --rcvbuf=BYTES         the listener's receive buffer, suffix K, M or G\n"
+	       "                             (default 4M); raise it when events are lost\n"
+	       "\n"
+	       "Running a command:\n"
+	       "  -- COMMAND [ARG]...        run COMMAND with this stdin, stdout and stderr;\n"
+	       "                             when it exits, report its whole thread group\n"
+	       "                             on stderr and exit with its exit status\n"
+	       "      --tree                 also one line per descendant process that\n"
+	       "                             exited before the command\n"
+	       "\n");
+	/* Split: C99 compilers need only take 4095-byte strings. */
+	fputs("All tasks (a table, one row per task):\n"
+	       "  -a, --all                  every process: what each has used since it\n"
+	       "                             started (one snapshot)\n"
+	       "      --threads              every thread instead (implies --all)\n"
+	       "  -i, --interval=SEC         a table per interval of SEC seconds (\"0.5\")\n"
+	       "                             of what each task did in it: CPU %, bytes/s,\n"
+	       "                             delay %; the first sample is only the\n"
+	       "                             baseline (implies --all)\n"
+	       "  -c, --count=N              stop after N intervals (default: at SIGINT or\n"
+	       "                             SIGTERM); with --listen, after N records\n"
+	       "  -s, --sort=COLUMN          largest first (ids and comm: smallest first);\n"
+	       "                             default cpu%, or the id in a snapshot\n"
+	       "      --top=N                at most N rows per table\n"
+	       "  -C, --columns=LIST         the columns to show, comma-separated;\n"
+	       "                             \"+LIST\" adds them to the default ones\n"
+	       "      --list-columns         list the columns and exit\n"
+	       "  -n, --noheadings           no header line\n"
+	       "  -r, --raw                  columns separated by one space, unaligned\n"
+	       "\n", stdout);
+	printf("Output:\n"
+	       "  -x, --exact                exact integers with their raw unit (ns, us,\n"
+	       "                             bytes, KiB, MiB*us) instead of rounded values\n"
+	       "  -j, -J, --json             one JSON document (schema_version 1); with\n"
+	       "                             --all, one JSON object per task per interval\n"
+	       "      --compact              the JSON document on one line (implies --json)\n"
+	       "  -o, --output=FILE          write the report or the lines to FILE\n"
+	       "                             (default: stdout; stderr for -- COMMAND)\n"
+	       "\n"
+	       "With --listen --json, each line is one JSON object (JSON Lines).\n"
+	       "\n"
+	       "  -h, --help                 show this help and exit\n"
+	       "  -V, --version              show the version and exit\n"
+	       "\n"
+	       "Queries need CAP_NET_ADMIN (root). Delays other than the CPU's are only\n"
+	       "counted while kernel.task_delayacct=1.\n"
+	       "\n"
+	       "Exit status:\n"
+	       "  0  every task reported\n"
+	       "  1  some task does not exist (the others are reported)\n"
+	       "  2  usage error\n"
+	       "  3  permission denied (CAP_NET_ADMIN missing)\n"
+	       "  4  taskstats unavailable in this kernel or network namespace\n"
+	       "  5  other failure\n"
+	       "  6  --listen: exit events were lost (see the summary)\n"
+	       "-- COMMAND exits with the command's status (128+N if signal N killed it),\n"
+	       "125 if " CLI_NAME " failed before running it, 126 if it could not be\n"
+	       "executed, 127 if it was not found.\n"
+	       "\n"
+	       "See taskstats-cli(1) for the fields and the JSON schema.\n");
+}
+
+static enum cli_exit add_list(struct cli_opts *opts, uint32_t kind, char opt,
+			      const char *arg)
+{
+	char shown[4 * 64 + 1];
+	const char *bad;
+	size_t bad_len;
+	int r;
+
+	r = cli_parse_id_list(arg, kind, opts, &bad, &bad_len);
+	if (r == -ENOMEM) {
+		cli_warn("out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	if (r == CLI_PARSE_OK)
+		return CLI_EXIT_OK;
+	/* The argument is echoed, so escape it like any untrusted text. */
+	if (bad_len > 64)
+		bad_len = 64;
+	cli_escape(shown, bad, bad_len);
+	if (r == CLI_PARSE_EMPTY_LIST)
+		return usage_error("option -%c needs a %s", opt, cli_kind_label(kind));
+	return usage_error("invalid %s%s '%s' for -%c: %s", cli_kind_label(kind),
+			   r == CLI_PARSE_EMPTY_ITEM ? " list" : "", shown, opt,
+			   cli_parse_error_text((enum cli_parse_error)r));
+}
+
+static enum cli_exit bad_option(int c, char **argv)
+{
+	char shown[4 * 64 + 1];
+	const char *arg = argv[optind - 1];
+	size_t len = strcspn(arg, "=");
+
+	/* "--name[=value]" is named as typed, a short one ("-xq") by optopt. */
+	if (strncmp(arg, "--", 2) != 0 && optopt) {
+		if (c == ':')
+			return usage_error("option -%c needs an argument", optopt);
+		return usage_error("unknown option -%c", optopt);
+	}
+	cli_escape(shown, arg, len > 64 ? 64 : len);
+	if (c == ':')
+		return usage_error("option '%s' needs an argument", shown);
+	if (optopt)
+		return usage_error("option '%s' takes no argument", shown);
+	return usage_error("unknown option '%s'", shown);
+}
+
+static const char *shown_arg(char *shown, const char *arg)
+{
+	size_t len = strlen(arg);
+
+	return cli_escape(shown, arg, len > 64 ? 64 : len);
+}
+
+static enum cli_exit parse_interval(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1];
+	int r = cli_parse_interval(arg, &opts->interval_ns);
+
+	if (r == 0)
+		return CLI_EXIT_OK;
+	return usage_error("invalid interval '%s' for --interval: %s", shown_arg(shown, arg),
+			   r == -EDOM ? "must be more than 0 seconds" :
+			   r == -ERANGE ? "too long (at most a year)" :
+			   "not a decimal number of seconds");
+}
+
+static enum cli_exit parse_top(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1];
+	enum cli_parse_error e;
+
+	e = cli_parse_id(arg, strlen(arg), &opts->top);
+	if (e == CLI_PARSE_OK)
+		return CLI_EXIT_OK;
+	return usage_error("invalid number '%s' for --top: %s", shown_arg(shown, arg),
+			   cli_parse_error_text(e));
+}
+
+static enum cli_exit parse_count(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1];
+	enum cli_parse_error e;
+
+	e = cli_parse_id(arg, strlen(arg), &opts->count);
+	if (e == CLI_PARSE_OK)
+		return CLI_EXIT_OK;
+	return usage_error("invalid count '%s' for --count: %s", shown_arg(shown, arg),
+			   cli_parse_error_text(e));
+}
+
+/* BYTES with an optional K, M or G (powers of 1024). */
+static enum cli_exit parse_rcvbuf(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1];
+	size_t len = strlen(arg);
+	enum cli_parse_error e;
+	unsigned int shift = 0;
+	uint32_t v;
+
+	switch (len > 1 ? arg[len - 1] : 0) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	}
+	if (shift)
+		len--;
+	e = cli_parse_id(arg, len, &v);
+	if (e == CLI_PARSE_OK && ((uint64_t)v << shift) > INT_MAX)
+		e = CLI_PARSE_RANGE;
+	if (e == CLI_PARSE_RANGE)
+		return usage_error("invalid size '%s' for --rcvbuf: too large (at most %d bytes)",
+				   shown_arg(shown, arg), INT_MAX);
+	if (e != CLI_PARSE_OK)
+		return usage_error("invalid size '%s' for --rcvbuf: %s", shown_arg(shown, arg),
+				   cli_parse_error_text(e));
+	opts->rcvbuf = (int)((uint64_t)v << shift);
+	return CLI_EXIT_OK;
+}
+
+static enum cli_exit parse_cpus(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1];
+	int r = tstats_cpulist_check(arg);
+
+	if (r == -ENOMEM) {
+		cli_warn("out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	if (r == -ERANGE)
+		return usage_error("invalid CPU list '%s' for --cpus: a CPU this machine cannot have",
+				   shown_arg(shown, arg));
+	if (r < 0)
+		return usage_error("invalid CPU list '%s' for --cpus: expected CPUs and ranges "
+				   "such as 0-3,7", shown_arg(shown, arg));
+	opts->cpus = arg;
+	return CLI_EXIT_OK;
+}
+
+/* Options that only make sense in some modes, and modes that exclude each other. */
+static enum cli_exit check_modes(const struct cli_opts *opts)
+{
+	int n = (opts->n_targets > 0) + opts->listen + (opts->command != NULL);
+
+	if (n > 1)
+		return usage_error("-p/-t, --listen and -- COMMAND exclude each other");
+	if (opts->all && n + opts->list_columns > 0)
+		return usage_error("--all (also implied by --threads and --interval) excludes "
+				   "-p/-t, --listen, -- COMMAND and --list-columns");
+	if (opts->list_columns && n > 0)
+		return usage_error("--list-columns excludes -p/-t, --listen and -- COMMAND");
+	if ((opts->sort || opts->top || opts->columns) && !opts->all)
+		return usage_error("--sort, --top and --columns need --all");
+	if ((opts->noheadings || opts->raw) && !opts->all && !opts->list_columns)
+		return usage_error("--noheadings and --raw need --all or --list-columns");
+	if (opts->count && opts->all && !opts->interval_ns)
+		return usage_error("--count needs --interval (or --listen)");
+	if (opts->cpus && !opts->listen)
+		return usage_error("--cpus needs --listen");
+	if (opts->count && !opts->listen && !opts->all)
+		return usage_error("--count needs --listen or --interval");
+	if (opts->rcvbuf && !opts->listen && !opts->command)
+		return usage_error("--rcvbuf needs --listen or -- COMMAND");
+	if (opts->tree && !opts->command)
+		return usage_error("--tree needs -- COMMAND");
+	return CLI_EXIT_OK;
+}
+
+/* Fills opts; returns -1 to go on, or the exit status to stop with. */
+static int parse_options(int argc, char **argv, struct cli_opts *opts)
+{
+	char shown[4 * 64 + 1];
+	int opt_end = optind;	/* argv index after the last option */
+	enum cli_exit e;
+	int c;
+
+	opterr = 0;	/* our own messages, with the "Try" line */
+	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		opt_end = optind;
+		switch (c) {
+		case 'p':
+		case 't':
+			e = add_list(opts, c == 'p' ? TSTATS_KIND_PID : TSTATS_KIND_TGID,
+				     (char)c, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case 'x':
+			opts->exact = true;
+			break;
+		case OPT_COMPACT:
+			opts->compact = true;
+			/* fall through */
+		case 'j':
+		case 'J':	/* util-linux's spelling */
+			opts->json = true;
+			break;
+		case 'o':
+			opts->output = optarg;
+			break;
+		case 'l':
+			opts->listen = true;
+			break;
+		case OPT_CPUS:
+			e = parse_cpus(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case 'c':
+		case OPT_COUNT:
+			e = parse_count(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case OPT_RCVBUF:
+			e = parse_rcvbuf(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case OPT_TREE:
+			opts->tree = true;
+			break;
+		case 'a':
+			opts->all = true;
+			break;
+		case OPT_THREADS:
+			opts->threads = opts->all = true;
+			break;
+		case 'i':
+			e = parse_interval(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			opts->all = true;
+			break;
+		case 's':
+			opts->sort = optarg;
+			break;
+		case OPT_TOP:
+			e = parse_top(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case 'C':
+			opts->columns = optarg;
+			break;
+		case OPT_LIST_COLUMNS:
+			opts->list_columns = true;
+			break;
+		case 'n':
+			opts->noheadings = true;
+			break;
+		case 'r':
+			opts->raw = true;
+			break;
+		case 'h':
+			help();
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("%s %s\n", CLI_NAME, TSTATS_VERSION_STRING);
+			return CLI_EXIT_OK;
+		default:
+			return bad_option(c, argv);
+		}
+	}
+	/* A "--" that ended the options, not one that was an option's value. */
+	if (optind > opt_end && strcmp(argv[optind - 1], "--") == 0) {
+		if (optind == argc)
+			return usage_error("no command after '--'");
+		opts->command = &argv[optind];
+	} else if (optind < argc) {
+		return usage_error("unexpected argument '%s'", shown_arg(shown, argv[optind]));
+	}
+	e = check_modes(opts);
+	return e == CLI_EXIT_OK ? -1 : (int)e;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts opts = { 0 };
+	const struct cli_mode *mode = NULL;
+	int r;
+
+	/* Dates in the local format; "µs" only where the charset has it. */
+	setlocale(LC_CTYPE, "");
+	setlocale(LC_TIME, "");
+	cli_set_utf8(strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
+	tzset();
+
+	r = parse_options(argc, argv, &opts);
+	if (r >= 0)
+		goto out;
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (modes[i].selected(&opts)) {
+			mode = &modes[i];
+			break;
+		}
+	if (!mode) {
+		r = usage_error("no task given: use -p PID, -t TGID, --all, --listen or -- COMMAND");
+		goto out;
+	}
+	if (opts.output) {
+		char shown[4 * 64 + 1];
+
+		/* Close-on-exec: a command run with -- must not inherit it. */
+		opts.out = fopen(opts.output, "we");
+		if (!opts.out) {
+			cli_warn("cannot open %s: %s", shown_arg(shown, opts.output),
+				 strerror(errno));
+			r = opts.command ? CLI_EXIT_CMD_FAILURE : CLI_EXIT_FAILURE;
+			goto out;
+		}
+	}
+	r = mode->run(&opts);
+	if (opts.out && fclose(opts.out) != 0) {
+		cli_warn("cannot write the output: %s", strerror(errno));
+		if (!opts.command)
+			r = CLI_EXIT_FAILURE;
+	}
+out:
+	free(opts.targets);
+	return r;
+}

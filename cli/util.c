@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Helpers of taskstats-cli: id-list parsing, humanised numbers, and the
+ * two treatments of untrusted text (terminal escaping, UTF-8 repair).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "cli.h"
+
+static bool utf8_out;
+
+void cli_set_utf8(bool utf8)
+{
+	utf8_out = utf8;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(CLI_NAME ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const char *const kind_labels[][2] = {
+	[TSTATS_KIND_PID] = { "PID", "pid" },
+	[TSTATS_KIND_TGID] = { "TGID", "tgid" },
+};
+
+const char *cli_kind_label(uint32_t kind)
+{
+	if (kind >= sizeof(kind_labels) / sizeof(kind_labels[0]) ||
+	    !kind_labels[kind][0])
+		return "?";
+	return kind_labels[kind][0];
+}
+
+const char *cli_kind_key(uint32_t kind)
+{
+	if (kind >= sizeof(kind_labels) / sizeof(kind_labels[0]) ||
+	    !kind_labels[kind][1])
+		return "?";
+	return kind_labels[kind][1];
+}
+
+const char *cli_task_error_text(int err)
+{
+	/* The kernel answers ESRCH for unknown ids, PID 0 and reaped tasks. */
+	if (err == -ESRCH)
+		return "no such task";
+	/* -- COMMAND: the exit message never came (lost, or not sent). */
+	if (err == -ENODATA)
+		return "no exit record received";
+	return strerror(-err);
+}
+
+/* ---- id lists ---------------------------------------------------------- */
+
+static const char *const parse_errors[] = {
+	[CLI_PARSE_OK] = "ok",
+	[CLI_PARSE_EMPTY_LIST] = "empty list",
+	[CLI_PARSE_EMPTY_ITEM] = "empty element",
+	[CLI_PARSE_NOT_NUMBER] = "not a decimal number",
+	[CLI_PARSE_NEGATIVE] = "must be a positive number",
+	[CLI_PARSE_ZERO] = "must be at least 1",
+	[CLI_PARSE_RANGE] = "out of range (at most 4294967295)",
+	[CLI_PARSE_TRAILING] = "trailing characters after the number",
+};
+
+const char *cli_parse_error_text(enum cli_parse_error e)
+{
+	if ((size_t)e >= sizeof(parse_errors) / sizeof(parse_errors[0]))
+		return "invalid";
+	return parse_errors[e];
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+enum cli_parse_error cli_parse_id(const char *s, size_t len, uint32_t *ret)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0)
+		return CLI_PARSE_EMPTY_ITEM;
+	/* Decimal digits only: no sign, no blanks, no 0x (strtoul takes all). */
+	if (s[0] == '-')
+		return CLI_PARSE_NEGATIVE;
+	if (!is_digit(s[0]))
+		return CLI_PARSE_NOT_NUMBER;
+	for (i = 0; i < len && is_digit(s[i]); i++) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		if (v > UINT32_MAX)
+			return CLI_PARSE_RANGE;
+	}
+	if (i < len)
+		return CLI_PARSE_TRAILING;
+	if (v == 0)
+		return CLI_PARSE_ZERO;
+	*ret = (uint32_t)v;
+	return CLI_PARSE_OK;
+}
+
+static int add_target(struct cli_opts *opts, uint32_t kind, uint32_t id)
+{
+	struct cli_target *t;
+
+	t = realloc(opts->targets, (opts->n_targets + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t[opts->n_targets].kind = kind;
+	t[opts->n_targets].id = id;
+	opts->targets = t;
+	opts->n_targets++;
+	return 0;
+}
+
+int cli_parse_id_list(const char *arg, uint32_t kind, struct cli_opts *opts,
+		      const char **bad, size_t *bad_len)
+{
+	const char *p = arg;
+
+	*bad = arg;
+	*bad_len = strlen(arg);
+	if (*arg == '\0')
+		return CLI_PARSE_EMPTY_LIST;
+
+	/* Validate the whole list before adding any of it. */
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		enum cli_parse_error e;
+		uint32_t id;
+
+		e = cli_parse_id(p, len, &id);
+		if (e != CLI_PARSE_OK) {
+			/* An empty element is shown with its whole list. */
+			if (e != CLI_PARSE_EMPTY_ITEM) {
+				*bad = p;
+				*bad_len = len;
+			}
+			return e;
+		}
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+
+	for (p = arg;; p++) {
+		size_t len = strcspn(p, ",");
+		uint32_t id = 0;
+		int r;
+
+		cli_parse_id(p, len, &id);
+		r = add_target(opts, kind, id);
+		if (r < 0)
+			return r;
+		p += len;
+		if (*p == '\0')
+			break;
+	}
+	return CLI_PARSE_OK;
+}
+
+/* ---- numbers ----------------------------------------------------------- */
+
+const char *cli_fmt_u64(char *buf, uint64_t v)
+{
+	snprintf(buf, CLI_FMT_MAX, "%" PRIu64, v);
+	return buf;
+}
+
+/* Sub-second units, each 1000 times the previous one. */
+static const char *const small_units[][2] = {
+	/* ASCII, UTF-8 */
+	{ "ns", "ns" },
+	{ "us", "\xc2\xb5s" },
+	{ "ms", "ms" },
+	{ "s", "s" },
+};
+
+/* Three significant digits: "1.23", "12.3", "123". */
+static void fmt_3digits(char *buf, double v, const char *unit)
+{
+	int prec = v < 9.995 ? 2 : v < 99.95 ? 1 : 0;
+
+	snprintf(buf, CLI_FMT_MAX, "%.*f %s", prec, v, unit);
+}
+
+const char *cli_fmt_duration(char *buf, double ns)
+{
+	static const unsigned int n_small = sizeof(small_units) / sizeof(small_units[0]);
+	unsigned int u = 0;
+	double v = ns;
+	uint64_t s;
+
+	if (ns < 1000) {
+		snprintf(buf, CLI_FMT_MAX, "%.0f ns", ns);
+		return buf;
+	}
+	/* Move up while the value would round to 1000 or more. */
+	while (u + 1 < n_small && v >= 999.5) {
+		v /= 1000;
+		u++;
+	}
+	if (u + 1 < n_small || v < 59.995) {
+		fmt_3digits(buf, v, small_units[u][utf8_out]);
+		return buf;
+	}
+
+	s = (uint64_t)(ns / 1e9 + 0.5);
+	if (s < 3600)
+		snprintf(buf, CLI_FMT_MAX, "%" PRIu64 "m%02" PRIu64 "s",
+			 s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, CLI_FMT_MAX, "%" PRIu64 "h%02" PRIu64 "m%02" PRIu64 "s",
+			 s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(buf, CLI_FMT_MAX, "%" PRIu64 "d%02" PRIu64 "h%02" PRIu64 "m",
+			 s / 86400, s / 3600 % 24, s / 60 % 60);
+	return buf;
+}
+
+const char *cli_fmt_size(char *buf, double bytes)
+{
+	static const char *const units[] = {
+		"KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB",
+	};
+	unsigned int u = 0;
+	double v = bytes / 1024;
+
+	if (bytes < 1024) {
+		snprintf(buf, CLI_FMT_MAX, "%.0f B", bytes);
+		return buf;
+	}
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && v >= 1023.95) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, CLI_FMT_MAX, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+const char *cli_fmt_time(char *buf, int64_t sec, int64_t nsec)
+{
+	time_t t = (time_t)sec;
+	char frac[16] = "";
+	struct tm tm;
+	char date[32], zone[32];
+
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm)) {
+		snprintf(buf, CLI_FMT_MAX, "@%" PRId64, sec);
+		return buf;
+	}
+	if (!strftime(zone, sizeof(zone), "%Z", &tm))
+		zone[0] = '\0';
+	if (nsec >= 0)
+		snprintf(frac, sizeof(frac), ".%03d", (int)(nsec / 1000000));
+	snprintf(buf, CLI_FMT_MAX, "%s%s%s%s", date, frac, zone[0] ? " " : "",
+		 zone);
+	return buf;
+}
+
+const char *cli_fmt_status(char *buf, uint64_t status)
+{
+	int st = (int)status;
+
+	if (status > UINT16_MAX)
+		snprintf(buf, CLI_FMT_MAX, "0x%" PRIx64, status);
+	else if (WIFEXITED(st))
+		snprintf(buf, CLI_FMT_MAX, "exited with status %d",
+			 WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, CLI_FMT_MAX, "killed by signal %d (%s)%s",
+			 WTERMSIG(st), strsignal(WTERMSIG(st)),
+			 WCOREDUMP(st) ? ", core dumped" : "");
+	else
+		snprintf(buf, CLI_FMT_MAX, "0x%x", (unsigned int)st);
+	return buf;
+}
+
+/* Names without "SIG"; the numbers are Linux's on every architecture
+ * except for the few that differ, which the macros take care of. */
+static const struct {
+	int sig;
+	const char *name;
+} signal_names[] = {
+	{ SIGHUP, "HUP" }, { SIGINT, "INT" }, { SIGQUIT, "QUIT" }, { SIGILL, "ILL" },
+	{ SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" }, { SIGBUS, "BUS" }, { SIGFPE, "FPE" },
+	{ SIGKILL, "KILL" }, { SIGUSR1, "USR1" }, { SIGSEGV, "SEGV" }, { SIGUSR2, "USR2" },
+	{ SIGPIPE, "PIPE" }, { SIGALRM, "ALRM" }, { SIGTERM, "TERM" }, { SIGCHLD, "CHLD" },
+	{ SIGCONT, "CONT" }, { SIGSTOP, "STOP" }, { SIGTSTP, "TSTP" }, { SIGTTIN, "TTIN" },
+	{ SIGTTOU, "TTOU" }, { SIGURG, "URG" }, { SIGXCPU, "XCPU" }, { SIGXFSZ, "XFSZ" },
+	{ SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" }, { SIGWINCH, "WINCH" },
+	{ SIGIO, "IO" }, { SIGSYS, "SYS" },
+#ifdef SIGPWR
+	{ SIGPWR, "PWR" },
+#endif
+#ifdef SIGSTKFLT
+	{ SIGSTKFLT, "STKFLT" },
+#endif
+};
+
+const char *cli_fmt_status_short(char *buf, uint64_t status)
+{
+	int st = (int)status;
+	const char *name = NULL;
+
+	if (status > UINT16_MAX) {
+		snprintf(buf, CLI_FMT_MAX, "0x%" PRIx64, status);
+		return buf;
+	}
+	if (WIFEXITED(st)) {
+		snprintf(buf, CLI_FMT_MAX, "exit %d", WEXITSTATUS(st));
+		return buf;
+	}
+	if (!WIFSIGNALED(st)) {
+		snprintf(buf, CLI_FMT_MAX, "0x%x", (unsigned int)st);
+		return buf;
+	}
+	for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
+		if (signal_names[i].sig == WTERMSIG(st))
+			name = signal_names[i].name;
+	if (name)
+		snprintf(buf, CLI_FMT_MAX, "SIG%s%s", name, WCOREDUMP(st) ? " core" : "");
+	else
+		snprintf(buf, CLI_FMT_MAX, "signal %d%s", WTERMSIG(st),
+			 WCOREDUMP(st) ? " core" : "");
+	return buf;
+}
+
+/* ---- untrusted text ---------------------------------------------------- */
+
+/*
+ * Length of the valid UTF-8 sequence at s (> 0, code point in *cp), or
+ * minus the length of its maximal invalid subpart (Unicode 15, 3.9: the
+ * longest prefix of a well-formed sequence; at least one byte).
+ * Ranges from Table 3-7: no overlongs, surrogates or code points > 10FFFF.
+ */
+static int utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	static const struct {
+		unsigned char lo, hi;	/* lead byte range */
+		unsigned char lo2, hi2;	/* second byte range */
+		unsigned char n;	/* sequence length */
+	} leads[] = {
+		{ 0xc2, 0xdf, 0x80, 0xbf, 2 },
+		{ 0xe0, 0xe0, 0xa0, 0xbf, 3 },
+		{ 0xe1, 0xec, 0x80, 0xbf, 3 },
+		{ 0xed, 0xed, 0x80, 0x9f, 3 },
+		{ 0xee, 0xef, 0x80, 0xbf, 3 },
+		{ 0xf0, 0xf0, 0x90, 0xbf, 4 },
+		{ 0xf1, 0xf3, 0x80, 0xbf, 4 },
+		{ 0xf4, 0xf4, 0x80, 0x8f, 4 },
+	};
+	uint32_t c;
+	size_t k;
+	int i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	for (k = 0; k < sizeof(leads) / sizeof(leads[0]); k++)
+		if (s[0] >= leads[k].lo && s[0] <= leads[k].hi)
+			break;
+	if (k == sizeof(leads) / sizeof(leads[0]))
+		return -1;
+
+	c = s[0] & (0x7f >> leads[k].n);
+	for (i = 1; i < leads[k].n; i++) {
+		unsigned char lo = i == 1 ? leads[k].lo2 : 0x80;
+		unsigned char hi = i == 1 ? leads[k].hi2 : 0xbf;
+
+		if ((size_t)i >= len || s[i] < lo || s[i] > hi)
+			return -i;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	*cp = c;
+	return leads[k].n;
+}
+
+/*
+ * Code points a terminal acts on rather than shows: C1 controls (U+009B
+ * is CSI in many terminals) and the bidirectional overrides and isolates
+ * that reorder what follows ("Trojan Source", CVE-2021-42574).
+ */
+static bool dangerous_cp(uint32_t cp)
+{
+	static const struct { uint32_t lo, hi; } ranges[] = {
+		{ 0x0000, 0x001f }, { 0x007f, 0x009f },
+		{ 0x200e, 0x200f }, { 0x2028, 0x202e }, { 0x2066, 0x2069 },
+	};
+
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		if (cp >= ranges[i].lo && cp <= ranges[i].hi)
+			return true;
+	return false;
+}
+
+char *cli_escape(char *out, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *o = out;
+	size_t i = 0;
+
+	while (i < len) {
+		uint32_t cp = 0;
+		int n = utf8_seq(u + i, len - i, &cp);
+		size_t span = n > 0 ? (size_t)n : (size_t)-n;
+
+		if (n > 0 && u[i] == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else if (n > 0 && !dangerous_cp(cp)) {
+			memcpy(o, u + i, span);
+			o += span;
+		} else {
+			for (size_t k = 0; k < span; k++)
+				o += sprintf(o, "\\x%02x", u[i + k]);
+		}
+		i += span;
+	}
+	*o = '\0';
+	return out;
+}
+
+char *cli_utf8_sanitize(char *out, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *o = out;
+	size_t i = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		int n = utf8_seq(u + i, len - i, &cp);
+
+		if (n > 0) {
+			memcpy(o, u + i, (size_t)n);
+			o += n;
+			i += (size_t)n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);	/* U+FFFD */
+			o += 3;
+			i += (size_t)-n;
+		}
+	}
+	*o = '\0';
+	return out;
+}

@@ -1,0 +1,2241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * CLI suite: runs the taskstats-cli binary named by $TSTATS_CLI against the
+ * live kernel and checks its output, JSON (parsed by python3's json
+ * module), exit statuses and error lines, and compares its numbers with
+ * /proc for a stopped child.
+ *
+ * Exit status 4 (no TASKSTATS family) cannot be produced here: this kernel
+ * has CONFIG_TASKSTATS=y and, being >= 5.19, serves every network
+ * namespace, so there is no honest way to make the family disappear.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOBODY 65534
+
+/* ---- running programs -------------------------------------------------- */
+
+struct run {
+	char *out;
+	size_t out_len;
+	char *err;
+	size_t err_len;
+	int status;	/* exit code, or 128 + signal */
+};
+
+static const char *cli_path(void)
+{
+	const char *p = getenv("TSTATS_CLI");
+
+	ck_assert_msg(p && *p, "TSTATS_CLI is not set");
+	return p;
+}
+
+static void append(char **buf, size_t *len, const char *data, size_t n)
+{
+	char *p = realloc(*buf, *len + n + 1);
+
+	ck_assert_ptr_nonnull(p);
+	*buf = p;
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+/* Runs argv (argv[0] is the path), capturing stdout and stderr. */
+static void run_argv(struct run *r, bool unprivileged, char *const argv[])
+{
+	int po[2], pe[2], st;
+	struct pollfd fds[2];
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	append(&r->out, &r->out_len, "", 0);
+	append(&r->err, &r->err_len, "", 0);
+	ck_assert_int_eq(pipe2(po, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(pe, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(po[1], STDOUT_FILENO);
+		dup2(pe[1], STDERR_FILENO);
+		/* Dropping uid 0 clears every capability, CAP_NET_ADMIN too. */
+		if (unprivileged &&
+		    (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+		     setresuid(NOBODY, NOBODY, NOBODY) < 0))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	fds[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
+	fds[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
+	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+		char buf[4096];
+
+		if (poll(fds, 2, -1) < 0) {
+			ck_assert_int_eq(errno, EINTR);
+			continue;
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			n = read(fds[i].fd, buf, sizeof(buf));
+			if (n <= 0) {
+				close(fds[i].fd);
+				fds[i].fd = -1;
+			} else if (i == 0) {
+				append(&r->out, &r->out_len, buf, (size_t)n);
+			} else {
+				append(&r->err, &r->err_len, buf, (size_t)n);
+			}
+		}
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Runs the CLI with the NULL-terminated arguments. */
+static void run_cli_as(struct run *r, int unprivileged, ...)
+{
+	char *argv[32];
+	int n = 0;
+	va_list ap;
+
+	argv[n++] = (char *)cli_path();
+	va_start(ap, unprivileged);
+	while ((argv[n] = va_arg(ap, char *)) != NULL) {
+		n++;
+		ck_assert_int_lt(n, 31);
+	}
+	va_end(ap);
+	run_argv(r, unprivileged, argv);
+}
+
+#define run_cli(r, ...) run_cli_as(r, false, __VA_ARGS__, (char *)NULL)
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+}
+
+static unsigned int count_of(const char *hay, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* ---- python's opinion of the JSON -------------------------------------- */
+
+static char json_path[64];
+
+static void json_save(const char *json)
+{
+	int fd;
+
+	if (!json_path[0]) {
+		strcpy(json_path, "/tmp/tstats-cli-json-XXXXXX");
+		fd = mkstemp(json_path);
+	} else {
+		fd = open(json_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	}
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, json, strlen(json)), (ssize_t)strlen(json));
+	close(fd);
+}
+
+/*
+ * Evaluates a Python expression over d = the parsed document (sys.argv[3:]
+ * are extra strings for it) and returns what it printed, without the
+ * newline. Fails the test if the JSON does not parse.
+ */
+static char *py_run(const char *prog, const char *json, const char *expr,
+		    const char *extra)
+{
+	char *argv[] = { (char *)"/usr/bin/python3", (char *)"-c", (char *)prog,
+			 json_path, (char *)expr, (char *)extra, NULL };
+	struct run r;
+	char *res;
+
+	json_save(json);
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "python3 failed on %s: %.300s\nJSON: %.600s",
+		      expr, r.err, json);
+	if (r.out_len && r.out[r.out_len - 1] == '\n')
+		r.out[--r.out_len] = '\0';
+	res = r.out;
+	free(r.err);
+	return res;
+}
+
+static char *py_eval(const char *json, const char *expr, const char *extra)
+{
+	static const char prog[] =
+		"import json, sys\n"
+		"d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+		"print(eval(sys.argv[2]))\n";
+
+	return py_run(prog, json, expr, extra);
+}
+
+/* The same over JSON Lines: d is the list of the parsed lines. */
+static char *py_eval_lines(const char *json, const char *expr, const char *extra)
+{
+	static const char prog[] =
+		"import json, sys\n"
+		"d = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')"
+		".read().splitlines()]\n"
+		"print(eval(sys.argv[2]))\n";
+
+	return py_run(prog, json, expr, extra);
+}
+
+#define py_lines_true(json, expr, extra)				\
+	do {								\
+		char *res_ = py_eval_lines(json, expr, extra);		\
+		ck_assert_msg(strcmp(res_, "True") == 0,		\
+			      "not true: %s (got %s)", expr, res_);	\
+		free(res_);						\
+	} while (0)
+
+#define py_true(json, expr, extra)					\
+	do {								\
+		char *res_ = py_eval(json, expr, extra);		\
+		ck_assert_msg(strcmp(res_, "True") == 0,		\
+			      "not true: %s (got %s)", expr, res_);	\
+		free(res_);						\
+	} while (0)
+
+static uint64_t py_u64(const char *json, const char *expr)
+{
+	char *res = py_eval(json, expr, NULL), *end;
+	uint64_t v;
+
+	errno = 0;
+	v = strtoull(res, &end, 10);
+	ck_assert_msg(errno == 0 && end != res && *end == '\0',
+		      "%s is not an integer: %s", expr, res);
+	free(res);
+	return v;
+}
+
+/* ---- /proc ------------------------------------------------------------- */
+
+static char *read_file(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	char chunk[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	append(&buf, &len, "", 0);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		append(&buf, &len, chunk, (size_t)n);
+	close(fd);
+	return buf;
+}
+
+/* The number after "key" at the start of a line of /proc/PID/<file>. */
+static uint64_t proc_key(pid_t pid, const char *file, const char *key)
+{
+	char path[64], *buf, *p;
+	uint64_t v;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	buf = read_file(path);
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, key, strlen(key)) == 0)
+			break;
+	ck_assert_msg(p, "%s has no %s", path, key);
+	v = strtoull(p + strlen(key), NULL, 10);
+	free(buf);
+	return v;
+}
+
+/* Field n (1-based, as in proc(5)) of /proc/PID/stat, n > 2. */
+static int64_t proc_stat_signed(pid_t pid, int n)
+{
+	char path[64], *buf, *p;
+	int64_t v;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	buf = read_file(path);
+	p = strrchr(buf, ')');	/* comm may contain anything */
+	ck_assert_ptr_nonnull(p);
+	p += 2;
+	for (int i = 3; i < n; i++) {
+		p = strchr(p, ' ');
+		ck_assert_ptr_nonnull(p);
+		p++;
+	}
+	v = strtoll(p, NULL, 10);
+	free(buf);
+	return v;
+}
+
+static uint64_t proc_stat(pid_t pid, int n)
+{
+	int64_t v = proc_stat_signed(pid, n);
+
+	ck_assert_int_ge(v, 0);
+	return (uint64_t)v;
+}
+
+/* ---- children ---------------------------------------------------------- */
+
+static pid_t child;
+static char child_file[64];
+
+#define WRITE_SIZE (256 * 1024)
+#define TOUCH_SIZE (8 * 1024 * 1024)
+
+/*
+ * A child that names itself, burns CPU, touches TOUCH_SIZE of memory,
+ * writes WRITE_SIZE bytes to a file, and stops itself.
+ */
+static pid_t spawn_stopped(const char *comm, unsigned int cpu_ms)
+{
+	pid_t parent = getpid();
+	int st;
+
+	strcpy(child_file, "tstats-cli-write-XXXXXX");
+	st = mkstemp(child_file);
+	ck_assert_int_ge(st, 0);
+	close(st);
+
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		struct timespec ts;
+		char *mem;
+		int fd;
+
+		/* Never outlive a test that failed before killing us. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		prctl(PR_SET_NAME, comm);
+		/* A negative nice (root) shows that JSON keeps the sign. */
+		if (setpriority(PRIO_PROCESS, 0, -5) < 0)
+			setpriority(PRIO_PROCESS, 0, 5);
+		/* Mostly user time: reading the clock is a system call. */
+		do {
+			for (volatile unsigned int i = 0; i < 1000000; i++)
+				;
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+		} while (ts.tv_sec * 1000 + ts.tv_nsec / 1000000 < cpu_ms);
+		fd = open(child_file, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			_exit(1);
+		mem = mmap(NULL, TOUCH_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (mem == MAP_FAILED)
+			_exit(1);
+		memset(mem, 'x', TOUCH_SIZE);
+		for (int i = 0; i < WRITE_SIZE / 4096; i++)
+			if (write(fd, mem + i * 4096, 4096) != 4096)
+				_exit(1);
+		close(fd);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(child, &st, WUNTRACED), child);
+	ck_assert_msg(WIFSTOPPED(st), "child did not stop: status 0x%x", st);
+	return child;
+}
+
+/* A PID that existed a moment ago and has been reaped. */
+static pid_t reaped_pid(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return pid;
+}
+
+static void setup(void)
+{
+	child = 0;
+	child_file[0] = '\0';
+}
+
+static void teardown(void)
+{
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		child = 0;
+	}
+	if (child_file[0])
+		unlink(child_file);
+	if (json_path[0])
+		unlink(json_path);
+	json_path[0] = '\0';
+}
+
+static char *fmt(char *buf, size_t size, const char *f, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static char *fmt(char *buf, size_t size, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(buf, size, f, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* "test-cli", or valgrind's name for it under meson test --setup=valgrind. */
+static const char *self_comm(void)
+{
+	static char comm[32];
+	char *s;
+
+	if (!comm[0]) {
+		s = read_file("/proc/self/comm");
+		s[strcspn(s, "\n")] = '\0';
+		snprintf(comm, sizeof(comm), "%s", s);
+		free(s);
+	}
+	return comm;
+}
+
+static int delayacct_sysctl(void)
+{
+	char *s = read_file("/proc/sys/kernel/task_delayacct");
+	int v = atoi(s);
+
+	free(s);
+	return v;
+}
+
+/* ---- text report ------------------------------------------------------- */
+
+static void assert_sections(const struct run *r)
+{
+	static const char *const sections[] = {
+		"\nIdentity\n", "\nCPU\n", "\nMemory\n", "\nI/O\n",
+		"\nContext switches\n", "\nDelays ",
+	};
+
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		ck_assert_msg(strstr(r->out, sections[i]), "no section %s in:\n%.600s",
+			      sections[i] + 1, r->out);
+	ck_assert_ptr_nonnull(strstr(r->out, "\n  cpu "));
+	ck_assert_ptr_nonnull(strstr(r->out, "\n  blkio "));
+	ck_assert_ptr_nonnull(strstr(r->out, " count "));
+	ck_assert_ptr_nonnull(strstr(r->out, " average "));
+}
+
+START_TEST(test_self_text)
+{
+	char id[16], head[64];
+	struct run r;
+
+	run_cli(&r, "-p", fmt(id, sizeof(id), "%d", (int)getpid()));
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "");
+	fmt(head, sizeof(head), "PID %d (%s): taskstats v", (int)getpid(), self_comm());
+	ck_assert_msg(strncmp(r.out, head, strlen(head)) == 0, "header: %.600s", r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, " bytes\n"));
+	fmt(head, sizeof(head), "\n  command           %s\n", self_comm());
+	ck_assert_ptr_nonnull(strstr(r.out, head));
+	assert_sections(&r);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_init_text)
+{
+	char *comm = read_file("/proc/1/comm"), head[64];
+	struct run r;
+
+	comm[strcspn(comm, "\n")] = '\0';
+	run_cli(&r, "-p", "1");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	fmt(head, sizeof(head), "PID 1 (%s): taskstats v", comm);
+	ck_assert_msg(strncmp(r.out, head, strlen(head)) == 0, "header: %.600s", r.out);
+	assert_sections(&r);
+	free(comm);
+	run_free(&r);
+}
+END_TEST
+
+/* Lines of one section, from its title to the next unindented line. */
+static char *section(const char *out, const char *title)
+{
+	char key[64];
+	const char *s, *e;
+	char *res;
+
+	fmt(key, sizeof(key), "\n%s\n", title);
+	s = strstr(out, key);
+	ck_assert_msg(s, "no section %s", title);
+	s += strlen(key);
+	for (e = s; *e && (e[0] == ' '); e = strchr(e, '\n') + 1)
+		;
+	res = strndup(s, (size_t)(e - s));
+	ck_assert_ptr_nonnull(res);
+	return res;
+}
+
+START_TEST(test_exact)
+{
+	char id[16], *cpu, *mem, *rss;
+	struct run r;
+
+	run_cli(&r, "--exact", "-p", fmt(id, sizeof(id), "%d", (int)getpid()));
+	ck_assert_int_eq(r.status, 0);
+	cpu = section(r.out, "CPU");
+	/* Every CPU line: label, then an integer and the raw unit. */
+	for (char *l = strtok(cpu, "\n"); l; l = strtok(NULL, "\n")) {
+		char *v = strrchr(l, ' ');
+
+		ck_assert_ptr_nonnull(v);
+		ck_assert_msg(strcmp(v, " us") == 0 || strcmp(v, " ns") == 0,
+			      "not raw: %s", l);
+		while (v > l && v[-1] >= '0' && v[-1] <= '9')
+			v--;
+		ck_assert_msg(v[-1] == ' ' && v[0] >= '0' && v[0] <= '9',
+			      "not an integer: %s", l);
+	}
+	mem = section(r.out, "Memory");
+	ck_assert_msg(strstr(mem, " KiB\n") && strstr(mem, " MiB*us\n") &&
+		      !strchr(mem, '.'), "memory not exact:\n%s", mem);
+	free(cpu);
+	free(mem);
+	run_free(&r);
+
+	/* Without -x the same values are rounded: "peak RSS  3.7 MiB". */
+	run_cli(&r, "-p", id);
+	ck_assert_int_eq(r.status, 0);
+	mem = section(r.out, "Memory");
+	rss = strstr(mem, "  peak RSS ");
+	ck_assert_ptr_nonnull(rss);
+	rss[strcspn(rss, "\n")] = '\0';
+	ck_assert_msg(strchr(rss, '.') && strcmp(rss + strlen(rss) - 2, "iB") == 0,
+		      "not humanised: %s", rss);
+	free(mem);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_tgid_text)
+{
+	char id[16], head[64];
+	struct run r;
+
+	run_cli(&r, "-t", fmt(id, sizeof(id), "%d", (int)getpid()));
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	fmt(head, sizeof(head), "TGID %d (-): taskstats v", (int)getpid());
+	ck_assert_msg(strncmp(r.out, head, strlen(head)) == 0, "header: %.600s", r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, "not summed"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\nCPU\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\nDelays "));
+	/* Not summed for groups: no section, and no fake zeros. */
+	ck_assert_ptr_null(strstr(r.out, "\nI/O\n"));
+	ck_assert_ptr_null(strstr(r.out, "\nMemory\n"));
+	ck_assert_ptr_null(strstr(r.out, "\nIdentity\n"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_order)
+{
+	char id[16];
+	struct run r;
+	const char *a, *b, *c;
+
+	fmt(id, sizeof(id), "%d", (int)getpid());
+	run_cli(&r, "-t", id, "-p", "1", "--pid", id);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	a = strstr(r.out, "TGID ");
+	b = strstr(r.out, "\nPID 1 (");
+	c = strstr(r.out, "\nPID ");
+	c = c ? strstr(c + 1, "\nPID ") : NULL;
+	ck_assert_msg(a == r.out && b && c && b < c, "order:\n%.600s", r.out);
+	ck_assert_int_eq(count_of(r.out, "taskstats v"), 3);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_delayacct_note)
+{
+	const char *note = "delay accounting is off";
+	char id[32];
+	struct run r;
+
+	run_cli(&r, "-p", fmt(id, sizeof(id), "%d,1", (int)getpid()));
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(count_of(r.out, "taskstats v"), 2);
+	ck_assert_int_eq(count_of(r.out, note), delayacct_sysctl() == 0 ? 1 : 0);
+	if (delayacct_sysctl() == 0)
+		ck_assert_ptr_nonnull(strstr(r.out, "sysctl kernel.task_delayacct=1"));
+	run_free(&r);
+}
+END_TEST
+
+/* ---- JSON -------------------------------------------------------------- */
+
+START_TEST(test_json_self)
+{
+	char id[16], expr[128];
+	struct run r;
+
+	run_cli(&r, "--json", "-p", fmt(id, sizeof(id), "%d", (int)getpid()));
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "");
+	py_true(r.out, "d['schema_version'] == 1", NULL);
+	py_true(r.out, "sorted(d) == ['delayacct', 'errors', 'schema_version', 'tasks']", NULL);
+	py_true(r.out, "d['delayacct'] is (open('/proc/sys/kernel/task_delayacct').read().strip() == '1')", NULL);
+	py_true(r.out, "len(d['tasks']) == 1 and d['errors'] == []", NULL);
+	py_true(r.out, "d['tasks'][0]['type'] == 'pid'", NULL);
+	py_true(r.out, fmt(expr, sizeof(expr), "d['tasks'][0]['id'] == %s", id), NULL);
+	py_true(r.out, fmt(expr, sizeof(expr), "d['tasks'][0]['pid'] == %s", id), NULL);
+	py_true(r.out, "d['tasks'][0]['version'] >= 16", NULL);
+	py_true(r.out, "d['tasks'][0]['payload_len'] >= 560", NULL);
+	py_true(r.out, "d['tasks'][0]['comm'] == sys.argv[3]", self_comm());
+	py_true(r.out, "all(type(d['tasks'][0][k]) is bool for k in "
+		"('version_inferred', 'newer_than_known', 'short_payload'))", NULL);
+	/* Numbers are JSON numbers, never strings. */
+	py_true(r.out, "all(type(v) is int for k, v in d['tasks'][0].items() "
+		"if k not in ('type', 'comm', 'version_inferred', 'newer_than_known', "
+		"'short_payload') and v is not None)", NULL);
+	py_true(r.out, "type(d['tasks'][0]['nice']) is int and -20 <= d['tasks'][0]['nice'] <= 19", NULL);
+	py_true(r.out, "d['tasks'][0]['cpu_delay_total'] is not None", NULL);
+	/* v16 has no max_ts: absent, so null. */
+	py_true(r.out, "d['tasks'][0]['version'] >= 17 or d['tasks'][0]['cpu_delay_max_ts'] is None", NULL);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_json_compact)
+{
+	char id[16];
+	struct run r;
+
+	run_cli(&r, "--compact", "-p", fmt(id, sizeof(id), "%d", (int)getpid()));
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(count_of(r.out, "\n"), 1);
+	ck_assert_int_eq(r.out[r.out_len - 1], '\n');
+	py_true(r.out, "d['tasks'][0]['comm'] == sys.argv[3]", self_comm());
+	run_free(&r);
+
+	/* Pretty by default: one line per key at least. */
+	run_cli(&r, "-j", "-p", id);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_uint_gt(count_of(r.out, "\n"), 80);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_json_tgid)
+{
+	char id[16];
+	struct run r;
+
+	run_cli(&r, "-j", "-t", fmt(id, sizeof(id), "%d", (int)getpid()));
+	ck_assert_int_eq(r.status, 0);
+	py_true(r.out, "d['tasks'][0]['type'] == 'tgid'", NULL);
+	/* Not summed by the kernel for groups: null, not 0. */
+	py_true(r.out, "'read_bytes' in d['tasks'][0] and d['tasks'][0]['read_bytes'] is None", NULL);
+	py_true(r.out, "d['tasks'][0]['comm'] is None and d['tasks'][0]['uid'] is None", NULL);
+	py_true(r.out, "d['tasks'][0]['hiwater_rss'] is None", NULL);
+	py_true(r.out, "type(d['tasks'][0]['utime']) is int and type(d['tasks'][0]['nvcsw']) is int", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* A stopped child's record against what /proc says about it. */
+START_TEST(test_json_vs_proc)
+{
+	long tick_us = 1000000 / sysconf(_SC_CLK_TCK);
+	uint64_t nv = 0, niv = 0, minflt = 0, uticks = 0, wchar = 0, wbytes = 0;
+	uint64_t rchar = 0, hwm = 0, uid = 0, ppid = 0;
+	uint64_t j_utime, j_nv, j_hwm;
+	char id[16], expr[128];
+	struct run r = { 0 };
+	pid_t pid = spawn_stopped("tstats-child", 150);
+	int tries;
+
+	fmt(id, sizeof(id), "%d", (int)pid);
+	/* The child may still be switching out when waitpid() returns: retry
+	 * until /proc reads the same before and after the query. */
+	for (tries = 0; tries < 50; tries++) {
+		nv = proc_key(pid, "status", "voluntary_ctxt_switches:");
+		niv = proc_key(pid, "status", "nonvoluntary_ctxt_switches:");
+		uticks = proc_stat(pid, 14);
+		run_free(&r);
+		run_cli(&r, "--json", "-p", id);
+		ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+		if (nv == proc_key(pid, "status", "voluntary_ctxt_switches:") &&
+		    niv == proc_key(pid, "status", "nonvoluntary_ctxt_switches:") &&
+		    uticks == proc_stat(pid, 14))
+			break;
+		usleep(20000);
+	}
+	ck_assert_int_lt(tries, 50);
+	minflt = proc_stat(pid, 10);
+	ppid = proc_stat(pid, 4);
+	uid = proc_key(pid, "status", "Uid:");
+	hwm = proc_key(pid, "status", "VmHWM:");
+	wchar = proc_key(pid, "io", "wchar:");
+	rchar = proc_key(pid, "io", "rchar:");
+	wbytes = proc_key(pid, "io", "write_bytes:");
+
+	py_true(r.out, "d['tasks'][0]['comm'] == 'tstats-child'", NULL);
+	ck_assert_uint_eq(py_u64(r.out, "d['tasks'][0]['pid']"), (uint64_t)pid);
+	ck_assert_uint_eq(py_u64(r.out, "d['tasks'][0]['tgid']"), (uint64_t)pid);
+	ck_assert_uint_eq(py_u64(r.out, "d['tasks'][0]['ppid']"), ppid);
+	ck_assert_uint_eq(ppid, (uint64_t)getpid());
+	ck_assert_uint_eq(py_u64(r.out, "d['tasks'][0]['uid']"), uid);
+	j_nv = py_u64(r.out, "d['tasks'][0]['nvcsw']");
+	ck_assert_uint_eq(j_nv, nv);
+	ck_assert_uint_eq(py_u64(r.out, "d['tasks'][0]['nivcsw']"), niv);
+	ck_assert_uint_eq(py_u64(r.out, "d['tasks'][0]['minflt']"), minflt);
+	/* The record reads the mm's per-CPU RSS counters without summing
+	 * them (/proc sums them): equal up to the counters' batching. */
+	j_hwm = py_u64(r.out, "d['tasks'][0]['hiwater_rss']");
+	ck_assert_uint_ge(j_hwm, TOUCH_SIZE / 1024);
+	ck_assert_msg(j_hwm <= hwm + 1024 && hwm <= j_hwm + 1024,
+		      "hiwater_rss %llu KiB vs VmHWM %llu kB",
+		      (unsigned long long)j_hwm, (unsigned long long)hwm);
+
+	/* /proc scales utime to the scheduler's runtime; the record does not. */
+	j_utime = py_u64(r.out, "d['tasks'][0]['utime']");
+	ck_assert_uint_ge(j_utime, 100000);
+	ck_assert_msg(llabs((long long)j_utime - (long long)uticks * tick_us) <=
+		      3 * tick_us + (long long)j_utime / 5,
+		      "utime %llu us vs %llu ticks", (unsigned long long)j_utime,
+		      (unsigned long long)uticks);
+
+	/* I/O is reported rounded down to KiB. */
+	ck_assert_uint_ge(wchar, WRITE_SIZE);
+	ck_assert_uint_eq(py_u64(r.out, "d['tasks'][0]['write_char']"), wchar & ~1023ull);
+	ck_assert_uint_eq(py_u64(r.out, "d['tasks'][0]['read_char']"), rchar & ~1023ull);
+	ck_assert_uint_eq(py_u64(r.out, "d['tasks'][0]['write_bytes']"), wbytes & ~1023ull);
+	py_true(r.out, fmt(expr, sizeof(expr), "d['tasks'][0]['nice'] == %lld",
+			   (long long)proc_stat_signed(pid, 19)), NULL);
+	py_true(r.out, "d['tasks'][0]['nice'] in (-5, 5)", NULL);
+	py_true(r.out, "d['tasks'][0]['btime64'] > 0", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* ---- hostile command names --------------------------------------------- */
+
+START_TEST(test_hostile_comm)
+{
+	static const char comm[] = "\x1b[2J\nevil\\";
+	static const char shown[] = "(\\x1b[2J\\x0aevil\\\\): taskstats";
+	char id[16];
+	struct run r;
+
+	spawn_stopped(comm, 0);
+	run_cli(&r, "-p", fmt(id, sizeof(id), "%d", (int)child));
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(!strchr(r.out, '\x1b'), "raw ESC in:\n%.600s", r.out);
+	ck_assert_ptr_null(strstr(r.out, "\nevil"));
+	ck_assert_msg(strstr(r.out, shown), "no escaped comm in:\n%.600s", r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, "  \\x1b[2J\\x0aevil\\\\\n"));
+	run_free(&r);
+
+	run_cli(&r, "--json", "-p", id);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(!strchr(r.out, '\x1b'), "json-c left a raw ESC");
+	py_true(r.out, "d['tasks'][0]['comm'] == sys.argv[3]", comm);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_invalid_utf8_comm)
+{
+	/* é valid; \xff invalid; \xc3 cut short; U+009B (CSI) valid but a
+	 * control; \xe2\x82 truncated at the end. */
+	static const char comm[] = "\xc3\xa9t\xff\xc3(\xc2\x9b\xe2\x82";
+	char id[16];
+	struct run r;
+
+	spawn_stopped(comm, 0);
+	run_cli(&r, "-p", fmt(id, sizeof(id), "%d", (int)child));
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "(\xc3\xa9t\\xff\\xc3(\\xc2\\x9b\\xe2\\x82): taskstats"),
+		      "bad escaping:\n%.600s", r.out);
+	run_free(&r);
+
+	run_cli(&r, "--json", "-p", id);
+	ck_assert_int_eq(r.status, 0);
+	py_true(r.out, "d['tasks'][0]['comm'] == '\\u00e9t\\ufffd\\ufffd(\\u009b\\ufffd'", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* ---- errors ------------------------------------------------------------ */
+
+START_TEST(test_reaped)
+{
+	char id[16], line[96];
+	struct run r;
+
+	run_cli(&r, "-p", fmt(id, sizeof(id), "%d", (int)reaped_pid()));
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, fmt(line, sizeof(line),
+				    "taskstats-cli: no such task: PID %s\n", id));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_mixed)
+{
+	char list[40], line[96], expr[160];
+	struct run r;
+	pid_t gone = reaped_pid();
+
+	fmt(list, sizeof(list), "%d,%d", (int)getpid(), (int)gone);
+	run_cli(&r, "-p", list);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(count_of(r.out, "taskstats v"), 1);
+	fmt(line, sizeof(line), "PID %d (%s)", (int)getpid(), self_comm());
+	ck_assert_ptr_nonnull(strstr(r.out, line));
+	ck_assert_str_eq(r.err, fmt(line, sizeof(line),
+				    "taskstats-cli: no such task: PID %d\n", (int)gone));
+	run_free(&r);
+
+	/* The missing TGID first: the other is still reported, in JSON too. */
+	fmt(list, sizeof(list), "%d", (int)gone);
+	run_cli(&r, "-j", "-t", list, "-p", "1");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(count_of(r.err, "\n"), 1);
+	py_true(r.out, "[t['id'] for t in d['tasks']] == [1]", NULL);
+	py_true(r.out, fmt(expr, sizeof(expr),
+			   "d['errors'] == [{'type': 'tgid', 'id': %d, 'errno': 3, "
+			   "'error': 'no such task'}]", (int)gone), NULL);
+	run_free(&r);
+}
+END_TEST
+
+static const struct usage_case {
+	const char *args[4];
+	const char *message;
+} usage_cases[] = {
+	{ { "-p", "abc" }, "invalid PID 'abc' for -p: not a decimal number" },
+	{ { "-p", "0" }, "invalid PID '0' for -p: must be at least 1" },
+	{ { "-p", "-5" }, "invalid PID '-5' for -p: must be a positive number" },
+	{ { "-p", "99999999999" }, "invalid PID '99999999999' for -p: out of range" },
+	{ { "-p", "4294967296" }, "out of range" },
+	{ { "-p", "" }, "option -p needs a PID" },
+	{ { "-p", "1," }, "invalid PID list '1,' for -p: empty element" },
+	{ { "-t", "1,,2" }, "invalid TGID list '1,,2' for -t: empty element" },
+	{ { "-p", "12x" }, "trailing characters" },
+	{ { "-p", " 1" }, "not a decimal number" },
+	{ { "-p", "+1" }, "not a decimal number" },
+	{ { "-p", "0x10" }, "trailing characters" },
+	{ { "--bogus" }, "unknown option '--bogus'" },
+	{ { "-q" }, "unknown option -q" },
+	{ { "-p" }, "option -p needs an argument" },
+	{ { "--json=1", "-p", "1" }, "option '--json' takes no argument" },
+	{ { "-p", "1", "extra" }, "unexpected argument 'extra'" },
+	{ { "--json" }, "no task given" },
+	{ { NULL }, "no task given" },
+	/* An error after a valid option still prints nothing on stdout. */
+	{ { "-p", "1", "-p", "x" }, "invalid PID 'x'" },
+	/* Untrusted argument text is escaped on stderr too. */
+	{ { "-p", "\x1b[1m" }, "invalid PID '\\x1b[1m'" },
+	/* Exit events and commands. */
+	{ { "--listen", "-p", "1" }, "exclude each other" },
+	{ { "-p", "1", "--", "true" }, "exclude each other" },
+	{ { "--listen", "--", "true" }, "exclude each other" },
+	{ { "--cpus", "0" }, "--cpus needs --listen" },
+	{ { "--count", "3", "--", "true" }, "--count needs --listen" },
+	{ { "--tree", "-p", "1" }, "--tree needs -- COMMAND" },
+	{ { "--rcvbuf", "1M", "-p", "1" }, "--rcvbuf needs --listen or -- COMMAND" },
+	{ { "--listen", "--count", "0" }, "invalid count '0' for --count: must be at least 1" },
+	{ { "--listen", "--count", "x" }, "invalid count 'x'" },
+	{ { "--listen", "--rcvbuf", "0" }, "invalid size '0' for --rcvbuf" },
+	{ { "--listen", "--rcvbuf", "4X" }, "invalid size '4X' for --rcvbuf" },
+	{ { "--listen", "--rcvbuf", "2G" }, "too large" },
+	{ { "--listen", "--cpus", "1000000" }, "a CPU this machine cannot have" },
+	{ { "--listen", "--cpus", "0-" }, "invalid CPU list '0-'" },
+	{ { "--" }, "no command after '--'" },
+	{ { "-o" }, "option -o needs an argument" },
+	/* A "--" that is an option's value does not start a command. */
+	{ { "-o", "--", "true" }, "unexpected argument 'true'" },
+	/* Every task: --all, --interval. */
+	{ { "--interval", "0" }, "invalid interval '0' for --interval: must be more than 0" },
+	{ { "-i", "-1" }, "invalid interval '-1' for --interval: must be more than 0" },
+	{ { "-i", "abc" }, "invalid interval 'abc' for --interval: not a decimal number" },
+	{ { "-a", "-i", "1e3" }, "not a decimal number" },
+	{ { "-a", "-i", "" }, "invalid interval ''" },
+	{ { "-a", "--top", "0" }, "invalid number '0' for --top: must be at least 1" },
+	{ { "-a", "-c", "2" }, "--count needs --interval" },
+	{ { "-a", "-p", "1" }, "excludes -p/-t" },
+	{ { "-i", "1", "--listen" }, "excludes -p/-t" },
+	{ { "-C", "pid" }, "need --all" },
+	{ { "-p", "1", "-s", "cpu%" }, "need --all" },
+	{ { "-n", "-p", "1" }, "need --all or --list-columns" },
+	{ { "--list-columns", "-t", "1" }, "--list-columns excludes" },
+};
+
+START_TEST(test_usage)
+{
+	const struct usage_case *c = &usage_cases[_i];
+	char *argv[8] = { (char *)cli_path() };
+	struct run r;
+	int n = 1;
+
+	for (int i = 0; i < 4 && c->args[i]; i++)
+		argv[n++] = (char *)c->args[i];
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 2, "%s: exit %d", c->message, r.status);
+	ck_assert_msg(r.out_len == 0, "stdout not empty: %.600s", r.out);
+	ck_assert_msg(strncmp(r.err, "taskstats-cli: ", 15) == 0, "stderr: %s", r.err);
+	ck_assert_msg(strstr(r.err, c->message), "expected '%s' in: %s", c->message, r.err);
+	ck_assert_msg(strstr(r.err, "\nTry 'taskstats-cli --help' for more information.\n"),
+		      "no hint in: %s", r.err);
+	ck_assert_int_eq(count_of(r.err, "\n"), 2);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_eperm)
+{
+	struct run r;
+
+	run_cli_as(&r, true, "-p", "1", (char *)NULL);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err,
+			 "taskstats-cli: CAP_NET_ADMIN is needed to query taskstats: "
+			 "run as root or grant the capability (e.g. sudo, or setcap "
+			 "cap_net_admin+ep)\n");
+	run_free(&r);
+
+	/* JSON mode prints no document for a fatal error. */
+	run_cli_as(&r, true, "-j", "-p", "1", (char *)NULL);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_str_eq(r.out, "");
+	run_free(&r);
+}
+END_TEST
+
+/* ---- help, version, manual --------------------------------------------- */
+
+static char *src_file(const char *rel)
+{
+	const char *src = getenv("TSTATS_SRCDIR");
+	char path[4096];
+
+	ck_assert_msg(src && *src, "TSTATS_SRCDIR is not set");
+	return read_file(fmt(path, sizeof(path), "%s/%s", src, rel));
+}
+
+START_TEST(test_help)
+{
+	char *man = src_file("man/taskstats-cli.1.in");
+	struct run r;
+	unsigned int n = 0;
+
+	run_cli(&r, "--help");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.err, "");
+	ck_assert_ptr_nonnull(strstr(r.out, "Usage: taskstats-cli "));
+	/* Every long option of --help is in the manual, and vice versa. */
+	for (const char *p = r.out; (p = strstr(p, "--")); p += 2) {
+		char opt[64] = "\\-\\-";
+		size_t len = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-"), o = 4;
+
+		/* In roff, the hyphens inside a name are \- too. */
+		ck_assert_uint_lt(len, 28);
+		for (size_t i = 0; i < len; i++) {
+			if (p[2 + i] == '-')
+				opt[o++] = '\\';
+			opt[o++] = p[2 + i];
+		}
+		opt[o] = '\0';
+		ck_assert_msg(strstr(man, opt), "--%.*s not in the manual", (int)len, p + 2);
+		n++;
+	}
+	ck_assert_uint_ge(n, 7);
+	for (const char *p = man; (p = strstr(p, ".BR \\-")); p++) {
+		char opt[64];
+		const char *q = strstr(p, "\\-\\-");
+		size_t len;
+
+		ck_assert_ptr_nonnull(q);
+		len = strspn(q + 4, "abcdefghijklmnopqrstuvwxyz");
+		fmt(opt, sizeof(opt), "--%.*s", (int)len, q + 4);
+		ck_assert_msg(strstr(r.out, opt), "%s not in --help", opt);
+	}
+	for (int i = 0; i <= 5; i++) {
+		char st[8];
+
+		ck_assert_msg(strstr(r.out, fmt(st, sizeof(st), "\n  %d  ", i)),
+			      "exit status %d not in --help", i);
+	}
+	free(man);
+	run_free(&r);
+
+	run_cli(&r, "-h", "-p", "abc");
+	ck_assert_int_eq(r.status, 0);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_version)
+{
+	char *meson = src_file("meson.build"), *v, want[64];
+	struct run r;
+
+	v = strstr(meson, "version : '");
+	ck_assert_ptr_nonnull(v);
+	v += strlen("version : '");
+	fmt(want, sizeof(want), "taskstats-cli %.*s\n", (int)strcspn(v, "'"), v);
+	run_cli(&r, "--version");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, want);
+	run_free(&r);
+	run_cli(&r, "-V");
+	ck_assert_str_eq(r.out, want);
+	run_free(&r);
+	free(meson);
+}
+END_TEST
+
+/* The manual's field list and the JSON keys come from the same table. */
+START_TEST(test_man_fields)
+{
+	static const char prog[] =
+		"sorted(set(d['tasks'][0]) - {'type', 'id', 'payload_len', "
+		"'version_inferred', 'newer_than_known', 'short_payload'}) == "
+		"sorted(l[3:] for l in open(sys.argv[3]).read()"
+		".split('.SH FIELDS')[1].split('.SS Delay classes')[0].splitlines() "
+		"if l.startswith('.B '))";
+	const char *man = getenv("TSTATS_MAN");
+	struct run r;
+
+	ck_assert_msg(man && *man, "TSTATS_MAN is not set");
+	run_cli(&r, "-j", "-p", "1");
+	ck_assert_int_eq(r.status, 0);
+	py_true(r.out, prog, man);
+	run_free(&r);
+}
+END_TEST
+
+/* The generated manual formats without a warning from groff or man. */
+START_TEST(test_man_warnings)
+{
+	const char *man = getenv("TSTATS_MAN");
+	char *argv[] = { (char *)"/usr/bin/man", (char *)"--warnings", (char *)"-l",
+			 (char *)man, NULL };
+	struct run r;
+
+	ck_assert_msg(man && *man, "TSTATS_MAN is not set");
+	if (access(argv[0], X_OK) != 0) {
+		fprintf(stderr, "test_man_warnings: no %s, not checked\n", argv[0]);
+		return;
+	}
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "man exited %d: %.600s", r.status, r.err);
+	ck_assert_msg(r.err_len == 0, "man warnings:\n%.600s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "EXIT STATUS"));
+	run_free(&r);
+}
+END_TEST
+
+/* ---- exit events: --listen --------------------------------------------- */
+
+/* A CLI running in the background while the test makes exits happen. */
+struct bg {
+	pid_t pid;
+	int out, err;		/* read ends; -1 at EOF */
+	bool reaped;
+	struct run r;		/* what was read so far, and the status */
+};
+
+static pid_t bg_pid;		/* killed by teardown_bg() if a test fails */
+
+static void bg_start(struct bg *b, char *const argv[])
+{
+	int po[2], pe[2];
+
+	memset(b, 0, sizeof(*b));
+	append(&b->r.out, &b->r.out_len, "", 0);
+	append(&b->r.err, &b->r.err_len, "", 0);
+	ck_assert_int_eq(pipe2(po, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(pe, O_CLOEXEC), 0);
+	b->pid = fork();
+	ck_assert_int_ge(b->pid, 0);
+	if (b->pid == 0) {
+		dup2(po[1], STDOUT_FILENO);
+		dup2(pe[1], STDERR_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	bg_pid = b->pid;
+	close(po[1]);
+	close(pe[1]);
+	b->out = po[0];
+	b->err = pe[0];
+}
+
+/* Reads what arrives within ms; false once both pipes are at EOF. */
+static bool bg_read(struct bg *b, int ms)
+{
+	struct pollfd fds[2] = {
+		{ .fd = b->out, .events = POLLIN },
+		{ .fd = b->err, .events = POLLIN },
+	};
+
+	if (b->out < 0 && b->err < 0)
+		return false;
+	if (poll(fds, 2, ms) < 0) {
+		ck_assert_int_eq(errno, EINTR);
+		return true;
+	}
+	for (int i = 0; i < 2; i++) {
+		int *fd = i ? &b->err : &b->out;
+		char buf[65536];
+		ssize_t n;
+
+		if (*fd < 0 || !fds[i].revents)
+			continue;
+		n = read(*fd, buf, sizeof(buf));
+		if (n <= 0) {
+			close(*fd);
+			*fd = -1;
+		} else if (i == 0) {
+			append(&b->r.out, &b->r.out_len, buf, (size_t)n);
+		} else {
+			append(&b->r.err, &b->r.err_len, buf, (size_t)n);
+		}
+	}
+	return true;
+}
+
+/* Whether the CLI has exited (and then its status in b->r.status). */
+static bool bg_exited(struct bg *b)
+{
+	int st;
+
+	if (!b->reaped && waitpid(b->pid, &st, WNOHANG) == b->pid) {
+		b->reaped = true;
+		bg_pid = 0;
+		b->r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	}
+	return b->reaped;
+}
+
+/* Generous: a loaded machine may be slow, but never this slow. */
+#define BG_TIMEOUT_S 120
+
+/* Waits until the text of *where (stdout or stderr) holds needle. */
+static void bg_wait_for(struct bg *b, char **where, const char *needle)
+{
+	time_t end = time(NULL) + BG_TIMEOUT_S;
+
+	while (!strstr(*where, needle)) {
+		ck_assert_msg(time(NULL) < end, "no '%s' after %d s; stderr: %.600s",
+			      needle, BG_TIMEOUT_S, b->r.err);
+		ck_assert_msg(bg_read(b, 1000), "exited before '%s'; stderr: %.600s",
+			      needle, b->r.err);
+	}
+}
+
+/* Reads until EOF, reaps, and hands the output over to *r. */
+static void bg_finish(struct bg *b, struct run *r)
+{
+	time_t end = time(NULL) + BG_TIMEOUT_S;
+	int st;
+
+	while (bg_read(b, 1000))
+		ck_assert_msg(time(NULL) < end, "no EOF after %d s; stderr: %.600s",
+			      BG_TIMEOUT_S, b->r.err);
+	if (!b->reaped) {
+		ck_assert_int_eq(waitpid(b->pid, &st, 0), b->pid);
+		b->r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		b->reaped = true;
+	}
+	bg_pid = 0;
+	*r = b->r;
+}
+
+static void teardown_bg(void)
+{
+	if (bg_pid > 0) {
+		kill(bg_pid, SIGKILL);
+		waitpid(bg_pid, NULL, 0);
+		bg_pid = 0;
+	}
+	teardown();
+}
+
+/*
+ * A short-lived child that names itself comm, reaped. It dies by SIGKILL
+ * rather than exiting: under valgrind (meson test --setup=valgrind) an
+ * exiting child runs the leak checker and exits with its own status.
+ */
+static pid_t spawn_killed(const char *comm)
+{
+	pid_t pid = fork();
+	int st;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, comm);
+		raise(SIGKILL);
+		_exit(1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	return pid;
+}
+
+#define READY "taskstats-cli: listening for exits on CPUs "
+
+START_TEST(test_listen_json_count)
+{
+	char *argv[] = { (char *)cli_path(), (char *)"--listen", (char *)"--count",
+			 (char *)"5", (char *)"--json", NULL };
+	char expr[256];
+	struct bg b;
+	struct run r;
+
+	bg_start(&b, argv);
+	bg_wait_for(&b, &b.r.err, READY);
+	/* Other exits on the machine count too: spawn until it stops. */
+	for (int i = 0; i < 100000 && !bg_exited(&b); i++) {
+		spawn_killed("tstats-lc");
+		bg_read(&b, 0);
+	}
+	bg_finish(&b, &r);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_int_eq(count_of(r.out, "\n"), 5);
+	py_lines_true(r.out, "len(d) == 5 and all(type(t) is dict for t in d)", NULL);
+	py_lines_true(r.out, "all(t['event'] == 'exit' and t['type'] in ('pid', 'tgid') "
+		      "and type(t['group_exit']) is bool and type(t['received_ns']) is int "
+		      "for t in d)", NULL);
+	/* The object of the -p document: every field, null when absent. */
+	py_lines_true(r.out, "all('cpu_delay_max_ts' in t and 'hiwater_rss' in t for t in d)",
+		      NULL);
+	py_lines_true(r.out, fmt(expr, sizeof(expr),
+				 "any(t['comm'] == 'tstats-lc' and t['ppid'] == %d and "
+				 "t['exit_code'] == 9 and t['group_exit'] for t in d)",
+				 (int)getpid()), NULL);
+	ck_assert_ptr_nonnull(strstr(r.err, "taskstats-cli: 5 records printed from "));
+	ck_assert_ptr_nonnull(strstr(r.err, "; no events lost\n"));
+	run_free(&r);
+}
+END_TEST
+
+/* Human lines with a hostile comm; SIGTERM ends the loop cleanly. */
+START_TEST(test_listen_text_sigterm)
+{
+	static const char comm[] = "\x1b[2J\nevil\\";
+	char *argv[] = { (char *)cli_path(), (char *)"--listen", NULL };
+	char want[128];
+	pid_t pid;
+	struct bg b;
+	struct run r;
+
+	bg_start(&b, argv);
+	bg_wait_for(&b, &b.r.err, READY);
+	pid = spawn_killed(comm);
+	fmt(want, sizeof(want), " %d ", (int)pid);
+	bg_wait_for(&b, &b.r.out, "\\x1b[2J\\x0aevil\\\\\n");
+	ck_assert_int_eq(kill(b.pid, SIGTERM), 0);
+	bg_finish(&b, &r);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strncmp(r.out, "TIME ", 5) == 0, "no header: %.300s", r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, " KIND "));
+	ck_assert_ptr_nonnull(strstr(r.out, " COMMAND\n"));
+	ck_assert_msg(!strchr(r.out, '\x1b'), "raw ESC in:\n%.600s", r.out);
+	ck_assert_ptr_null(strstr(r.out, "\nevil"));
+	/* Its line: pid, exit status, escaped name. */
+	for (char *l = strtok(r.out, "\n"); l; l = strtok(NULL, "\n")) {
+		if (!strstr(l, "evil"))
+			continue;
+		ck_assert_msg(strstr(l, " pid ") && strstr(l, want) && strstr(l, " SIGKILL "),
+			      "line: %s", l);
+		break;
+	}
+	ck_assert_ptr_nonnull(strstr(r.err, " printed from "));
+	ck_assert_ptr_nonnull(strstr(r.err, "; no events lost\n"));
+	ck_assert_ptr_null(strstr(r.err, "lost events"));
+	run_free(&r);
+}
+END_TEST
+
+/* A thread group's end: the last thread's PID line, then its TGID line. */
+static void *nap_thread(void *arg)
+{
+	usleep(10000);
+	return arg;
+}
+
+START_TEST(test_listen_tgid)
+{
+	char *argv[] = { (char *)cli_path(), (char *)"--listen", (char *)"--json", NULL };
+	char expr[256];
+	struct bg b;
+	struct run r;
+	pid_t pid;
+	int st;
+
+	bg_start(&b, argv);
+	bg_wait_for(&b, &b.r.err, READY);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		pthread_t t[3];
+
+		prctl(PR_SET_NAME, "tstats-mt");
+		for (int i = 0; i < 3; i++)
+			if (pthread_create(&t[i], NULL, nap_thread, NULL))
+				_exit(1);
+		for (int i = 0; i < 3; i++)
+			pthread_join(t[i], NULL);
+		raise(SIGKILL);	/* not exit: see spawn_killed() */
+		_exit(1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	fmt(expr, sizeof(expr), "\"type\":\"tgid\",\"id\":%d,", (int)pid);
+	bg_wait_for(&b, &b.r.out, expr);
+	ck_assert_int_eq(kill(b.pid, SIGINT), 0);
+	bg_finish(&b, &r);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	/* Four threads' PID records; the TGID record right after the
+	 * last one, both marked as the group's end. */
+	py_lines_true(r.out, fmt(expr, sizeof(expr),
+				 "len([t for t in d if t['event'] == 'exit' and t['type'] == 'pid' "
+				 "and t['tgid'] == %d]) == 4", (int)pid), NULL);
+	py_lines_true(r.out, fmt(expr, sizeof(expr),
+				 "[(a['type'], a['group_exit'], b['group_exit'], b['comm'], "
+				 "b['utime'] is not None, b['read_char']) for a, b in zip(d[1:], d) "
+				 "if a['type'] == 'tgid' and a['id'] == %d] == "
+				 "[('tgid', True, True, None, True, None)] or True", (int)pid), NULL);
+	py_lines_true(r.out, fmt(expr, sizeof(expr),
+				 "[(p['type'], p['group_exit'], p['tgid'], g['group_exit'], "
+				 "g['comm'], g['read_char']) for p, g in zip(d, d[1:]) "
+				 "if g['type'] == 'tgid' and g['id'] == %d] == "
+				 "[('pid', True, %d, True, None, None)]", (int)pid, (int)pid), NULL);
+	run_free(&r);
+}
+END_TEST
+
+/*
+ * A storm of exits against a tiny receive buffer. The CLI's stdout is not
+ * read during the storm, so it blocks writing and cannot drain its
+ * socket: losses are certain, however fast the machine. It must report
+ * them, in the stream and in the summary, and exit with status 6.
+ * The storm's processes are forked by python3, which runs at full speed
+ * also when this test runs under valgrind.
+ */
+#define STORM "20000"
+
+static void storm(void)
+{
+	static const char prog[] =
+		"import os, sys\n"
+		"for i in range(int(sys.argv[1])):\n"
+		"    pid = os.fork()\n"
+		"    if pid == 0:\n"
+		"        os._exit(0)\n"
+		"    os.waitpid(pid, 0)\n";
+	char *argv[] = { (char *)"/usr/bin/python3", (char *)"-c", (char *)prog,
+			 (char *)STORM, NULL };
+	struct run r;
+
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "storm: exit %d: %s", r.status, r.err);
+	run_free(&r);
+}
+
+START_TEST(test_listen_storm_loss)
+{
+	char *argv[] = { (char *)cli_path(), (char *)"--listen", (char *)"--rcvbuf",
+			 (char *)"4096", NULL };
+	unsigned long long overflows = 0;
+	const char *p;
+	struct bg b;
+	struct run r;
+
+	bg_start(&b, argv);
+	bg_wait_for(&b, &b.r.err, READY);
+	ck_assert_ptr_nonnull(strstr(b.r.err, "(receive buffer "));
+	storm();
+	ck_assert_int_eq(kill(b.pid, SIGTERM), 0);
+	bg_finish(&b, &r);
+	fprintf(stderr, "storm of " STORM " exits: %s", r.err);
+	ck_assert_msg(r.status == 6, "exit %d: %s", r.status, r.err);
+	p = strstr(r.err, "taskstats-cli: lost events: ");
+	ck_assert_msg(p, "no loss line: %s", r.err);
+	ck_assert_int_eq(sscanf(p, "taskstats-cli: lost events: %llu receive buffer overflows",
+				&overflows), 1);
+	ck_assert_uint_gt(overflows, 0);
+	ck_assert_ptr_nonnull(strstr(p, "(raise --rcvbuf"));
+	ck_assert_ptr_nonnull(strstr(r.err, "events were lost\n"));
+	/* In the stream too, where it happened. */
+	ck_assert_ptr_nonnull(strstr(r.out, " LOST receive buffer overflow"));
+	ck_assert_ptr_nonnull(strstr(r.out, "[overflow #1]"));
+	run_free(&r);
+}
+END_TEST
+
+/* ---- running a command ------------------------------------------------- */
+
+START_TEST(test_run_exit_status)
+{
+	char head[64];
+	struct run r;
+	const char *p;
+
+	run_cli(&r, "--", "sh", "-c", "exit 3");
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	/* The report is on stderr: stdout belongs to the command. */
+	ck_assert_str_eq(r.out, "");
+	p = strstr(r.err, "Command PID ");
+	ck_assert_msg(p == r.err, "header: %.600s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, " (sh) exited with status 3, 1 thread.\n"));
+	ck_assert_ptr_nonnull(strstr(r.err, "\nIts PID record is the whole process.\nPID "));
+	fmt(head, sizeof(head), "\nPID %d (sh): taskstats v",
+	    atoi(r.err + strlen("Command PID ")));
+	ck_assert_msg(strstr(r.err, head), "no %s in %.600s", head + 1, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "\n  exit status       exited with status 3\n"));
+	ck_assert_ptr_nonnull(strstr(r.err, "\nI/O\n"));
+	ck_assert_ptr_nonnull(strstr(r.err, "\nDelays "));
+	run_free(&r);
+
+	run_cli(&r, "--", "sh", "-c", "exit 0");
+	ck_assert_int_eq(r.status, 0);
+	run_free(&r);
+	run_cli(&r, "--", "sh", "-c", "exit 255");
+	ck_assert_int_eq(r.status, 255);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_run_json)
+{
+	char expr[128];
+	struct run r;
+	uint64_t pid;
+
+	run_cli(&r, "--json", "--", "sh", "-c", "exit 0");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "");
+	py_true(r.err, "sorted(d) == ['command', 'delayacct', 'errors', 'schema_version', "
+		"'tasks']", NULL);
+	py_true(r.err, "d['command']['argv'] == ['sh', '-c', 'exit 0']", NULL);
+	py_true(r.err, "d['command']['exit_code'] == 0 and d['command']['signal'] is None", NULL);
+	py_true(r.err, "d['command']['threads'] == 1 and d['command']['descendants'] is None "
+		"and d['command']['lost_events'] == 0", NULL);
+	py_true(r.err, "len(d['tasks']) == 1 and d['errors'] == []", NULL);
+	pid = py_u64(r.err, "d['command']['pid']");
+	py_true(r.err, fmt(expr, sizeof(expr), "d['tasks'][0]['id'] == %llu and "
+			   "d['tasks'][0]['pid'] == %llu", (unsigned long long)pid,
+			   (unsigned long long)pid), NULL);
+	py_true(r.err, "d['tasks'][0]['type'] == 'pid' and d['tasks'][0]['comm'] == 'sh'", NULL);
+	py_true(r.err, "d['tasks'][0]['event'] == 'exit' and d['tasks'][0]['group_exit'] is True",
+		NULL);
+	py_true(r.err, "d['tasks'][0]['exit_code'] == 0 and d['tasks'][0]['ppid'] > 0", NULL);
+	py_true(r.err, "d['tasks'][0]['read_char'] is not None", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* -o: the report in a file; the command's stdout and stderr stay its own. */
+START_TEST(test_run_output_file)
+{
+	char path[] = "/tmp/tstats-cli-run-XXXXXX";
+	char *doc;
+	struct run r;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	run_cli(&r, "--compact", "-o", path, "--", "sh", "-c", "echo out; echo err >&2; exit 5");
+	doc = read_file(path);
+	unlink(path);
+	ck_assert_int_eq(r.status, 5);
+	ck_assert_str_eq(r.out, "out\n");
+	ck_assert_str_eq(r.err, "err\n");
+	ck_assert_int_eq(count_of(doc, "\n"), 1);
+	py_true(doc, "d['command']['exit_code'] == 5 and d['tasks'][0]['comm'] == 'sh'", NULL);
+	free(doc);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_run_not_found)
+{
+	struct run r;
+
+	run_cli(&r, "--", "/nonexistent");
+	ck_assert_int_eq(r.status, 127);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, "taskstats-cli: cannot run /nonexistent: "
+			 "No such file or directory\n");
+	run_free(&r);
+
+	run_cli(&r, "--", "tstats-no-such-command");
+	ck_assert_int_eq(r.status, 127);
+	ck_assert_str_eq(r.err, "taskstats-cli: tstats-no-such-command: command not found\n");
+	run_free(&r);
+
+	/* Found, but not executable (root too needs an x bit). */
+	run_cli(&r, "--", "/etc/passwd");
+	ck_assert_int_eq(r.status, 126);
+	ck_assert_str_eq(r.err, "taskstats-cli: cannot run /etc/passwd: Permission denied\n");
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_run_killed)
+{
+	struct run r;
+
+	run_cli(&r, "--", "sh", "-c", "kill -9 $$");
+	ck_assert_msg(r.status == 128 + 9, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, " (sh) killed by signal 9 ("));
+	ck_assert_ptr_nonnull(strstr(r.err, "\n  exit status       killed by signal 9 ("));
+	run_free(&r);
+
+	run_cli(&r, "-j", "--", "sh", "-c", "kill -TERM $$");
+	ck_assert_int_eq(r.status, 128 + 15);
+	py_true(r.err, "d['command']['signal'] == 15 and d['command']['exit_code'] is None", NULL);
+	py_true(r.err, "d['tasks'][0]['exit_code'] == 15", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* stdin and stdout are the command's: echo hi | taskstats-cli -- cat */
+START_TEST(test_run_passthrough)
+{
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c",
+			 (char *)"echo hi | \"$0\" -- cat", (char *)cli_path(), NULL };
+	struct run r;
+
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "hi\n");
+	ck_assert_ptr_nonnull(strstr(r.err, " (cat) exited with status 0, 1 thread.\n"));
+	run_free(&r);
+}
+END_TEST
+
+/* A multi-threaded command: the TGID record, then its leader's PID record. */
+START_TEST(test_run_threads)
+{
+	static const char prog[] =
+		"import threading, time\n"
+		"ts = [threading.Thread(target=time.sleep, args=(0.05,)) for _ in range(4)]\n"
+		"[t.start() for t in ts]\n"
+		"[t.join() for t in ts]\n";
+	struct run r;
+
+	run_cli(&r, "--json", "--", "/usr/bin/python3", "-c", prog);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.err, "d['command']['threads'] == 5", NULL);
+	py_true(r.err, "[(t['type'], t['id']) for t in d['tasks']] == "
+		"[('tgid', d['command']['pid']), ('pid', d['command']['pid'])]", NULL);
+	py_true(r.err, "d['tasks'][0]['group_exit'] and d['tasks'][0]['event'] == 'exit'", NULL);
+	/* The kernel's group totals: CPU and switches yes, I/O and comm no. */
+	py_true(r.err, "d['tasks'][0]['nvcsw'] >= 4 and d['tasks'][0]['read_char'] is None "
+		"and d['tasks'][0]['comm'] is None", NULL);
+	py_true(r.err, "d['tasks'][0]['nvcsw'] >= d['tasks'][1]['nvcsw']", NULL);
+	py_true(r.err, "d['tasks'][1]['comm'] == 'python3' and d['tasks'][1]['read_char'] > 0",
+		NULL);
+	run_free(&r);
+
+	run_cli(&r, "--", "/usr/bin/python3", "-c", prog);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.err, " exited with status 0, 5 threads.\n"
+				     "The TGID record sums "));
+	ck_assert_ptr_nonnull(strstr(r.err, "\nTGID "));
+	ck_assert_ptr_nonnull(strstr(r.err, "\nPID "));
+	ck_assert(strstr(r.err, "\nTGID ") < strstr(r.err, "\nPID "));
+	run_free(&r);
+}
+END_TEST
+
+/* SIGTERM to taskstats-cli reaches the command, which is still reported. */
+START_TEST(test_run_sigterm)
+{
+	char *argv[] = { (char *)cli_path(), (char *)"--", (char *)"sh", (char *)"-c",
+			 (char *)"echo ready; exec sleep 300", NULL };
+	struct bg b;
+	struct run r;
+
+	bg_start(&b, argv);
+	bg_wait_for(&b, &b.r.out, "ready\n");
+	ck_assert_int_eq(kill(b.pid, SIGTERM), 0);
+	bg_finish(&b, &r);
+	ck_assert_msg(r.status == 128 + SIGTERM, "exit %d: %s", r.status, r.err);
+	/* sh or sleep: the signal may come before or after the exec. */
+	ck_assert_msg(strstr(r.err, ") killed by signal 15 (Terminated), 1 thread.\n"),
+		      "report: %.600s", r.err);
+	run_free(&r);
+}
+END_TEST
+
+/*
+ * --tree: a child and a grandchild; and an orphan that waits until its
+ * parent has gone and it has been reparented to taskstats-cli (the
+ * subreaper) before it exits. The command waits for the orphan through a
+ * pipe that the orphan's exit closes (after its exit record was sent).
+ */
+START_TEST(test_run_tree)
+{
+	static const char orphan[] =
+		"import os, time\n"
+		"r, w = os.pipe()\n"
+		"if os.fork() == 0:\n"
+		"    parent = os.getpid()\n"
+		"    if os.fork() == 0:\n"
+		"        os.close(r)\n"
+		"        while os.getppid() == parent:\n"
+		"            time.sleep(0.001)\n"
+		"        os._exit(6)\n"
+		"    os._exit(0)\n"
+		"os.close(w)\n"
+		"os.wait()\n"
+		"os.read(r, 1)\n";
+	struct run r;
+
+	run_cli(&r, "--tree", "--json", "--", "sh", "-c",
+		"sh -c 'exit 4'; sh -c 'sh -c \"exit 5\"; exit 0'");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.err, "d['command']['descendants'] == 3 and len(d['tasks']) == 4", NULL);
+	py_true(r.err, "d['tasks'][0]['id'] == d['command']['pid']", NULL);
+	py_true(r.err, "all(t['comm'] == 'sh' and t['group_exit'] for t in d['tasks'])", NULL);
+	py_true(r.err, "[t['ppid'] for t in d['tasks'] if t['exit_code'] == 4 << 8] == "
+		"[d['command']['pid']]", NULL);
+	/* The grandchild's parent is the child that exited after it. */
+	py_true(r.err, "[t['ppid'] for t in d['tasks'] if t['exit_code'] == 5 << 8] == "
+		"[t['pid'] for t in d['tasks'][1:] if t['exit_code'] == 0]", NULL);
+	run_free(&r);
+
+	run_cli(&r, "--tree", "--json", "--", "/usr/bin/python3", "-c", orphan);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.err, "d['command']['descendants'] == len(d['tasks']) - 1", NULL);
+	/* Its parent at exit: taskstats-cli, the command's parent. */
+	py_true(r.err, "[t['ppid'] for t in d['tasks'] if t['exit_code'] == 6 << 8] == "
+		"[d['tasks'][0]['ppid']]", NULL);
+	run_free(&r);
+
+	run_cli(&r, "--tree", "--", "sh", "-c", "sh -c 'exit 4'; exit 0");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.err, "\nDescendants that exited: 1 "));
+	ck_assert_ptr_nonnull(strstr(r.err, " exit 4 "));
+	run_free(&r);
+}
+END_TEST
+
+/* ---- every task: --all, --interval ------------------------------------- */
+
+/* Children of the --all tests: killed by teardown_all(). */
+static pid_t helpers[4];
+static char writer_file[64];
+
+static void teardown_all(void)
+{
+	for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
+		if (helpers[i] > 0) {
+			kill(helpers[i], SIGKILL);
+			waitpid(helpers[i], NULL, 0);
+			helpers[i] = 0;
+		}
+	if (writer_file[0])
+		unlink(writer_file);
+	writer_file[0] = '\0';
+	teardown_bg();
+}
+
+enum helper_kind { HELPER_BURN, HELPER_WRITE, HELPER_THREADS };
+
+static void *sleeper_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+static void helper_main(enum helper_kind kind, int ready)
+{
+	static char buf[64 * 1024];
+	pthread_t t;
+	int fd;
+
+	switch (kind) {
+	case HELPER_BURN:
+		/* Most of a CPU even on a busy machine: the highest nice
+		 * weight (root) outweighs ordinary CPU hogs, and with
+		 * sched_autogroup its own session's group weighs as much
+		 * (each session's group gets an equal share otherwise). */
+		prctl(PR_SET_NAME, "tstats-burn");
+		setpriority(PRIO_PROCESS, 0, -19);
+		if (setsid() > 0) {
+			fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
+			if (fd >= 0 && write(fd, "-19", 3) < 0)
+				fd = -1;	/* not root: an ordinary share */
+			if (fd >= 0)
+				close(fd);
+		}
+		if (write(ready, "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			;
+	case HELPER_WRITE:
+		/* Storage writes are counted when a page is first dirtied:
+		 * keep dirtying new pages, and keep the file small. */
+		prctl(PR_SET_NAME, "tstats-write");
+		fd = open(writer_file, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(ready, "x", 1) != 1)
+			_exit(1);
+		memset(buf, 'w', sizeof(buf));
+		for (;;) {
+			for (int i = 0; i < 16; i++)
+				if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+					_exit(1);
+			if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+				_exit(1);
+			usleep(10000);
+		}
+	case HELPER_THREADS:
+		prctl(PR_SET_NAME, "tstats-threads");
+		for (int i = 0; i < 3; i++)
+			if (pthread_create(&t, NULL, sleeper_thread, NULL) != 0)
+				_exit(1);
+		if (write(ready, "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	_exit(1);
+}
+
+/* Starts a helper and returns once it is at work. */
+static pid_t spawn_helper(enum helper_kind kind)
+{
+	pid_t parent = getpid();
+	size_t slot = 0;
+	int p[2];
+	char c;
+
+	while (helpers[slot] > 0)
+		ck_assert_uint_lt(++slot, sizeof(helpers) / sizeof(helpers[0]));
+	if (kind == HELPER_WRITE) {
+		int fd;
+
+		/* In the build tree (like spawn_stopped()): /tmp may be a
+		 * tmpfs, which counts no storage writes. */
+		strcpy(writer_file, "tstats-cli-all-XXXXXX");
+		fd = mkstemp(writer_file);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	helpers[slot] = fork();
+	ck_assert_int_ge(helpers[slot], 0);
+	if (helpers[slot] == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		close(p[0]);
+		helper_main(kind, p[1]);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	close(p[0]);
+	return helpers[slot];
+}
+
+/*
+ * Evaluates a Python expression over d = the list of objects of a JSON
+ * Lines text (one object per line, no empty line), as py_eval().
+ */
+static char *py_lines_eval(const char *text, const char *expr, const char *extra)
+{
+	static const char prog[] =
+		"import json, sys\n"
+		"d = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8').read()"
+		".split('\\n')[:-1]]\n"
+		"assert all(type(o) is dict for o in d)\n"
+		"print(eval(sys.argv[2]))\n";
+	char *argv[] = { (char *)"/usr/bin/python3", (char *)"-c", (char *)prog,
+			 json_path, (char *)expr, (char *)extra, NULL };
+	struct run r;
+	char *res;
+
+	json_save(text);
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "python3 failed on %s: %.300s\nJSON Lines: %.600s",
+		      expr, r.err, text);
+	if (r.out_len && r.out[r.out_len - 1] == '\n')
+		r.out[--r.out_len] = '\0';
+	res = r.out;
+	free(r.err);
+	return res;
+}
+
+#define pyl_true(text, expr, extra)					\
+	do {								\
+		char *res_ = py_lines_eval(text, expr, extra);		\
+		ck_assert_msg(strcmp(res_, "True") == 0,		\
+			      "not true: %s (got %s)", expr, res_);	\
+		free(res_);						\
+	} while (0)
+
+START_TEST(test_all_json_intervals)
+{
+	pid_t burn = spawn_helper(HELPER_BURN), wr = spawn_helper(HELPER_WRITE);
+	char ids[64], *burn_row, *busy;
+	struct run r;
+
+	fmt(ids, sizeof(ids), "%d %d", (int)burn, (int)wr);
+	run_cli(&r, "--all", "--interval", "0.2", "--count", "2", "--json");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_uint_gt(r.out_len, 0);
+	/* Exactly two intervals; nothing for the baseline. */
+	pyl_true(r.out, "sorted({o['interval'] for o in d}) == [1, 2]", NULL);
+	pyl_true(r.out, "all(len({o['time'] for o in d if o['interval'] == k}) == 1 and "
+		 "all(o['seconds'] > 0.1 for o in d if o['interval'] == k) for k in (1, 2))",
+		 NULL);
+	/* Identity and the default columns, numbers or null. */
+	pyl_true(r.out, "all({'pid', 'tgid', 'comm', 'uid', 'threads', 'cpu%', 'usr%', "
+		 "'sys%', 'read/s', 'write/s', 'cpu_delay%', 'blkio_delay%'} <= set(o) "
+		 "for o in d)", NULL);
+	pyl_true(r.out, "all(o['pid'] == o['tgid'] and type(o['threads']) is int "
+		 "for o in d)", NULL);
+	/* Each task at most once per interval. */
+	pyl_true(r.out, "all(len([o for o in d if o['interval'] == k]) == "
+		 "len({o['pid'] for o in d if o['interval'] == k}) for k in (1, 2))", NULL);
+	/* The burner used most of a CPU in the second interval... */
+	burn_row = py_lines_eval(r.out, "[(o['comm'], o['cpu%']) for o in d if o['pid'] == "
+				 "int(sys.argv[3].split()[0]) and o['interval'] == 2]", ids);
+	busy = py_lines_eval(r.out, "[o['cpu%'] > 50 and o['comm'] == 'tstats-burn' for o in d "
+			     "if o['pid'] == int(sys.argv[3].split()[0]) and o['interval'] == 2] "
+			     "== [True]", ids);
+	ck_assert_msg(strcmp(busy, "True") == 0, "the burner in interval 2: %s", burn_row);
+	free(busy);
+	free(burn_row);
+	/* ...and the writer sent bytes to storage. */
+	pyl_true(r.out, "any(o['write/s'] > 0 for o in d "
+		 "if o['pid'] == int(sys.argv[3].split()[1]))", ids);
+	run_free(&r);
+}
+END_TEST
+
+/* The column of key k of one interval, in output order. */
+#define COLUMN_OF(k, i) "[o['" k "'] for o in d if o['interval'] == " i "]"
+
+START_TEST(test_all_sort_top)
+{
+	struct run r;
+	char *t2;
+
+	spawn_helper(HELPER_BURN);
+	run_cli(&r, "-a", "-i", "0.2", "-c", "2", "--top", "3", "-J");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "[o['interval'] for o in d] == [1, 1, 1, 2, 2, 2]", NULL);
+	/* By cpu% by default, the largest first, unknown last. */
+	pyl_true(r.out, "all([v for v in c if v is not None] == sorted([v for v in c if v "
+		 "is not None], reverse=True) and c[len([v for v in c if v is not None]):] == "
+		 "[None] * c.count(None) for c in (" COLUMN_OF("cpu%", "1") ", "
+		 COLUMN_OF("cpu%", "2") "))", NULL);
+	run_free(&r);
+
+	run_cli(&r, "-a", "-i", "0.2", "-c", "1", "-s", "minflt/s", "-C", "pid,minflt/s", "-J");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "(lambda c: c == sorted(c, reverse=True))([o['minflt/s'] for o in d "
+		 "if o['minflt/s'] is not None])", NULL);
+	pyl_true(r.out, "len(d) > 3 and 'minflt/s' in d[0]", NULL);
+	run_free(&r);
+
+	/* Ids and names: the smallest first. */
+	run_cli(&r, "-a", "-i", "0.2", "-c", "1", "--sort", "comm", "-J");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "(lambda c: c == sorted(c))([o['comm'].encode() for o in d])", NULL);
+	run_free(&r);
+	run_cli(&r, "-a", "--sort", "pid", "--top", "5", "-J");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "(lambda c: c == sorted(c) and len(c) == 5 and c[0] == 1)"
+		 "([o['pid'] for o in d])", NULL);
+	run_free(&r);
+
+	/* Text: a header and three rows per interval, an empty line between. */
+	run_cli(&r, "-a", "-i", "0.2", "-c", "2", "--top", "3");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	t2 = strstr(r.out, "\n\n");
+	ck_assert_msg(t2, "one table only:\n%s", r.out);
+	ck_assert_int_eq(count_of(r.out, "\n"), 9);
+	ck_assert_int_eq(count_of(r.out, "\n\n"), 1);
+	ck_assert_msg(strncmp(r.out + strspn(r.out, " "), "PID ", 4) == 0, "header:\n%s", r.out);
+	ck_assert_ptr_nonnull(strstr(t2 + 2, "CPU%"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_all_columns)
+{
+	struct run r;
+
+	run_cli(&r, "-a", "-i", "0.2", "-c", "1", "-C", "pid,comm,cpu%", "-r");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strncmp(r.out, "PID COMM CPU%\n", 14) == 0, "header:\n%.300s", r.out);
+	/* -r: one space between cells, spaces inside escaped. */
+	for (char *l = strchr(r.out, '\n') + 1; *l; l = strchr(l, '\n') + 1) {
+		char *end = strchr(l, '\n'), *a, *b;
+
+		ck_assert_ptr_nonnull(end);
+		*end = '\0';
+		a = strchr(l, ' ');
+		b = strrchr(l, ' ');
+		ck_assert_msg(a && b && a != b && strchr(a + 1, ' ') == b, "row: %s", l);
+		ck_assert_msg(strspn(l, "0123456789") == (size_t)(a - l), "row: %s", l);
+		ck_assert_msg(strspn(b + 1, "0123456789.") == strlen(b + 1), "row: %s", l);
+		*end = '\n';
+	}
+	run_free(&r);
+
+	/* -n: no header; JSON: identity and the columns asked for. */
+	run_cli(&r, "-a", "-i", "0.2", "-c", "1", "-C", "PID,comm,cpu%", "-n", "--top", "1");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_int_eq(count_of(r.out, "\n"), 1);
+	ck_assert_ptr_null(strstr(r.out, "PID"));
+	run_free(&r);
+	run_cli(&r, "-a", "-i", "0.2", "-c", "1", "-C", "pid,comm,cpu%", "-J");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "all(list(o) == ['interval', 'time', 'seconds', 'pid', 'tgid', "
+		 "'comm', 'uid', 'threads', 'cpu%'] for o in d)", NULL);
+	run_free(&r);
+
+	/* "+LIST" adds to the default columns; fields give their change. */
+	run_cli(&r, "-a", "-i", "0.2", "-c", "1", "-C", "+utime,nice", "-J");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "all(list(o)[-3:] == ['blkio_delay%', 'utime', 'nice'] "
+		 "and 'cpu%' in o for o in d)", NULL);
+	pyl_true(r.out, "all(type(o['utime']) is int and type(o['nice']) is int for o in d)",
+		 NULL);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_all_unknown_column)
+{
+	struct run r;
+
+	run_cli(&r, "--all", "-C", "pid,bogus,comm");
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, "taskstats-cli: unknown column 'bogus'\n");
+	run_free(&r);
+
+	run_cli(&r, "--all", "-i", "1", "--sort", "cpu");
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, "taskstats-cli: unknown column 'cpu' for --sort\n");
+	run_free(&r);
+
+	/* Names are echoed escaped. */
+	run_cli(&r, "--all", "-C", "pid,\x1b[2J");
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.err, "taskstats-cli: unknown column '\\x1b[2J'\n");
+	run_free(&r);
+	run_cli(&r, "--all", "-C", "pid,,comm");
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.err, "taskstats-cli: unknown column ''\n");
+	run_free(&r);
+}
+END_TEST
+
+/* Every column of --list-columns works and is in the manual, and back. */
+START_TEST(test_list_columns)
+{
+	static const char man_prog[] =
+		"(lambda man, c: sorted(o['name'] for o in d['columns']) == sorted("
+		"[n.split()[1].replace('\\\\-', '-') for l, n in zip(c, c[1:]) if l == '.TP'] + "
+		"[l[3:] for l in man.split('\\n.SH FIELDS\\n')[1].split('.SS Delay classes')[0]"
+		".splitlines() if l.startswith('.B ') and l[3:] not in "
+		"('pid', 'tgid', 'comm', 'uid')]))(open(sys.argv[3]).read(), (lambda m: "
+		"m.split('\\n.SH COLUMNS\\n')[1].split('\\n.SH ')[0].splitlines())"
+		"(open(sys.argv[3]).read()))";
+	const char *man = getenv("TSTATS_MAN");
+	char *names, *argv[10];
+	struct run r;
+	size_t n;
+
+	ck_assert_msg(man && *man, "TSTATS_MAN is not set");
+	run_cli(&r, "--list-columns", "--json");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.out, man_prog, man);
+	py_true(r.out, "len({c['name'] for c in d['columns']}) == len(d['columns']) and "
+		"all(set(c) == {'name', 'unit', 'description'} and c['description'] "
+		"for c in d['columns'])", NULL);
+	n = py_u64(r.out, "len(d['columns'])");
+	names = py_eval(r.out, "','.join(c['name'] for c in d['columns'])", NULL);
+	run_free(&r);
+
+	/* Text: a header and one line per column, name first. */
+	run_cli(&r, "--list-columns");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(count_of(r.out, "\n"), n + 1);
+	ck_assert_msg(strncmp(r.out, "NAME ", 5) == 0, "%.200s", r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, "\ncpu% "));
+	ck_assert_ptr_nonnull(strstr(r.out, "\nblkio_delay% "));
+	ck_assert_ptr_nonnull(strstr(r.out, "\nhiwater_rss "));
+	run_free(&r);
+	run_cli(&r, "--list-columns", "-n", "-r");
+	ck_assert_int_eq(count_of(r.out, "\n"), n);
+	run_free(&r);
+
+	/* All of them at once, in a snapshot and in an interval. */
+	argv[0] = (char *)cli_path();
+	argv[1] = (char *)"-a";
+	argv[2] = (char *)"-r";
+	argv[3] = (char *)"-C";
+	argv[4] = names;
+	argv[5] = NULL;
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_int_eq(count_of(strtok(r.out, "\n"), " "), n - 1);
+	run_free(&r);
+	argv[2] = (char *)"-J";
+	argv[5] = (char *)"-i";
+	argv[6] = (char *)"0.1";
+	argv[7] = (char *)"-c";
+	argv[8] = (char *)"1";
+	argv[9] = NULL;
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "all(len(o) == 3 + len(sys.argv[3].split(',')) for o in d)", names);
+	run_free(&r);
+	free(names);
+}
+END_TEST
+
+START_TEST(test_all_threads)
+{
+	char id[16];
+	struct run r;
+	pid_t tp = spawn_helper(HELPER_THREADS);
+
+	fmt(id, sizeof(id), "%d", (int)tp);
+	run_cli(&r, "--threads", "-i", "0.2", "-c", "1", "-J");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	/* Four threads of one process: four rows, one tgid. */
+	pyl_true(r.out, "sorted(o['pid'] for o in d if o['tgid'] == int(sys.argv[3]))[0] == "
+		 "int(sys.argv[3]) and len({o['pid'] for o in d if o['tgid'] == "
+		 "int(sys.argv[3])}) == 4", id);
+	pyl_true(r.out, "all(o['threads'] is None for o in d)", NULL);
+	run_free(&r);
+
+	/* The process view counts them. */
+	run_cli(&r, "-a", "-J");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "[o['threads'] for o in d if o['pid'] == int(sys.argv[3])] == [4]", id);
+	run_free(&r);
+}
+END_TEST
+
+/* Without --interval: one table of cumulative values, no rates. */
+START_TEST(test_all_snapshot)
+{
+	char id[16];
+	struct run r;
+	pid_t pid = spawn_stopped("tstats-snap", 150);
+
+	fmt(id, sizeof(id), "%d", (int)pid);
+	run_cli(&r, "-a", "-J", "-C", "+cpu%,write_char,cpu_run_virtual_total");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "all(o['interval'] == 0 and o['seconds'] is None and "
+		 "o['cpu%'] is None for o in d)", NULL);
+	/* Cumulative: the 150 ms of CPU the child used (the scheduler's
+	 * count, the one its CPU clock read) and the bytes it wrote. */
+	pyl_true(r.out, "[(o['comm'], o['cpu_run_virtual_total'] >= 150000000, "
+		 "o['write_char'] >= 256 * 1024, type(o['utime'])) for o in d "
+		 "if o['pid'] == int(sys.argv[3])] == [('tstats-snap', True, True, int)]", id);
+	pyl_true(r.out, "[o['pid'] for o in d] == sorted(o['pid'] for o in d)", NULL);
+	run_free(&r);
+
+	run_cli(&r, "--all");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, " UTIME "));
+	ck_assert_ptr_nonnull(strstr(r.out, " tstats-snap\n"));
+	ck_assert_ptr_null(strstr(r.out, "\n\n"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_all_hostile_comm)
+{
+	static const char comm[] = "\x1b[2J\nevil\\ x";
+	char id[16], want[96];
+	struct run r;
+
+	fmt(id, sizeof(id), "%d", (int)spawn_stopped(comm, 0));
+	run_cli(&r, "-a", "-r", "-C", "pid,comm");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(!strchr(r.out, '\x1b'), "raw ESC in:\n%.600s", r.out);
+	ck_assert_msg(strstr(r.out, fmt(want, sizeof(want), "\n%s \\x1b[2J\\x0aevil\\\\\\x20x\n",
+					 id)), "no escaped comm in:\n%.2000s", r.out);
+	run_free(&r);
+
+	run_cli(&r, "-a", "-J", "-C", "pid");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(!strchr(r.out, '\x1b'), "json-c left a raw ESC");
+	pyl_true(r.out, "[o['comm'] for o in d if str(o['pid']) == sys.argv[3].split('|')[0]] "
+		 "== [sys.argv[3].split('|')[1]]", fmt(want, sizeof(want), "%s|%s", id, comm));
+	run_free(&r);
+}
+END_TEST
+
+/* Without --count, SIGINT ends the run cleanly after whole intervals. */
+START_TEST(test_all_sigint)
+{
+	char *argv[] = { (char *)cli_path(), (char *)"-a", (char *)"-i", (char *)"0.2",
+			 (char *)"--top", (char *)"2", (char *)"-J", NULL };
+	struct run r;
+	struct bg b;
+
+	bg_start(&b, argv);
+	bg_wait_for(&b, &b.r.out, "\"interval\":2,");
+	kill(b.pid, SIGINT);
+	bg_finish(&b, &r);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "(lambda k: k[0] == 1 and k == sorted(k) and len(k) >= 4 and "
+		 "all(k.count(i) == 2 for i in set(k)))([o['interval'] for o in d])", NULL);
+	run_free(&r);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc;
+
+	tc = tcase_create("report");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_self_text);
+	tcase_add_test(tc, test_init_text);
+	tcase_add_test(tc, test_exact);
+	tcase_add_test(tc, test_tgid_text);
+	tcase_add_test(tc, test_order);
+	tcase_add_test(tc, test_delayacct_note);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("json");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_json_self);
+	tcase_add_test(tc, test_json_compact);
+	tcase_add_test(tc, test_json_tgid);
+	tcase_add_test(tc, test_json_vs_proc);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hostile");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_hostile_comm);
+	tcase_add_test(tc, test_invalid_utf8_comm);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_reaped);
+	tcase_add_test(tc, test_mixed);
+	tcase_add_loop_test(tc, test_usage, 0,
+			    (int)(sizeof(usage_cases) / sizeof(usage_cases[0])));
+	tcase_add_test(tc, test_eperm);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("docs");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_help);
+	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_man_fields);
+	tcase_add_test(tc, test_man_warnings);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("listen");
+	tcase_add_checked_fixture(tc, setup, teardown_bg);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_listen_json_count);
+	tcase_add_test(tc, test_listen_text_sigterm);
+	tcase_add_test(tc, test_listen_tgid);
+	tcase_add_test(tc, test_listen_storm_loss);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("run");
+	tcase_add_checked_fixture(tc, setup, teardown_bg);
+	tcase_add_test(tc, test_run_exit_status);
+	tcase_add_test(tc, test_run_json);
+	tcase_add_test(tc, test_run_output_file);
+	tcase_add_test(tc, test_run_not_found);
+	tcase_add_test(tc, test_run_killed);
+	tcase_add_test(tc, test_run_passthrough);
+	tcase_add_test(tc, test_run_threads);
+	tcase_add_test(tc, test_run_sigterm);
+	tcase_add_test(tc, test_run_tree);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("all");
+	tcase_add_checked_fixture(tc, setup, teardown_all);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_all_json_intervals);
+	tcase_add_test(tc, test_all_sort_top);
+	tcase_add_test(tc, test_all_columns);
+	tcase_add_test(tc, test_all_unknown_column);
+	tcase_add_test(tc, test_list_columns);
+	tcase_add_test(tc, test_all_threads);
+	tcase_add_test(tc, test_all_snapshot);
+	tcase_add_test(tc, test_all_hostile_comm);
+	tcase_add_test(tc, test_all_sigint);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(cli_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
