@@ -96,7 +96,8 @@ static enum cli_exit usage_error(const char *fmt, ...)
 
 static enum cli_exit run_query(const struct cli_opts *opts)
 {
-	const struct cli_output *out = opts->json ? &cli_json_output : &cli_text_output;
+	const struct cli_output *out = opts->format == CLI_FORMAT_PROMETHEUS ? &cli_prom_output :
+				       opts->json ? &cli_json_output : &cli_text_output;
 	enum cli_exit status = CLI_EXIT_OK;
 	struct tstats_ctx *ctx = NULL;
 	void *state = NULL;
@@ -178,6 +179,17 @@ static bool wants_columns(const struct cli_opts *opts)
 	return opts->list_columns;
 }
 
+static bool has_cgroups(const struct cli_opts *opts)
+{
+	return opts->n_cgroups > 0;
+}
+
+/* One snapshot in Prometheus' format: not top.c's tables. */
+static bool wants_prom_all(const struct cli_opts *opts)
+{
+	return opts->all && opts->format == CLI_FORMAT_PROMETHEUS;
+}
+
 /*
  * The first row whose selected() is true runs. Later modes (exit-event
  * listening, running a command, all tasks at an interval, a self-check)
@@ -191,6 +203,8 @@ static const struct cli_mode {
 	{ "query", has_targets, run_query },
 	{ "listen", wants_listen, cli_run_listen },	/* listen.c */
 	{ "run", has_command, cli_run_command },	/* run.c */
+	{ "cgroup", has_cgroups, cli_run_cgroup },	/* cgroup.c */
+	{ "all-prometheus", wants_prom_all, cli_run_prom_all },	/* prom.c */
 	{ "all", wants_all, cli_run_all },		/* top.c */
 	{ "list-columns", wants_columns, cli_list_columns },	/* top.c */
 };
@@ -206,6 +220,7 @@ enum {
 	OPT_THREADS,
 	OPT_TOP,
 	OPT_LIST_COLUMNS,
+	OPT_OUTPUT_FILE,
 };
 
 static const struct option long_options[] = {
@@ -214,7 +229,7 @@ static const struct option long_options[] = {
 	{ "exact", no_argument, NULL, 'x' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "compact", no_argument, NULL, OPT_COMPACT },
-	{ "output", required_argument, NULL, 'o' },
+	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 	{ "listen", no_argument, NULL, 'l' },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "count", required_argument, NULL, OPT_COUNT },
@@ -225,7 +240,7 @@ static const struct option long_options[] = {
 	{ "interval", required_argument, NULL, 'i' },
 	{ "sort", required_argument, NULL, 's' },
 	{ "top", required_argument, NULL, OPT_TOP },
-	{ "columns", required_argument, NULL, 'C' },
+	{ "output", required_argument, NULL, 'o' },
 	{ "list-columns", no_argument, NULL, OPT_LIST_COLUMNS },
 	{ "noheadings", no_argument, NULL, 'n' },
 	{ "raw", no_argument, NULL, 'r' },
@@ -235,7 +250,7 @@ static const struct option long_options[] = {
 };
 
 /* '+': stop at the first non-option ("-- COMMAND"). */
-static const char short_options[] = "+:p:t:xjJo:lai:c:s:C:nrhV";
+static const char short_options[] = "+:p:t:xjJo:lai:c:s:nrhV";
 
 static void help(void)
 {
@@ -285,7 +300,7 @@ static void help(void)
 	       "  -s, --sort=COLUMN          largest first (ids and comm: smallest first);\n"
 	       "                             default cpu%, or the id in a snapshot\n"
 	       "      --top=N                at most N rows per table\n"
-	       "  -C, --columns=LIST         the columns to show, comma-separated;\n"
+	       "  -o, --output=LIST          the columns to show, comma-separated;\n"
 	       "                             \"+LIST\" adds them to the default ones\n"
 	       "      --list-columns         list the columns and exit\n"
 	       "  -n, --noheadings           no header line\n"
@@ -297,7 +312,7 @@ static void help(void)
 	       "  -j, -J, --json             one JSON document (schema_version 1); with\n"
 	       "                             --all, one JSON object per task per interval\n"
 	       "      --compact              the JSON document on one line (implies --json)\n"
-	       "  -o, --output=FILE          write the report or the lines to FILE\n"
+	       "      --output-file=FILE     write the report or the lines to FILE\n"
 	       "                             (default: stdout; stderr for -- COMMAND)\n"
 	       "\n"
 	       "With --listen --json, each line is one JSON object (JSON Lines).\n"
@@ -483,7 +498,7 @@ static enum cli_exit check_modes(const struct cli_opts *opts)
 	if (opts->list_columns && n > 0)
 		return usage_error("--list-columns excludes -p/-t, --listen and -- COMMAND");
 	if ((opts->sort || opts->top || opts->columns) && !opts->all)
-		return usage_error("--sort, --top and --columns need --all");
+		return usage_error("--sort, --top and --output need --all");
 	if ((opts->noheadings || opts->raw) && !opts->all && !opts->list_columns)
 		return usage_error("--noheadings and --raw need --all or --list-columns");
 	if (opts->count && opts->all && !opts->interval_ns)
@@ -528,7 +543,7 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 		case 'J':	/* util-linux's spelling */
 			opts->json = true;
 			break;
-		case 'o':
+		case OPT_OUTPUT_FILE:
 			opts->output = optarg;
 			break;
 		case 'l':
@@ -573,7 +588,7 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 			if (e != CLI_EXIT_OK)
 				return e;
 			break;
-		case 'C':
+		case 'o':
 			opts->columns = optarg;
 			break;
 		case OPT_LIST_COLUMNS:

@@ -115,7 +115,10 @@ static int put_threads(uint32_t tgid, struct id_list *l)
 		return fd;
 	r = for_each_id(fd, put_id, l);
 	close(fd);
-	return r;
+	/* getdents64 on the task directory of a group that exited meanwhile
+	 * fails with ENOENT: the group is gone, as if it had not been listed
+	 * (threads listed before that answer -ESRCH when queried). */
+	return r == -ENOENT ? 0 : r;
 }
 
 static int count_result(const struct id_list *l)
@@ -152,6 +155,8 @@ int tasks_list_threads(uint32_t id, uint32_t *ids, size_t cap)
 		return fd;
 	r = for_each_id(fd, put_id, &l);
 	close(fd);
+	if (r == -ENOENT)	/* exited while listed, as in put_threads() */
+		return -ESRCH;
 	if (r < 0)
 		return r;
 	return count_result(&l);
