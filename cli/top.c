@@ -239,6 +239,9 @@ static int query_threads(struct top *t, struct sample *s)
 				warn_badmsg(t, s->ids[i], s->errs[i]);
 			continue;
 		}
+		/* Restricted (privs.c): another user's task is left out. */
+		if (!cli_may_show(&s->recs[i]))
+			continue;
 		if (k != i) {
 			s->ids[k] = s->ids[i];
 			s->recs[k] = s->recs[i];
@@ -269,8 +272,9 @@ static int query_processes(struct top *t, struct sample *s)
 		}
 		if (r < 0)
 			return r;
-		/* /proc lists group leaders: the view's id is the same. */
-		if (p.rec.id != s->ids[i])
+		/* /proc lists group leaders: the view's id is the same.
+		 * Restricted (privs.c): another user's process is left out. */
+		if (p.rec.id != s->ids[i] || !cli_may_show(&p.rec))
 			continue;
 		s->ids[k] = s->ids[i];
 		s->recs[k] = p.rec;
@@ -966,7 +970,7 @@ static enum cli_exit unknown_column(const char *what, const char *name, size_t l
 	return CLI_EXIT_USAGE;
 }
 
-/* Resolves --columns and --sort. Returns -1 to go on, or the exit status. */
+/* Resolves --output and --sort. Returns -1 to go on, or the exit status. */
 static int setup_columns(struct top *t)
 {
 	const struct cli_opts *opts = t->opts;
@@ -990,7 +994,7 @@ static int setup_columns(struct top *t)
 		if (r < 0)
 			return unknown_column("", bad, bad_len);
 	} else if (list) {
-		cli_warn("no column given to --columns");
+		cli_warn("no column given to --output");
 		return CLI_EXIT_USAGE;
 	}
 
