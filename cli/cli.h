@@ -65,8 +65,18 @@ struct cli_opts {
 	const char *sort;	/* -s: a column name; NULL: the default */
 	const char *columns;	/* -C: a column list, "+LIST" adds to the default */
 	bool list_columns;	/* --list-columns */
+	bool check;		/* --check (check.c) */
 	bool noheadings;	/* -n */
 	bool raw;		/* -r */
+	/* --cgroup (cgroup.c) and --format (prom.c) */
+	const char **cgroups;	/* --cgroup: directories, in command-line order */
+	size_t n_cgroups;
+	enum cli_format {
+		CLI_FORMAT_DEFAULT = 0,	/* no --format: text, or JSON with -j */
+		CLI_FORMAT_TEXT,
+		CLI_FORMAT_JSON,	/* also sets .json */
+		CLI_FORMAT_PROMETHEUS,
+	} format;		/* --format */
 };
 
 /* The exit listener's receive buffer unless --rcvbuf says otherwise: room
@@ -88,12 +98,23 @@ struct cli_output {
 
 extern const struct cli_output cli_text_output;
 extern const struct cli_output cli_json_output;
+extern const struct cli_output cli_prom_output;	/* prom.c */
 
 /* The modes (main.c's modes[] table). */
 enum cli_exit cli_run_listen(const struct cli_opts *opts);
 enum cli_exit cli_run_command(const struct cli_opts *opts);
 enum cli_exit cli_run_all(const struct cli_opts *opts);		/* top.c */
 enum cli_exit cli_list_columns(const struct cli_opts *opts);	/* top.c */
+enum cli_exit cli_run_cgroup(const struct cli_opts *opts);	/* cgroup.c */
+enum cli_exit cli_run_prom_all(const struct cli_opts *opts);	/* prom.c */
+
+/*
+ * Prometheus text exposition (prom.c), for cgroup.c: writes the families
+ * of the cgroupstats counts, one series per path (label "path"), with
+ * HELP and TYPE lines. Returns 0 or -errno of the write.
+ */
+int cli_prom_cgroups(FILE *out, const char *const *paths,
+		     const struct tstats_cgroupstats *stats, size_t n);
 
 /* Print the error's line (main.c's tables) and return the exit status:
  * of tstats_ctx_new(), and of a query (context: "cannot query ..."). */
@@ -192,5 +213,44 @@ char *cli_utf8_sanitize(char *out, const char *s, size_t len);
 
 /* Writes "taskstats-cli: " and the escaped untrusted text to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Restricted mode (privs.c): running with privileges the real user does
+ * not have (setcap, set-user-ID). cli_privs_init() is the first thing
+ * main() does: it detects that, drops every capability but CAP_NET_ADMIN,
+ * returns to the real ids and clears the environment. Returns 0, or
+ * -errno when that failed (the CLI must then not run).
+ */
+int cli_privs_init(void);
+bool cli_restricted(void);
+uint32_t cli_real_uid(void);
+
+/* 1 if capability cap (CAP_* of <linux/capability.h>) is effective, 0 if
+ * not, or -errno. */
+int cli_cap_effective(unsigned int cap);
+
+/* In a child about to exec a command: no capabilities, the user's
+ * environment back. */
+void cli_privs_exec_child(void);
+
+/*
+ * Whether a record may be shown: always, unless restricted; then only
+ * records of the real user's tasks (ac_uid: PID records and process views;
+ * a kernel TGID record has no uid and is refused). Every mode that prints
+ * records must ask (other users' tasks are refused or left out).
+ */
+bool cli_may_show(const struct tstats_record *rec);
+
+/* The same for a stream of exit records, where a TGID record (no uid)
+ * goes with the PID record before it. Zero-initialise. */
+struct cli_exit_filter {
+	uint32_t tgid;
+	bool shown;
+};
+
+bool cli_exit_visible(struct cli_exit_filter *f, const struct tstats_record *rec);
+
+/* --check (check.c) */
+enum cli_exit cli_run_check(const struct cli_opts *opts);
 
 #endif /* TSTATS_CLI_H */

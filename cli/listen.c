@@ -214,6 +214,7 @@ struct listen_state {
 	/* The comm of the last PID record, for the TGID record after it. */
 	uint32_t last_tgid;
 	char last_comm[sizeof(((struct tstats_record *)0)->comm)];
+	struct cli_exit_filter visible;	/* restricted mode (privs.c) */
 };
 
 static int flush_line(struct listen_state *ls)
@@ -273,6 +274,16 @@ static int on_record(const struct tstats_record *rec, void *userdata)
 	uint64_t tgid;
 	int r;
 
+	/* Restricted (privs.c): other users' exits are left out; they still
+	 * count for the batch, so that a storm of them cannot delay SIGINT. */
+	if (!cli_exit_visible(&ls->visible, rec)) {
+		ls->last_tgid = 0;
+		if (++ls->batch >= BATCH) {
+			ls->batch_full = true;
+			return 1;
+		}
+		return 0;
+	}
 	if (rec->kind == TSTATS_KIND_TGID && rec->id == ls->last_tgid && ls->last_comm[0])
 		group_comm = ls->last_comm;
 	ls->last_tgid = 0;

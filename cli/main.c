@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
@@ -23,6 +24,9 @@
 #ifndef TSTATS_VERSION_STRING
 #error "TSTATS_VERSION_STRING must be set by the build system"
 #endif
+
+/* The largest --rcvbuf in restricted mode (privs.c). */
+#define RESTRICTED_RCVBUF_MAX (16 * 1024 * 1024)
 
 #define MSG_PERM "CAP_NET_ADMIN is needed to query taskstats: run as root or grant " \
 	"the capability (e.g. sudo, or setcap cap_net_admin+ep)"
@@ -94,6 +98,59 @@ static enum cli_exit usage_error(const char *fmt, ...)
 
 /* ---- modes ------------------------------------------------------------- */
 
+/* The same task both times: a PID is not reused while its task lives. */
+static bool same_task(const struct tstats_record *a, const struct tstats_record *b)
+{
+	uint64_t x, y;
+
+	if (tstats_record_get(a, TSTATS_F_BTIME64, &x) == 0 &&
+	    tstats_record_get(b, TSTATS_F_BTIME64, &y) == 0)
+		return x == y;
+	return tstats_record_get(a, TSTATS_F_BTIME, &x) == 0 &&
+	       tstats_record_get(b, TSTATS_F_BTIME, &y) == 0 && x == y;
+}
+
+/*
+ * tstats_query(), and in restricted mode (privs.c) -EACCES for another
+ * user's task. A TGID record carries no uid: its group's leader's PID
+ * record does. The leader is asked before and after the TGID query; with
+ * the same start time both times it lived throughout, so its id named the
+ * same group in between. A task that went away meanwhile is -ESRCH.
+ */
+static int query_owned(struct tstats_ctx *ctx, const struct cli_target *t,
+		       struct tstats_record *rec)
+{
+	struct tstats_record named, leader, again;
+	uint64_t tgid = t->id;
+	int r;
+
+	if (!cli_restricted())
+		return tstats_query(ctx, t->kind, t->id, rec);
+	if (t->kind == TSTATS_KIND_PID) {
+		r = tstats_query(ctx, t->kind, t->id, rec);
+		return r == 0 && !cli_may_show(rec) ? -EACCES : r;
+	}
+	r = tstats_query(ctx, TSTATS_KIND_PID, t->id, &named);
+	if (r < 0)
+		return r;
+	leader = named;
+	/* Any thread id names its whole group. */
+	if (tstats_record_get(&named, TSTATS_F_TGID, &tgid) == 0 && tgid != t->id) {
+		r = tstats_query(ctx, TSTATS_KIND_PID, (uint32_t)tgid, &leader);
+		if (r < 0)
+			return r;
+	}
+	if (!cli_may_show(&named) || !cli_may_show(&leader))
+		return -EACCES;
+	r = tstats_query(ctx, TSTATS_KIND_TGID, t->id, rec);
+	if (r < 0)
+		return r;
+	r = tstats_query(ctx, TSTATS_KIND_PID, (uint32_t)tgid, &again);
+	if (r < 0 || !same_task(&leader, &again) || !cli_may_show(&again))
+		return r < 0 && r != -ESRCH ? r : -ESRCH;
+	return 0;
+}
+
 static enum cli_exit run_query(const struct cli_opts *opts)
 {
 	const struct cli_output *out = opts->format == CLI_FORMAT_PROMETHEUS ? &cli_prom_output :
@@ -117,11 +174,21 @@ static enum cli_exit run_query(const struct cli_opts *opts)
 		struct tstats_record rec;
 
 		snprintf(what, sizeof(what), "%s %u", cli_kind_label(t->kind), t->id);
-		r = tstats_query(ctx, t->kind, t->id, &rec);
+		r = query_owned(ctx, t, &rec);
+		if (r == -EACCES) {
+			/* Restricted: refused, and nothing of it is shown. */
+			cli_warn("permission denied: %s belongs to another user", what);
+			status = CLI_EXIT_PERM;
+			r = out->error(state, t, r);
+			if (r < 0)
+				goto out;
+			continue;
+		}
 		if (r == -ESRCH) {
 			/* One missing task does not hide the others. */
 			cli_warn("%s: %s", cli_task_error_text(r), what);
-			status = CLI_EXIT_NOTFOUND;
+			if (status == CLI_EXIT_OK)
+				status = CLI_EXIT_NOTFOUND;
 			r = out->error(state, t, r);
 			if (r < 0)
 				goto out;
@@ -179,6 +246,11 @@ static bool wants_columns(const struct cli_opts *opts)
 	return opts->list_columns;
 }
 
+static bool wants_check(const struct cli_opts *opts)
+{
+	return opts->check;
+}
+
 static bool has_cgroups(const struct cli_opts *opts)
 {
 	return opts->n_cgroups > 0;
@@ -207,6 +279,7 @@ static const struct cli_mode {
 	{ "all-prometheus", wants_prom_all, cli_run_prom_all },	/* prom.c */
 	{ "all", wants_all, cli_run_all },		/* top.c */
 	{ "list-columns", wants_columns, cli_list_columns },	/* top.c */
+	{ "check", wants_check, cli_run_check },	/* check.c */
 };
 
 /* ---- options ----------------------------------------------------------- */
@@ -221,6 +294,8 @@ enum {
 	OPT_TOP,
 	OPT_LIST_COLUMNS,
 	OPT_OUTPUT_FILE,
+	OPT_FORMAT,
+	OPT_CHECK,
 };
 
 static const struct option long_options[] = {
@@ -246,11 +321,14 @@ static const struct option long_options[] = {
 	{ "raw", no_argument, NULL, 'r' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "cgroup", required_argument, NULL, 'C' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "check", no_argument, NULL, OPT_CHECK },
 	{ NULL, 0, NULL, 0 },
 };
 
 /* '+': stop at the first non-option ("-- COMMAND"). */
-static const char short_options[] = "+:p:t:xjJo:lai:c:s:nrhV";
+static const char short_options[] = "+:p:t:xjJo:lai:c:s:nrhVC:";
 
 static void help(void)
 {
@@ -258,6 +336,8 @@ static void help(void)
 	       "  or:  " CLI_NAME " [OPTION]... --listen [--cpus=LIST] [--count=N]\n"
 	       "  or:  " CLI_NAME " [OPTION]... [--tree] -- COMMAND [ARG]...\n"
 	       "  or:  " CLI_NAME " [OPTION]... -a [--threads] [-i SEC [-c N]]\n"
+	       "  or:  " CLI_NAME " [OPTION]... -C DIR [-C DIR]...\n"
+	       "  or:  " CLI_NAME " [--json] --check\n"
 	       "\n"
 	       "Show the Linux kernel's per-task accounting (taskstats): identity, CPU\n"
 	       "times, memory, I/O, context switches and delays, per thread or per\n"
@@ -285,6 +365,11 @@ static void help(void)
 	       "                             on stderr and exit with its exit status\n"
 	       "      --tree                 also one line per descendant process that\n"
 	       "                             exited before the command\n"
+	       "\n"
+	       "Cgroups (cgroupstats, cgroup v1 hierarchies only):\n"
+	       "  -C, --cgroup=DIR           how many tasks directly in cgroup DIR are\n"
+	       "                             sleeping, running, stopped, uninterruptible\n"
+	       "                             and waiting for I/O (repeatable)\n"
 	       "\n");
 	/* Split: C99 compilers need only take 4095-byte strings. */
 	fputs("All tasks (a table, one row per task):\n"
@@ -312,23 +397,34 @@ static void help(void)
 	       "  -j, -J, --json             one JSON document (schema_version 1); with\n"
 	       "                             --all, one JSON object per task per interval\n"
 	       "      --compact              the JSON document on one line (implies --json)\n"
+	       "      --format=FORMAT        text (the default), json (as --json), or\n"
+	       "                             prometheus: the text exposition format, for\n"
+	       "                             -p/-t, --all (one snapshot) and --cgroup\n"
 	       "      --output-file=FILE     write the report or the lines to FILE\n"
 	       "                             (default: stdout; stderr for -- COMMAND)\n"
 	       "\n"
 	       "With --listen --json, each line is one JSON object (JSON Lines).\n"
 	       "\n"
+	       "      --check                whether taskstats works here, for this process:\n"
+	       "                             one line per check (family, permission,\n"
+	       "                             namespaces, delay accounting, struct version,\n"
+	       "                             cgroup v1) with a fix; exit status 0 when\n"
+	       "                             queries will work, else 3, 4 or 5 as below\n"
 	       "  -h, --help                 show this help and exit\n"
 	       "  -V, --version              show the version and exit\n"
 	       "\n"
-	       "Queries need CAP_NET_ADMIN (root). Delays other than the CPU's are only\n"
-	       "counted while kernel.task_delayacct=1.\n"
+	       "Queries need CAP_NET_ADMIN (root). Given to the program file instead\n"
+	       "(setcap cap_net_admin+ep), it shows each user only their own tasks and\n"
+	       "ignores the environment. Delays other than the CPU's are only counted\n"
+	       "while kernel.task_delayacct=1.\n"
 	       "\n"
 	       "Exit status:\n"
 	       "  0  every task reported\n"
-	       "  1  some task does not exist (the others are reported)\n"
+	       "  1  some task or cgroup does not exist (the others are reported)\n"
 	       "  2  usage error\n"
-	       "  3  permission denied (CAP_NET_ADMIN missing)\n"
-	       "  4  taskstats unavailable in this kernel or network namespace\n"
+	       "  3  permission denied (CAP_NET_ADMIN missing, or another user's task)\n"
+	       "  4  taskstats unavailable in this kernel or network namespace;\n"
+	       "     --cgroup: a directory on cgroup v2 (no cgroupstats there)\n"
 	       "  5  other failure\n"
 	       "  6  --listen: exit events were lost (see the summary)\n"
 	       "-- COMMAND exits with the command's status (128+N if signal N killed it),\n"
@@ -404,6 +500,12 @@ static enum cli_exit parse_interval(struct cli_opts *opts, const char *arg)
 			   "not a decimal number of seconds");
 }
 
+/* A single number's parse error ("empty element" is for lists). */
+static const char *number_error_text(enum cli_parse_error e)
+{
+	return e == CLI_PARSE_EMPTY_ITEM ? "empty" : cli_parse_error_text(e);
+}
+
 static enum cli_exit parse_top(struct cli_opts *opts, const char *arg)
 {
 	char shown[4 * 64 + 1];
@@ -413,7 +515,7 @@ static enum cli_exit parse_top(struct cli_opts *opts, const char *arg)
 	if (e == CLI_PARSE_OK)
 		return CLI_EXIT_OK;
 	return usage_error("invalid number '%s' for --top: %s", shown_arg(shown, arg),
-			   cli_parse_error_text(e));
+			   number_error_text(e));
 }
 
 static enum cli_exit parse_count(struct cli_opts *opts, const char *arg)
@@ -425,7 +527,7 @@ static enum cli_exit parse_count(struct cli_opts *opts, const char *arg)
 	if (e == CLI_PARSE_OK)
 		return CLI_EXIT_OK;
 	return usage_error("invalid count '%s' for --count: %s", shown_arg(shown, arg),
-			   cli_parse_error_text(e));
+			   number_error_text(e));
 }
 
 /* BYTES with an optional K, M or G (powers of 1024). */
@@ -461,7 +563,7 @@ static enum cli_exit parse_rcvbuf(struct cli_opts *opts, const char *arg)
 				   shown_arg(shown, arg), INT_MAX);
 	if (e != CLI_PARSE_OK)
 		return usage_error("invalid size '%s' for --rcvbuf: %s", shown_arg(shown, arg),
-				   cli_parse_error_text(e));
+				   number_error_text(e));
 	opts->rcvbuf = (int)((uint64_t)v << shift);
 	return CLI_EXIT_OK;
 }
@@ -485,11 +587,75 @@ static enum cli_exit parse_cpus(struct cli_opts *opts, const char *arg)
 	return CLI_EXIT_OK;
 }
 
+/* --cgroup, which excludes the other modes, and --format. */
+static enum cli_exit check_formats(const struct cli_opts *opts)
+{
+	bool prom = opts->format == CLI_FORMAT_PROMETHEUS;
+
+	if (opts->format == CLI_FORMAT_TEXT && opts->json)
+		return usage_error("--format text and --json exclude each other");
+	if (prom && opts->json)
+		return usage_error("--format prometheus and --json exclude each other");
+	if (prom && (opts->listen || opts->command || opts->list_columns))
+		return usage_error("--format prometheus works with -p/-t, --all and --cgroup");
+	if (prom && opts->interval_ns)
+		return usage_error("--format prometheus takes one snapshot (Prometheus computes "
+				   "the rates): drop --interval");
+	if (prom && (opts->sort || opts->top || opts->columns))
+		return usage_error("--sort, --top and --output do not apply to --format prometheus");
+	return CLI_EXIT_OK;
+}
+
+static enum cli_exit parse_format(struct cli_opts *opts, const char *arg)
+{
+	static const struct {
+		const char *name;
+		enum cli_format format;
+	} formats[] = {
+		{ "text", CLI_FORMAT_TEXT },
+		{ "json", CLI_FORMAT_JSON },
+		{ "prometheus", CLI_FORMAT_PROMETHEUS },
+	};
+	char shown[4 * 64 + 1];
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(arg, formats[i].name) == 0) {
+			opts->format = formats[i].format;
+			if (opts->format == CLI_FORMAT_JSON)
+				opts->json = true;
+			return CLI_EXIT_OK;
+		}
+	return usage_error("invalid format '%s' for --format: expected text, json or prometheus",
+			   shown_arg(shown, arg));
+}
+
+static enum cli_exit add_cgroup(struct cli_opts *opts, const char *arg)
+{
+	const char **p;
+
+	if (!*arg)
+		return usage_error("option -C needs a cgroup directory");
+	p = realloc(opts->cgroups, (opts->n_cgroups + 1) * sizeof(*p));
+	if (!p) {
+		cli_warn("out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	p[opts->n_cgroups++] = arg;
+	opts->cgroups = p;
+	return CLI_EXIT_OK;
+}
+
 /* Options that only make sense in some modes, and modes that exclude each other. */
 static enum cli_exit check_modes(const struct cli_opts *opts)
 {
 	int n = (opts->n_targets > 0) + opts->listen + (opts->command != NULL);
 
+	if (opts->check && (n > 0 || opts->all || opts->list_columns || opts->n_cgroups))
+		return usage_error("--check excludes -p/-t, --listen, -- COMMAND, --all, "
+				   "--list-columns and --cgroup");
+	if (opts->n_cgroups && (n > 0 || opts->all || opts->list_columns))
+		return usage_error("--cgroup excludes -p/-t, --listen, -- COMMAND, --all and "
+				   "--list-columns");
 	if (n > 1)
 		return usage_error("-p/-t, --listen and -- COMMAND exclude each other");
 	if (opts->all && n + opts->list_columns > 0)
@@ -511,7 +677,7 @@ static enum cli_exit check_modes(const struct cli_opts *opts)
 		return usage_error("--rcvbuf needs --listen or -- COMMAND");
 	if (opts->tree && !opts->command)
 		return usage_error("--tree needs -- COMMAND");
-	return CLI_EXIT_OK;
+	return check_formats(opts);
 }
 
 /* Fills opts; returns -1 to go on, or the exit status to stop with. */
@@ -591,8 +757,21 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 		case 'o':
 			opts->columns = optarg;
 			break;
+		case OPT_CHECK:
+			opts->check = true;
+			break;
 		case OPT_LIST_COLUMNS:
 			opts->list_columns = true;
+			break;
+		case 'C':
+			e = add_cgroup(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case OPT_FORMAT:
+			e = parse_format(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
 			break;
 		case 'n':
 			opts->noheadings = true;
@@ -628,7 +807,17 @@ int main(int argc, char **argv)
 	const struct cli_mode *mode = NULL;
 	int r;
 
-	/* Dates in the local format; "µs" only where the charset has it. */
+	/* Before anything else, the environment included (privs.c). */
+	r = cli_privs_init();
+	if (r < 0) {
+		cli_warn("cannot drop the privileges this program does not need: %s",
+			 strerror(-r));
+		return CLI_EXIT_FAILURE;
+	}
+
+	/* Dates in the local format; "µs" only where the charset has it
+	 * (restricted: the environment is empty, so C and the system's
+	 * time zone). */
 	setlocale(LC_CTYPE, "");
 	setlocale(LC_TIME, "");
 	cli_set_utf8(strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
@@ -646,6 +835,17 @@ int main(int argc, char **argv)
 	if (!mode) {
 		r = usage_error("no task given: use -p PID, -t TGID, --all, --listen or -- COMMAND");
 		goto out;
+	}
+	/* Once: a listing that leaves tasks out says so. */
+	if (cli_restricted() && (opts.listen || opts.all || opts.tree))
+		cli_warn("restricted to the tasks of user %" PRIu32 " (this process has "
+			 "privileges the user does not have): other users' tasks are left out",
+			 cli_real_uid());
+	/* The receive buffer is forced past net.core.rmem_max with
+	 * CAP_NET_ADMIN: a user must not pin gigabytes of kernel memory. */
+	if (cli_restricted() && opts.rcvbuf > RESTRICTED_RCVBUF_MAX) {
+		cli_warn("restricted: --rcvbuf lowered to %d MiB", RESTRICTED_RCVBUF_MAX >> 20);
+		opts.rcvbuf = RESTRICTED_RCVBUF_MAX;
 	}
 	if (opts.output) {
 		char shown[4 * 64 + 1];
@@ -667,5 +867,6 @@ int main(int argc, char **argv)
 	}
 out:
 	free(opts.targets);
+	free(opts.cgroups);
 	return r;
 }

@@ -100,6 +100,7 @@ struct run_state {
 	bool batch_full;
 	uint64_t losses;
 	int error;			/* -ENOMEM from a callback */
+	struct cli_exit_filter visible;	/* restricted mode (privs.c) */
 };
 
 /* ---- the tree ---------------------------------------------------------- */
@@ -334,6 +335,15 @@ static int on_record(const struct tstats_record *rec, void *userdata)
 	int r = 0;
 
 	rs->last_list = NULL;
+	/* Restricted (privs.c): other users' exits are passed over (they
+	 * still count for the batch). The command runs as the real user. */
+	if (!cli_exit_visible(&rs->visible, rec)) {
+		if (++rs->batch >= BATCH) {
+			rs->batch_full = true;
+			return 1;
+		}
+		return 0;
+	}
 	if (rec->kind == TSTATS_KIND_TGID) {
 		/* It follows the PID record of its group's last thread. */
 		if (rec->id == rs->child) {
@@ -388,6 +398,8 @@ static void __attribute__((noreturn)) exec_child(char **argv, int errfd, const s
 	/* The command gets the signal mask we had; our descriptors are
 	 * close-on-exec. */
 	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* Restricted mode: no capability left, the user's environment. */
+	cli_privs_exec_child();
 	execvp(argv[0], argv);
 	e = errno;
 	if (write(errfd, &e, sizeof(e)) < 0)

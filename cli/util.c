@@ -59,6 +59,9 @@ const char *cli_task_error_text(int err)
 	/* The kernel answers ESRCH for unknown ids, PID 0 and reaped tasks. */
 	if (err == -ESRCH)
 		return "no such task";
+	/* Restricted mode (privs.c): refused, not looked at. */
+	if (err == -EACCES)
+		return "permission denied: another user's task";
 	/* -- COMMAND: the exit message never came (lost, or not sent). */
 	if (err == -ENODATA)
 		return "no exit record received";

@@ -431,6 +431,56 @@ static void broken(void)
 	emit_all("one-byte", &b);
 }
 
+/*
+ * Larger than the library's 8 KiB receive buffers, too large for nlb: a
+ * future kernel's reply with a 16000-byte struct for sequence 2, then a
+ * v16 reply for sequence 1. A single query aimed at 1 gets it truncated,
+ * grows its buffer and asks again as 2, answered by the first message.
+ */
+static void oversized(void)
+{
+	enum { BIG = 16000 };
+	static uint8_t buf[BIG + 1024];
+	struct nlmsghdr nlh = { .nlmsg_type = FUZZ_FAMILY, .nlmsg_seq = 2,
+				.nlmsg_pid = FUZZ_PORT };
+	struct genlmsghdr gh = { .cmd = TS_CMD_NEW, .version = TS_GENL_VERSION };
+	struct nlattr nest = { .nla_type = TS_TYPE_AGGR_PID };
+	struct nlattr id = { .nla_len = NLA_HDRLEN + 4, .nla_type = TS_TYPE_PID };
+	struct nlattr st = { .nla_len = NLA_HDRLEN + BIG, .nla_type = TS_TYPE_STATS };
+	const uint32_t pid = 990;
+	size_t off = NLMSG_HDRLEN;
+	struct nlb b;
+	char path[4096];
+	FILE *f;
+
+	memcpy(buf + off, &gh, sizeof(gh));
+	off += GENL_HDRLEN;
+	nest.nla_len = (uint16_t)(NLA_HDRLEN + id.nla_len + st.nla_len);
+	memcpy(buf + off, &nest, sizeof(nest));
+	off += NLA_HDRLEN;
+	memcpy(buf + off, &id, sizeof(id));
+	memcpy(buf + off + NLA_HDRLEN, &pid, sizeof(pid));
+	off += id.nla_len;
+	memcpy(buf + off, &st, sizeof(st));
+	off += NLA_HDRLEN;
+	nlb_ts_build(buf + off, BIG, 18, NLB_LAYOUT_MODERN, 17);
+	off += BIG;
+	nlh.nlmsg_len = (uint32_t)off;
+	memcpy(buf, &nlh, sizeof(nlh));
+	nlb_init(&b);
+	reply16(&b, 0, 1, FUZZ_PORT, 991);
+	memcpy(buf + off, nlb_data(&b), nlb_len(&b));
+	off += nlb_len(&b);
+
+	snprintf(path, sizeof(path), "%s/seed-oversized-then-reply", outdir);
+	f = fopen(path, "we");
+	if (!f || fwrite(buf, off, 1, f) != 1 || fclose(f) != 0) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	written++;
+}
+
 #ifdef CGS_CMD_NEW
 /* cgroupstats: the data message and the ACK the request asks for. */
 static void cgroupstats(void)
@@ -466,6 +516,7 @@ int main(int argc, char **argv)
 	errors();
 	several();
 	broken();
+	oversized();
 #ifdef CGS_CMD_NEW
 	cgroupstats();
 #endif

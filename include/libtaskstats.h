@@ -14,9 +14,15 @@
  *    copy them, keep them, free them as you like. Nothing in a record points
  *    anywhere.
  *  - Threads: a struct tstats_ctx may be used by one thread at a time (use
- *    one context per thread; contexts are independent). The field table and
- *    tstats_decode() are immutable/pure and safe from any thread.
+ *    one context per thread; contexts are independent), and so may a
+ *    struct tstats_listener. Functions marked "thread-safe" (the field
+ *    table, tstats_decode(), the record accessors, tstats_rates(), ...)
+ *    may be called from any thread at any time.
  *  - The library keeps no caller pointer past the call that received it.
+ *  - Each function says since which release it exists ("Since: 0.1").
+ *    Functions are only ever added (lib/libtaskstats.sym is append-only);
+ *    structs only ever grow at their end (see tstats_struct_size()).
+ *  - Every function has a manual page: libtaskstats(3) is the overview.
  */
 #ifndef LIBTASKSTATS_H
 #define LIBTASKSTATS_H
@@ -37,7 +43,8 @@ extern "C" {
  * tstats_field_info() gives each id its name, unit, first version and
  * description. Values of every field are read as uint64_t with
  * tstats_record_get(), except TSTATS_F_COMM (a string: tstats_record_comm()).
- * TSTATS_F_NICE is signed: its uint64_t holds a two's-complement int64_t.
+ * TSTATS_F_NICE is signed: its uint64_t holds a two's-complement int64_t
+ * (the table says so: TSTATS_FIELD_SIGNED in tstats_field_info()->flags).
  */
 enum tstats_field {
 	TSTATS_F_VERSION = 0,
@@ -172,15 +179,35 @@ struct tstats_field_info {
 	uint32_t group;		 /* enum tstats_group */
 	uint32_t since;		 /* first struct version carrying the field */
 	uint32_t in_tgid;	 /* 1 if the kernel fills it in TGID records */
+	/* Members are only ever appended here (the library hands out
+	 * pointers to its own rows, so older callers never see them). */
+	uint32_t flags;		 /* enum tstats_field_flag; since 0.1 */
 };
 
-/* Number of rows in the field table of the running library. */
+/* struct tstats_field_info.flags */
+enum tstats_field_flag {
+	/* tstats_record_get() returns a two's-complement int64_t in its
+	 * uint64_t (TSTATS_F_NICE): cast it to int64_t. */
+	TSTATS_FIELD_SIGNED = 1u << 0,
+	/* A counter: it only grows over a task's life (CPU times, event
+	 * counts, bytes, delay totals); the fields tstats_rates() gives
+	 * deltas for. Not set for identities, peaks (hiwater_*), elapsed
+	 * times, timestamps and single-delay maxima and minima (gauges). */
+	TSTATS_FIELD_COUNTER = 1u << 1,
+};
+
+/* Number of rows in the field table of the running library (may exceed
+ * the TSTATS_F__COUNT a program was built with). Thread-safe.
+ * Since: 0.1 */
 unsigned int tstats_field_count(void);
 
-/* The row for a field id, or NULL if id >= tstats_field_count(). */
+/* The row for a field id, or NULL if field >= tstats_field_count(). The row
+ * and its strings are the library's, static and constant: never free them.
+ * Thread-safe. Since: 0.1 */
 const struct tstats_field_info *tstats_field_info(unsigned int field);
 
-/* The field id with that name, or -ENOENT. */
+/* The field id with that name (exact, case-sensitive), or -ENOENT for an
+ * unknown name, -EINVAL for NULL. Thread-safe. Since: 0.1 */
 int tstats_field_by_name(const char *name);
 
 /*
@@ -198,7 +225,13 @@ struct tstats_delay_class {
 	int max_ts;		 /* field id of the time of the max, v17+ */
 };
 
+/* Number of delay classes of the running library. Thread-safe.
+ * Since: 0.1 */
 unsigned int tstats_delay_class_count(void);
+
+/* The class at index (0 is "cpu"), or NULL if index >=
+ * tstats_delay_class_count(). Static and constant, like the field table.
+ * Thread-safe. Since: 0.1 */
 const struct tstats_delay_class *tstats_delay_class(unsigned int index);
 
 /* struct tstats_record.kind */
@@ -246,18 +279,50 @@ struct tstats_record {
 	char comm[40];		/* NUL-terminated; raw bytes from the kernel */
 };
 
-/* 1 if the field is present in the record, 0 if absent or unknown. */
+/* 1 if the field is present in the record, 0 if absent or unknown (also
+ * for rec NULL or a field id out of range). Thread-safe. Since: 0.1 */
 int tstats_record_has(const struct tstats_record *rec, unsigned int field);
 
-/* Reads a numeric field into *ret. Returns 0, -ENODATA if the field is
- * absent, -EINVAL if field is not a numeric field id. *ret is written only
- * on success. */
+/* Reads a numeric field into *ret, in the unit of its table row. Returns
+ * 0, -ENODATA if the field is absent, -EINVAL if rec or ret is NULL or
+ * field is not a numeric field id (TSTATS_F_COMM included). *ret is
+ * written only on success. Thread-safe. Since: 0.1 */
 int tstats_record_get(const struct tstats_record *rec, unsigned int field,
 		      uint64_t *ret);
 
 /* The task's command name (raw bytes, NUL-terminated, untrusted: any
- * process chooses its own), or NULL when absent. Points into rec. */
+ * process chooses its own), or NULL when absent. Points into rec. For
+ * text to show or serialise, use tstats_record_comm_text().
+ * Thread-safe. Since: 0.1 */
 const char *tstats_record_comm(const struct tstats_record *rec);
+
+/* Flags for tstats_record_comm_text() */
+#define TSTATS_TEXT_ESCAPE 0x1u	/* safe to print on a terminal (see below) */
+
+/* Room for any tstats_record_comm_text() result, the NUL included: each of
+ * the 39 bytes a comm can have written as \xNN. */
+#define TSTATS_COMM_TEXT_MAX 157
+
+/*
+ * Copies the record's command name into buf[size] as text, NUL-terminated:
+ *   flags 0             valid UTF-8: each invalid byte sequence becomes
+ *                       U+FFFD, everything else is copied. For JSON,
+ *                       Prometheus labels, Go, Python or Rust strings (each
+ *                       still applies its own quoting).
+ *   TSTATS_TEXT_ESCAPE  printable: a backslash becomes \\, and every byte
+ *                       of a control character (C0, DEL, C1), of a
+ *                       bidirectional mark or override, or of an invalid
+ *                       sequence becomes \xNN; the rest is valid UTF-8 and
+ *                       copied. For terminals and logs.
+ * Returns the length written (without the NUL), or
+ *   -ENODATA  the record has no comm (kernel TGID records),
+ *   -ENOBUFS  size is too small (TSTATS_COMM_TEXT_MAX always suffices;
+ *             buf then holds ""),
+ *   -EINVAL   rec or buf NULL, size 0, or an unknown flag.
+ * Pure, thread-safe, no allocation. Since: 0.1
+ */
+int tstats_record_comm_text(const struct tstats_record *rec, unsigned int flags,
+			    char *buf, size_t size);
 
 /* Flags for tstats_decode() */
 #define TSTATS_DECODE_TGID 0x1u	/* the payload came from an AGGR_TGID nest */
@@ -271,7 +336,7 @@ const char *tstats_record_comm(const struct tstats_record *rec);
  * Returns 0, or -EBADMSG when len < 2 (no version can be read), -EINVAL
  * for bad arguments. ret->kind and ret->id are set to
  * TSTATS_KIND_PID/TGID and 0; fill id yourself if you know it.
- * Since: 0.1
+ * Thread-safe. Since: 0.1
  */
 int tstats_decode(const void *payload, size_t len, unsigned int flags,
 		  unsigned int fallback_version, struct tstats_record *ret);
@@ -283,19 +348,31 @@ int tstats_decode(const void *payload, size_t len, unsigned int flags,
  *                     off, or a non-initial network namespace before 5.19),
  *   -EPROTONOSUPPORT  no generic netlink,
  *   -ENOMEM, or another -errno from socket(2)/bind(2).
- * Opening needs no privilege; queries need CAP_NET_ADMIN (-EPERM).
- * Since: 0.1
+ * -ENOENT here means "no family", not a missing file: bindings that map
+ * errno values to exceptions should say so. *ret is written only on
+ * success; the caller owns the context and frees it with
+ * tstats_ctx_free(). Opening needs no privilege; queries need
+ * CAP_NET_ADMIN (-EPERM).
+ * Thread-safe: each call makes its own context. Since: 0.1
  */
 struct tstats_ctx;
 
 int tstats_ctx_new(struct tstats_ctx **ret);
+
+/* Closes the socket and frees the context and its buffers. NULL is
+ * accepted.
+ * Threads: one at a time per context. Since: 0.1 */
 void tstats_ctx_free(struct tstats_ctx *ctx);
 
 /* How long a query waits for the kernel's answer before -ETIMEDOUT.
- * Default 5000 ms; 0 is refused with -EINVAL. */
+ * Default 5000 ms. Returns 0, or -EINVAL (ctx NULL, msec 0), or an -errno
+ * of setsockopt(2).
+ * Threads: one at a time per context. Since: 0.1 */
 int tstats_ctx_set_timeout(struct tstats_ctx *ctx, unsigned int msec);
 
-/* The TASKSTATS generic-netlink family id resolved for this context. */
+/* The TASKSTATS generic-netlink family id resolved for this context (> 0),
+ * or -EINVAL for NULL.
+ * Threads: one at a time per context. Since: 0.1 */
 int tstats_ctx_family(const struct tstats_ctx *ctx);
 
 /*
@@ -308,7 +385,8 @@ int tstats_ctx_family(const struct tstats_ctx *ctx);
  *   -ETIMEDOUT  no reply within the context's timeout,
  *   -EBADMSG    the kernel's reply was malformed,
  *   -EINVAL     bad arguments, or another -errno from the kernel/socket.
- * Uses no heap memory. Since: 0.1
+ * *ret is written only on success. Uses no heap memory. Threads: one at a
+ * time per context. Since: 0.1
  */
 int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
 		 struct tstats_record *ret);
@@ -317,7 +395,8 @@ int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
  * State of delay accounting (sysctl kernel.task_delayacct): 1 on, 0 off,
  * -ENOENT if the kernel has no such switch (before 5.14: on unless booted
  * with nodelayacct), or another -errno. Tasks started while it was off
- * report most delay classes as 0 for their whole life.
+ * report most delay classes as 0 for their whole life. Reads
+ * /proc/sys/kernel/task_delayacct; thread-safe. Since: 0.1
  */
 int tstats_delayacct_state(void);
 
@@ -367,7 +446,8 @@ struct tstats_listener;
  *   -ENOMEM.
  * tstats_listener_new() makes the same checks; calling this first tells
  * its syntax errors apart from the kernel's namespace EINVAL. Needs no
- * privilege. Since: 0.1
+ * privilege.
+ * Thread-safe. Since: 0.1
  */
 int tstats_cpulist_check(const char *cpulist);
 
@@ -387,7 +467,8 @@ int tstats_cpulist_check(const char *cpulist);
  *   -ENOMEM, or another -errno from the kernel or the socket.
  * Exits that the kernel sent between registering and its ACK are kept and
  * delivered by the first dispatch. The caller owns the listener: free it
- * with tstats_listener_free(). Since: 0.1
+ * with tstats_listener_free().
+ * Thread-safe: each call makes its own listener. Since: 0.1
  */
 int tstats_listener_new(const char *cpulist, struct tstats_listener **ret);
 
@@ -395,14 +476,16 @@ int tstats_listener_new(const char *cpulist, struct tstats_listener **ret);
  * Deregisters (without waiting for an answer; if the caller has meanwhile
  * lost CAP_NET_ADMIN, the kernel forgets the closed socket at its next
  * exit event), closes the socket and frees the listener. Records not yet
- * dispatched are discarded. NULL is accepted. Since: 0.1
+ * dispatched are discarded. NULL is accepted.
+ * Threads: one at a time per listener. Since: 0.1
  */
 void tstats_listener_free(struct tstats_listener *l);
 
 /*
  * The CPUs the listener is registered for, as the canonical cpulist that
  * was sent to the kernel ("0-3,7"). Owned by the listener, valid until it
- * is freed; NULL if l is NULL. Since: 0.1
+ * is freed; NULL if l is NULL.
+ * Threads: one at a time per listener. Since: 0.1
  */
 const char *tstats_listener_cpulist(const struct tstats_listener *l);
 
@@ -414,14 +497,15 @@ const char *tstats_listener_cpulist(const struct tstats_listener *l);
  * Returns the size in effect in bytes as the kernel reports it (twice
  * the request, for the kernel's bookkeeping; compare it with 2 * bytes to
  * see a cap), or -EINVAL (bytes <= 0), or another -errno.
- * Since: 0.1
+ * Threads: one at a time per listener. Since: 0.1
  */
 int tstats_listener_set_rcvbuf(struct tstats_listener *l, int bytes);
 
 /*
  * The descriptor to watch for POLLIN (poll, epoll, an event loop), owned
  * by the listener: never read from it or close it. POLLERR on it means an
- * overflow is pending: dispatch. Returns the fd, or -EINVAL. Since: 0.1
+ * overflow is pending: dispatch. Returns the fd, or -EINVAL.
+ * Threads: one at a time per listener. Since: 0.1
  */
 int tstats_listener_fd(const struct tstats_listener *l);
 
@@ -431,7 +515,7 @@ int tstats_listener_fd(const struct tstats_listener *l);
  * on, > 0 to stop (dispatch returns), < 0 to abort (dispatch returns that
  * value). Either way, records already received (such as the TGID record
  * after a PID record that said stop) stay queued in the listener, not in
- * the socket: call dispatch again before waiting on the fd.
+ * the socket: call dispatch again before waiting on the fd. Since: 0.1
  */
 typedef int (*tstats_record_fn)(const struct tstats_record *rec, void *userdata);
 
@@ -454,7 +538,7 @@ enum tstats_loss_cause {
  * Called for each loss, in order with the records around it. cause is an
  * enum tstats_loss_cause; count is the listener's counter for that cause
  * after this loss (overflows, truncated or malformed). Returns like
- * tstats_record_fn.
+ * tstats_record_fn. Since: 0.1
  */
 typedef int (*tstats_loss_fn)(unsigned int cause, uint64_t count, void *userdata);
 
@@ -470,7 +554,8 @@ typedef int (*tstats_loss_fn)(unsigned int cause, uint64_t count, void *userdata
  * as above, or -EINVAL, -ENOMEM, or another -errno from the socket.
  * Records delivered are counted in tstats_listener_stats() whatever the
  * return value. A callback must not free the listener or dispatch it
- * again. Since: 0.1
+ * again.
+ * Threads: one at a time per listener. Since: 0.1
  */
 int tstats_listener_dispatch(struct tstats_listener *l, tstats_record_fn fn,
 			     tstats_loss_fn loss, void *userdata);
@@ -482,7 +567,8 @@ int tstats_listener_dispatch(struct tstats_listener *l, tstats_record_fn fn,
  * Returns the number of records delivered (capped at INT_MAX), or what
  * tstats_listener_dispatch() would return on failure, or -EINTR when a
  * signal interrupted the wait (records delivered before it are in the
- * stats). Since: 0.1
+ * stats).
+ * Threads: one at a time per listener. Since: 0.1
  */
 int tstats_listener_run(struct tstats_listener *l, int timeout_ms, tstats_record_fn fn,
 			tstats_loss_fn loss, void *userdata);
@@ -504,7 +590,8 @@ struct tstats_listener_stats {
 
 /*
  * Copies the listener's counters to *ret. Can be called at any time,
- * also from a callback. Returns 0 or -EINVAL. Since: 0.1
+ * also from a callback. Returns 0 or -EINVAL.
+ * Threads: one at a time per listener. Since: 0.1
  */
 int tstats_listener_stats(const struct tstats_listener *l,
 			  struct tstats_listener_stats *ret);
@@ -564,6 +651,7 @@ int tstats_query_batch(struct tstats_ctx *ctx, unsigned int kind, const uint32_t
  * its record, or the id's error (as errs[i] of tstats_query_batch()) and
  * rec NULL. rec is owned by the context and valid only during the call:
  * copy it to keep it. Return 0 to go on, > 0 to stop, < 0 to abort.
+ * Since: 0.1
  */
 typedef int (*tstats_item_fn)(uint32_t id, int error, const struct tstats_record *rec,
 			      void *userdata);
@@ -575,7 +663,8 @@ typedef int (*tstats_item_fn)(uint32_t id, int error, const struct tstats_record
  * again after a lost answer, which comes later. fn must not use ctx.
  * Returns the number of records passed to fn (calls with error 0; also
  * when fn stopped early), the negative value fn returned to abort, or a
- * failure of the whole call as tstats_query_batch(). Since: 0.1
+ * failure of the whole call as tstats_query_batch().
+ * Threads: one at a time per context. Since: 0.1
  */
 int tstats_query_each(struct tstats_ctx *ctx, unsigned int kind, const uint32_t *ids,
 		      size_t n, tstats_item_fn fn, void *userdata);
@@ -666,7 +755,8 @@ int tstats_rates(const struct tstats_record *before, const struct tstats_record 
  * One field of a struct tstats_rates: *delta and *per_sec (either may be
  * NULL) are written when it returns 0. Returns -ENODATA if the field is
  * not a counter or was absent, -ERANGE if it went backwards, -EINVAL for
- * bad arguments. Since: 0.1
+ * bad arguments.
+ * Thread-safe. Since: 0.1
  */
 int tstats_rates_get(const struct tstats_rates *rates, unsigned int field,
 		     uint64_t *delta, double *per_sec);
@@ -719,7 +809,8 @@ struct tstats_process {
 int tstats_query_process(struct tstats_ctx *ctx, uint32_t tgid, struct tstats_process *ret);
 
 /* Where field f of a process view came from (enum tstats_source); NONE
- * for absent fields and bad arguments. Since: 0.1 */
+ * for absent fields and bad arguments.
+ * Thread-safe. Since: 0.1 */
 int tstats_process_source(const struct tstats_process *p, unsigned int field);
 
 /*
@@ -777,9 +868,35 @@ int tstats_query_cgroup(struct tstats_ctx *ctx, const char *path,
  *             no file: it then sends only its ACK), or was opened with
  *             O_PATH (the kernel does not look at those),
  *   -ENOTDIR  fd is not a directory (the kernel's EINVAL, told apart).
- * Since: 0.1
+ * Threads: one at a time per context. Since: 0.1
  */
 int tstats_query_cgroup_fd(struct tstats_ctx *ctx, int fd, struct tstats_cgroupstats *ret);
+
+/*
+ * Bindings
+ *
+ * A binding that mirrors the structs of this header by hand (Python ctypes,
+ * an FFI without a C compiler) checks each copy it allocates against the
+ * running library before passing it in: its own size must equal
+ * tstats_struct_size(). Structs only ever grow at their end, so a
+ * difference means a binding written for another version. (The field
+ * table's and delay classes' rows are the library's and are only read
+ * through pointers: a shorter copy is fine there.) C, C++ and cgo callers
+ * take the sizes from this header and need no check.
+ */
+enum tstats_struct {
+	TSTATS_STRUCT_RECORD = 1,	/* struct tstats_record */
+	TSTATS_STRUCT_FIELD_INFO,	/* struct tstats_field_info */
+	TSTATS_STRUCT_DELAY_CLASS,	/* struct tstats_delay_class */
+	TSTATS_STRUCT_LISTENER_STATS,	/* struct tstats_listener_stats */
+	TSTATS_STRUCT_RATES,		/* struct tstats_rates */
+	TSTATS_STRUCT_PROCESS,		/* struct tstats_process */
+	TSTATS_STRUCT_CGROUPSTATS,	/* struct tstats_cgroupstats */
+};
+
+/* sizeof the struct (enum tstats_struct) in the running library, or 0 for
+ * an unknown type. Pure, thread-safe. Since: 0.1 */
+size_t tstats_struct_size(unsigned int type);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,24 @@
 
 #define N OFF_NONE
 
+/*
+ * struct tstats_field_info.flags, worked out from the row so that no row
+ * can get it wrong. Counters are the cumulative times, counts and bytes
+ * outside the identity group, except the ages (etime, tgetime: clocks, and
+ * a TGID's etime drops with a thread) and the single-delay extremes
+ * (*_delay_max and *_delay_min, ids CPU_DELAY_MAX..IRQ_DELAY_MIN).
+ */
+#define IS_COUNTER_UNIT(u)						\
+	((u) == TSTATS_UNIT_COUNT || (u) == TSTATS_UNIT_NS ||		\
+	 (u) == TSTATS_UNIT_US || (u) == TSTATS_UNIT_BYTES ||		\
+	 (u) == TSTATS_UNIT_MIB_US)
+#define FIELD_FLAGS(fid, u, g)						\
+	(((u) == TSTATS_UNIT_NICE ? TSTATS_FIELD_SIGNED : 0u) |		\
+	 ((g) != TSTATS_GROUP_IDENTITY && IS_COUNTER_UNIT(u) &&		\
+	  (fid) != TSTATS_F_ETIME && (fid) != TSTATS_F_TGETIME &&	\
+	  !((fid) >= TSTATS_F_CPU_DELAY_MAX && (fid) <= TSTATS_F_IRQ_DELAY_MIN) ? \
+	  TSTATS_FIELD_COUNTER : 0u))
+
 /* Field ids are pasted, never expanded: ETIME is also an errno macro. */
 #define ROW_(fid, nm, kn, un, uid, grp, ver, tg, sz, vk, om, o1, o23, o15, desc) \
 	[fid] = {						\
@@ -29,6 +47,8 @@
 			.description = desc, .unit_id = TSTATS_UNIT_##uid, \
 			.group = TSTATS_GROUP_##grp, .since = ver,	\
 			.in_tgid = tg,					\
+			.flags = FIELD_FLAGS(fid, TSTATS_UNIT_##uid,	\
+					     TSTATS_GROUP_##grp),	\
 		},							\
 		.size = sz, .vkind = vk,				\
 		.off = { [LAYOUT_MODERN] = om, [LAYOUT_V1] = o1,	\

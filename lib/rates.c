@@ -20,34 +20,9 @@ static void set_bit(uint64_t *mask, unsigned int f)
 
 bool field_is_counter(unsigned int f)
 {
-	const struct tstats_field_info *fi;
-
-	if (f >= TSTATS_F__COUNT)
-		return false;
-	fi = &tstats_fields[f].info;
-	if (fi->group == TSTATS_GROUP_IDENTITY)
-		return false;
-	switch (fi->unit_id) {
-	case TSTATS_UNIT_COUNT:
-	case TSTATS_UNIT_NS:
-	case TSTATS_UNIT_US:
-	case TSTATS_UNIT_BYTES:
-	case TSTATS_UNIT_MIB_US:
-		break;
-	default:
-		return false;	/* peaks (KiB), ids, flags, timestamps */
-	}
-	/* Ages: a clock, not a count (and TGID etime drops with a thread). */
-	if (f == TSTATS_F_ETIME || f == TSTATS_F_TGETIME)
-		return false;
-	/* The largest and smallest single delay are not cumulative. */
-	for (unsigned int i = 0; i < tstats_delay_class_count(); i++) {
-		const struct tstats_delay_class *dc = tstats_delay_class(i);
-
-		if ((int)f == dc->max || (int)f == dc->min)
-			return false;
-	}
-	return true;
+	/* The rule lives with the table (fields.c, FIELD_FLAGS). */
+	return f < TSTATS_F__COUNT &&
+	       (tstats_fields[f].info.flags & TSTATS_FIELD_COUNTER);
 }
 
 /* Start time in seconds, from btime64 or else the 32-bit btime. */

@@ -215,12 +215,19 @@ static const struct transport_ops nlt_ops = {
 int transport_open_netlink(struct transport *t)
 {
 	struct nl_impl *n;
+	struct nl_cb *cb;
 	int r;
 
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	n->sk = nl_socket_alloc();
+	/* Not nl_socket_alloc(): its callbacks follow the environment
+	 * (NLCB=debug makes libnl print every message of the family
+	 * lookup), and the library never prints. The socket holds its own
+	 * reference to cb. */
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	n->sk = cb ? nl_socket_alloc_cb(cb) : NULL;
+	nl_cb_put(cb);
 	if (!n->sk) {
 		r = -ENOMEM;
 		goto fail;

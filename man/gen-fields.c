@@ -8,7 +8,8 @@
  *
  * In TEMPLATE, a line "@FIELDS@" becomes the field list, "@DELAY_CLASSES@"
  * the delay classes, "@COLUMNS@" the columns of --all other than the
- * fields (cli/columns.c), and "@VERSION@" anywhere becomes VERSION.
+ * fields (cli/columns.c), "@FIELD_IDS@" the field ids for the library's
+ * tstats_field_info(3), and "@VERSION@" anywhere becomes VERSION.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -88,6 +89,29 @@ static void print_fields(FILE *out)
 	}
 }
 
+/* For tstats_field_info(3): each field's id (its name in capitals), unit,
+ * first version and flags. */
+static void print_field_ids(FILE *out)
+{
+	for (unsigned int f = 0; f < tstats_field_count(); f++) {
+		const struct tstats_field_info *info = tstats_field_info(f);
+
+		fputs(".TP\n.B TSTATS_F_", out);
+		for (const char *c = info->name; *c; c++)
+			fputc(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c, out);
+		fputs("\n\\(lq", out);
+		roff_text(out, info->name);
+		fputs("\\(rq, ", out);
+		roff_text(out, info->unit[0] ? info->unit : "number");
+		fprintf(out, ", since v%u%s%s%s\n.br\n", info->since,
+			info->in_tgid ? ", in TGID records" : "",
+			info->flags & TSTATS_FIELD_COUNTER ? ", counter" : "",
+			info->flags & TSTATS_FIELD_SIGNED ? ", signed" : "");
+		roff_text(out, info->description);
+		fputs(".\n", out);
+	}
+}
+
 static void print_delay_classes(FILE *out)
 {
 	for (unsigned int i = 0; i < tstats_delay_class_count(); i++) {
@@ -134,6 +158,7 @@ static const struct {
 	{ "@FIELDS@", print_fields },
 	{ "@DELAY_CLASSES@", print_delay_classes },
 	{ "@COLUMNS@", print_columns },
+	{ "@FIELD_IDS@", print_field_ids },
 };
 
 static int substitute(FILE *in, FILE *out, const char *version)

@@ -2,12 +2,19 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what libtaskstats needs to build, test and run on Debian 12 (as root).
 # golang-go: the cgo example (examples/go), whose test skips without it.
+# g++: the abi suite compiles the header as C++. binutils: nm and readelf
+# for the abi and install suites.
+# prometheus: the only Debian package with promtool, which the cli-prometheus
+# test runs (`promtool check metrics`). It is large (19 MB download, 96 MB
+# installed) and brings the Prometheus server, whose service systemd
+# enables and starts on port 9090 (not in containers without systemd); the
+# test skips, after its own checks, where promtool is missing.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="gcc meson ninja-build pkg-config \
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev check \
 	python3 valgrind groff-base man-db util-linux procps \
-	golang-go"
+	golang-go g++ binutils prometheus"
 # Skip the network round-trip when everything is already there.
 if dpkg-query -W -f='${Status}\n' $pkgs 2>/dev/null | grep -qv 'install ok installed' ||
    [ "$(dpkg-query -W -f='${Status}\n' $pkgs 2>/dev/null | wc -l)" -ne "$(echo $pkgs | wc -w)" ]; then

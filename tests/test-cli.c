@@ -27,6 +27,8 @@
 #include <sys/prctl.h>
 #include <linux/capability.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -808,6 +810,38 @@ START_TEST(test_invalid_utf8_comm)
 }
 END_TEST
 
+/* A name of bytes that are never UTF-8 (prctl(PR_SET_NAME, "\xff\xfe")). */
+START_TEST(test_comm_not_utf8)
+{
+	char id[16], expr[96];
+	struct run r;
+
+	spawn_stopped("\xff\xfe", 0);
+	fmt(id, sizeof(id), "%d", (int)child);
+	run_cli(&r, "-p", id);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "(\\xff\\xfe): taskstats") &&
+		      strstr(r.out, "\n  command           \\xff\\xfe\n"),
+		      "bad escaping:\n%.600s", r.out);
+	ck_assert_ptr_null(strchr(r.out, '\xff'));
+	run_free(&r);
+
+	/* JSON: valid UTF-8 (python reads it strictly), U+FFFD per byte. */
+	run_cli(&r, "--compact", "-t", id, "-p", id);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_null(strchr(r.out, '\xff'));
+	py_true(r.out, "d['tasks'][1]['comm'] == '\\ufffd\\ufffd'", NULL);
+	run_free(&r);
+
+	/* The table of --all: escaped in its row. */
+	run_cli(&r, "-a", "-o", "pid,comm", "-r", "-n");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, fmt(expr, sizeof(expr), "\n%s \\xff\\xfe\n", id)),
+		      "no escaped row for %s", id);
+	run_free(&r);
+}
+END_TEST
+
 /* ---- errors ------------------------------------------------------------ */
 
 START_TEST(test_reaped)
@@ -913,6 +947,51 @@ static const struct usage_case {
 	{ { "-p", "1", "-s", "cpu%" }, "need --all" },
 	{ { "-n", "-p", "1" }, "need --all or --list-columns" },
 	{ { "--list-columns", "-t", "1" }, "--list-columns excludes" },
+	/* Conflicting modes, in the other order too. */
+	{ { "-p", "1", "--listen" }, "exclude each other" },
+	{ { "--all", "-p", "1" }, "excludes -p/-t" },
+	{ { "--threads", "-t", "1" }, "excludes -p/-t" },
+	{ { "--listen", "--all" }, "excludes -p/-t, --listen" },
+	{ { "--list-columns", "--listen" }, "--list-columns excludes" },
+	{ { "--tree", "--listen" }, "--tree needs -- COMMAND" },
+	{ { "--check", "-p", "1" }, "--check excludes -p/-t" },
+	{ { "--check", "--listen" }, "--check excludes" },
+	{ { "--check", "--", "true" }, "--check excludes" },
+	{ { "--check", "-a" }, "--check excludes" },
+	{ { "--check", "--list-columns" }, "--check excludes" },
+	{ { "--check=yes" }, "option '--check' takes no argument" },
+	/* Empty lists and elements. */
+	{ { "-p", "," }, "invalid PID list ',' for -p: empty element" },
+	{ { "-p", ",1" }, "invalid PID list ',1' for -p: empty element" },
+	{ { "-t", "" }, "option -t needs a TGID" },
+	{ { "--tgid=" }, "option -t needs a TGID" },
+	{ { "-p", "1", "-t", "" }, "option -t needs a TGID" },
+	{ { "--pid" }, "option '--pid' needs an argument" },
+	/* Bytes that are not UTF-8, or not ASCII digits, are echoed escaped. */
+	{ { "-p", "\xff" }, "invalid PID '\\xff' for -p: not a decimal number" },
+	{ { "-p", "1\xc3\xa9" }, "invalid PID '1\xc3\xa9' for -p: trailing characters" },
+	{ { "-t", "\xd9\xa3" }, "not a decimal number" },	/* Arabic-Indic 3 */
+	{ { "--\xff" }, "unknown option '--\\xff'" },
+	{ { "-xq" }, "unknown option -q" },
+	/* CPU lists. */
+	{ { "--listen", "--cpus", "0-100000" }, "a CPU this machine cannot have" },
+	{ { "--listen", "--cpus", "4294967296" }, "invalid CPU list" },
+	{ { "--listen", "--cpus", "" }, "invalid CPU list ''" },
+	{ { "--listen", "--cpus", "3-1" }, "invalid CPU list '3-1'" },
+	{ { "--listen", "--cpus", "0-1:0/2" }, "invalid CPU list '0-1:0/2'" },
+	/* Numbers of the other options. */
+	{ { "-a", "-i", "99999999999" }, "too long (at most a year)" },
+	{ { "-a", "-i", "0.0000000001" }, "must be more than 0 seconds" },
+	{ { "-a", "-i", "1,5" }, "not a decimal number" },
+	{ { "-a", "-i", "." }, "not a decimal number" },
+	{ { "--listen", "--rcvbuf", "-1" }, "must be a positive number" },
+	{ { "--listen", "--rcvbuf", "K" }, "invalid size 'K' for --rcvbuf: not a decimal number" },
+	{ { "--listen", "--rcvbuf", "3000000000" }, "too large" },
+	{ { "--listen", "--rcvbuf", "" }, "invalid size '' for --rcvbuf: empty" },
+	{ { "--listen", "--count", "99999999999" }, "out of range" },
+	{ { "--listen", "-c", "" }, "invalid count '' for --count: empty" },
+	{ { "-a", "--top", "x" }, "invalid number 'x' for --top" },
+	{ { "-c" }, "option -c needs an argument" },
 };
 
 START_TEST(test_usage)
@@ -953,6 +1032,275 @@ START_TEST(test_eperm)
 	run_cli_as(&r, true, "-j", "-p", "1", (char *)NULL);
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_str_eq(r.out, "");
+	run_free(&r);
+}
+END_TEST
+
+/* The table above: at least 40 invocations, no two alike. */
+START_TEST(test_usage_table)
+{
+	size_t n = sizeof(usage_cases) / sizeof(usage_cases[0]);
+
+	ck_assert_uint_ge(n, 40);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			bool same = true;
+
+			for (int k = 0; k < 4 && same; k++) {
+				const char *a = usage_cases[i].args[k], *b = usage_cases[j].args[k];
+
+				same = a == b || (a && b && strcmp(a, b) == 0);
+			}
+			ck_assert_msg(!same, "usage cases %zu and %zu are the same", i, j);
+		}
+}
+END_TEST
+
+/*
+ * 100,000 ids: valid, and answered one by one. One argument cannot hold
+ * them all (the kernel limits each to 128 KiB: MAX_ARG_STRLEN), so they
+ * come in ten -p options; all but the first name a reaped task.
+ */
+#define HUGE_IDS 100000
+#define HUGE_ARGS 10
+
+START_TEST(test_huge_pid_list)
+{
+	char *argv[2 * HUGE_ARGS + 4] = { (char *)cli_path() };
+	char self[16], gone[16], *list;
+	size_t per = HUGE_IDS / HUGE_ARGS, len;
+	struct run r;
+	int n = 1;
+
+	fmt(self, sizeof(self), "%d", (int)getpid());
+	fmt(gone, sizeof(gone), "%d", (int)reaped_pid());
+	len = per * (strlen(gone) + 1);
+	list = malloc(len);
+	ck_assert_ptr_nonnull(list);
+	for (size_t i = 0; i < per; i++) {
+		memcpy(list + i * (strlen(gone) + 1), gone, strlen(gone));
+		list[i * (strlen(gone) + 1) + strlen(gone)] = i + 1 < per ? ',' : '\0';
+	}
+	argv[n++] = (char *)"-p";
+	argv[n++] = self;
+	for (int i = 0; i < HUGE_ARGS; i++) {
+		argv[n++] = (char *)"-p";
+		argv[n++] = list;
+	}
+	argv[n] = NULL;
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 1, "exit %d: %.300s", r.status, r.err);
+	ck_assert_int_eq(count_of(r.out, "taskstats v"), 1);
+	ck_assert_int_eq(count_of(r.err, "\n"), HUGE_IDS);
+	ck_assert_int_eq(count_of(r.err, "taskstats-cli: no such task: PID "), HUGE_IDS);
+	run_free(&r);
+	free(list);
+}
+END_TEST
+
+/* Flags given twice are not an error: the second changes nothing. */
+START_TEST(test_repeated_flags)
+{
+	char id[16];
+	struct run r;
+
+	run_cli(&r, "-j", "--json", "-J", "-x", "-x", "-p", fmt(id, sizeof(id), "%d",
+								  (int)getpid()));
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "");
+	py_true(r.out, "len(d['tasks']) == 1", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* ---- --check ------------------------------------------------------------ */
+
+static const char *const check_names[] = {
+	"family", "query", "privileges", "listen", "delayacct", "struct_version",
+	"cgroupstats",
+};
+#define N_CHECKS (sizeof(check_names) / sizeof(check_names[0]))
+#define CHECK_NAMES_PY "['family', 'query', 'privileges', 'listen', 'delayacct', " \
+	"'struct_version', 'cgroupstats']"
+
+/* The line of one check in the text report (a copy), or fails. */
+static char *check_line(const char *out, const char *name)
+{
+	for (const char *l = out; *l; l = strchr(l, '\n') + 1) {
+		size_t len = strcspn(l, "\n");
+		const char *p = l + strcspn(l, " ");
+
+		p += strspn(p, " ");
+		if (strncmp(p, name, strlen(name)) == 0 && p[strlen(name)] == ' ')
+			return strndup(l, len);
+		if (!l[len])
+			break;
+	}
+	ck_abort_msg("no line for check %s in:\n%.900s", name, out);
+	return NULL;
+}
+
+START_TEST(test_check_text)
+{
+	const char *const statuses[] = { "ok    ", "warn  ", "fail  ", "skip  " };
+	char *l, want[64];
+	const char *p = NULL;
+	struct run r;
+
+	run_cli(&r, "--check");
+	ck_assert_msg(r.status == 0, "exit %d: %s\n%s", r.status, r.err, r.out);
+	ck_assert_str_eq(r.err, "");
+	/* One line per check, in order, then the verdict. */
+	ck_assert_int_eq(count_of(r.out, "\n"), N_CHECKS + 1);
+	for (size_t i = 0; i < N_CHECKS; i++) {
+		bool known = false;
+
+		p = p ? strchr(p, '\n') + 1 : r.out;
+		for (size_t s = 0; s < 4; s++)
+			known |= strncmp(p, statuses[s], 6) == 0;
+		ck_assert_msg(known, "status of: %.200s", p);
+		fmt(want, sizeof(want), "%-15s ", check_names[i]);
+		ck_assert_msg(strncmp(p + 6, want, strlen(want)) == 0, "line %zu: %.200s", i, p);
+	}
+	ck_assert_ptr_null(strstr(r.out, "\nfail "));
+	ck_assert_ptr_nonnull(strstr(r.out, "\nQueries will work ("));
+	l = check_line(r.out, "query");
+	ck_assert_msg(strncmp(l, "ok ", 3) == 0, "%s", l);
+	free(l);
+	l = check_line(r.out, "listen");
+	ck_assert_msg(strncmp(l, "ok ", 3) == 0, "%s", l);
+	free(l);
+	/* What turning delay accounting on does and does not change. */
+	l = check_line(r.out, "delayacct");
+	if (delayacct_sysctl() == 0) {
+		ck_assert_msg(strncmp(l, "warn ", 5) == 0, "%s", l);
+		ck_assert_ptr_nonnull(strstr(l, "; fix: sysctl kernel.task_delayacct=1"));
+		ck_assert_ptr_nonnull(strstr(l, "tasks started afterwards only"));
+		ck_assert_ptr_nonnull(strstr(l, "only CPU delays are counted"));
+	} else {
+		ck_assert_msg(strncmp(l, "ok ", 3) == 0, "%s", l);
+	}
+	free(l);
+	l = check_line(r.out, "struct_version");
+	ck_assert_ptr_nonnull(strstr(l, "this build knows versions up to "));
+	free(l);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_check_json)
+{
+	char id[16], expr[160];
+	uint64_t version;
+	struct run r;
+
+	run_cli(&r, "-j", "-p", fmt(id, sizeof(id), "%d", (int)getpid()));
+	ck_assert_int_eq(r.status, 0);
+	version = py_u64(r.out, "d['tasks'][0]['version']");
+	run_free(&r);
+
+	run_cli(&r, "--check", "--json");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "");
+	py_true(r.out, "sorted(d) == ['checks', 'queries_work', 'schema_version']", NULL);
+	py_true(r.out, "d['schema_version'] == 1 and d['queries_work'] is True", NULL);
+	py_true(r.out, "[c['name'] for c in d['checks']] == " CHECK_NAMES_PY, NULL);
+	py_true(r.out, "all(c['status'] in ('ok', 'warn', 'fail', 'skip') and "
+		"type(c['message']) is str and '\\n' not in c['message'] and "
+		"(c['fix'] is None or type(c['fix']) is str) for c in d['checks'])", NULL);
+	py_true(r.out, "all(c['status'] != 'fail' for c in d['checks'])", NULL);
+	/* A fix where there is something to do. */
+	py_true(r.out, "all((c['fix'] is None) == (c['status'] == 'ok') or c['status'] == 'warn' "
+		"for c in d['checks'])", NULL);
+	py_true(r.out, "type(d['checks'][0]['family_id']) is int", NULL);
+	py_true(r.out, "d['checks'][1]['cap_net_admin'] is True", NULL);
+	py_true(r.out, "d['checks'][2]['restricted'] is False and d['checks'][2]['uid'] == 0",
+		NULL);
+	py_true(r.out, "d['checks'][3]['pid_namespace'] == 'initial' and "
+		"d['checks'][3]['user_namespace'] == 'initial'", NULL);
+	py_true(r.out, fmt(expr, sizeof(expr), "d['checks'][4]['delayacct'] is %s",
+			   delayacct_sysctl() ? "True" : "False"), NULL);
+	py_true(r.out, fmt(expr, sizeof(expr), "d['checks'][5]['version'] == %llu and "
+			   "d['checks'][5]['known'] >= 17", (unsigned long long)version), NULL);
+	py_true(r.out, "type(d['checks'][6]['v1_hierarchies']) is int", NULL);
+	run_free(&r);
+
+	run_cli(&r, "--check", "--compact");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(count_of(r.out, "\n"), 1);
+	py_true(r.out, "d['queries_work'] is True", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* Without CAP_NET_ADMIN: what fails, the fix, and exit status 3. */
+START_TEST(test_check_unprivileged)
+{
+	char *l;
+	struct run r;
+
+	run_cli_as(&r, true, "--check", (char *)NULL);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "");
+	l = check_line(r.out, "query");
+	ck_assert_msg(strncmp(l, "fail ", 5) == 0, "%s", l);
+	/* Root without the capability (see run_argv()). */
+	ck_assert_ptr_nonnull(strstr(l, "lacks CAP_NET_ADMIN; fix: give root's process the "
+				     "capability back "));
+	free(l);
+	l = check_line(r.out, "listen");
+	ck_assert_msg(strncmp(l, "skip ", 5) == 0, "%s", l);
+	free(l);
+	ck_assert_ptr_nonnull(strstr(r.out, "\nQueries will not work.\n"));
+	run_free(&r);
+
+	run_cli_as(&r, true, "--check", "-j", (char *)NULL);
+	ck_assert_int_eq(r.status, 3);
+	py_true(r.out, "d['queries_work'] is False", NULL);
+	py_true(r.out, "[c['status'] for c in d['checks']][:4] == ['ok', 'fail', 'ok', 'skip']",
+		NULL);
+	py_true(r.out, "d['checks'][1]['cap_net_admin'] is False and "
+		"d['checks'][1]['fix'] is not None", NULL);
+	py_true(r.out, "d['checks'][5]['status'] == 'skip' and 'version' not in d['checks'][5]",
+		NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* In a new PID namespace queries work, exit listeners do not. */
+START_TEST(test_check_pidns)
+{
+	char *argv[] = { (char *)"/usr/bin/unshare", (char *)"--pid", (char *)"--fork",
+			 (char *)"--", (char *)cli_path(), (char *)"--check", (char *)"-j", NULL };
+	struct run r;
+
+	if (access(argv[0], X_OK) != 0) {
+		fprintf(stderr, "test_check_pidns: no %s, not checked\n", argv[0]);
+		return;
+	}
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.out, "d['queries_work'] is True", NULL);
+	py_true(r.out, "d['checks'][3]['status'] == 'warn' and "
+		"d['checks'][3]['pid_namespace'] == 'other' and "
+		"'initial user and PID namespaces' in d['checks'][3]['message'] and "
+		"d['checks'][3]['fix'] is not None", NULL);
+	run_free(&r);
+
+	/* A new network namespace: exit events would never arrive. */
+	argv[1] = (char *)"--net";
+	argv[2] = (char *)"--";
+	argv[3] = (char *)cli_path();
+	argv[4] = (char *)"--check";
+	argv[5] = (char *)"-j";
+	argv[6] = NULL;
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.out, "d['checks'][0]['status'] == 'ok'", NULL);
+	py_true(r.out, "d['checks'][3]['network_namespace'] == 'unknown' or "
+		"(d['checks'][3]['network_namespace'] == 'other' and "
+		"d['checks'][3]['status'] == 'warn' and "
+		"'initial network namespace' in d['checks'][3]['message'])", NULL);
 	run_free(&r);
 }
 END_TEST
@@ -2155,6 +2503,451 @@ START_TEST(test_all_sigint)
 }
 END_TEST
 
+/* ---- restricted mode: a file-capability install ----------------------- */
+
+/*
+ * A copy of the CLI with "setcap cap_net_admin+ep", run as nobody by
+ * setpriv(1) without inheritable capabilities, so that it gets its
+ * capability from the file alone: the way distributions install such
+ * tools. The copy is the statically linked build ($TSTATS_CLI_STATIC): in
+ * secure-execution mode the loader ignores the build tree's run path. It
+ * lives next to it, on the build tree's file system (/tmp may be a tmpfs
+ * without security.* extended attributes), in a directory nobody can
+ * enter.
+ */
+#define SETPRIV "/usr/bin/setpriv"
+#define SETCAP "/usr/sbin/setcap"
+#define GETCAP "/usr/sbin/getcap"
+#define CAP_BIT_NET_ADMIN 12
+
+static char cap_dir[4096];
+static char cap_cli[4200];
+static const char *cap_skip;	/* why the restricted tests cannot run */
+
+static void cap_setup(void)
+{
+	const char *src = getenv("TSTATS_CLI_STATIC");
+	char *argv[4], *slash;
+	struct run r;
+	int in, out;
+
+	cap_skip = NULL;
+	if (!src || !*src) {
+		cap_skip = "TSTATS_CLI_STATIC is not set";
+		return;
+	}
+	if (getuid() != 0) {
+		cap_skip = "not root: cannot set file capabilities";
+		return;
+	}
+	if (access(SETPRIV, X_OK) || access(SETCAP, X_OK) || access(GETCAP, X_OK)) {
+		cap_skip = "no " SETPRIV ", " SETCAP " or " GETCAP;
+		return;
+	}
+	snprintf(cap_dir, sizeof(cap_dir), "%s", src);
+	slash = strrchr(cap_dir, '/');
+	ck_assert_ptr_nonnull(slash);
+	strcpy(slash + 1, "tstats-cap-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(cap_dir));
+	ck_assert_int_eq(chmod(cap_dir, 0755), 0);
+	/* Every directory above it must let nobody through. */
+	for (char *p = strrchr(cap_dir, '/'); p && p > cap_dir; p = memrchr(cap_dir, '/',
+									       (size_t)(p - cap_dir))) {
+		struct stat st;
+
+		*p = '\0';
+		ck_assert_int_eq(stat(cap_dir, &st), 0);
+		*p = '/';
+		if (!(st.st_mode & S_IXOTH)) {
+			cap_skip = "a directory above the build tree is closed to nobody";
+			break;
+		}
+	}
+	snprintf(cap_cli, sizeof(cap_cli), "%s/taskstats-cli", cap_dir);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	out = open(cap_cli, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	ck_assert_int_ge(in, 0);
+	ck_assert_int_ge(out, 0);
+	for (;;) {
+		char buf[65536];
+		ssize_t n = read(in, buf, sizeof(buf));
+
+		ck_assert_int_ge(n, 0);
+		if (n == 0)
+			break;
+		ck_assert_int_eq(write(out, buf, (size_t)n), n);
+	}
+	close(in);
+	ck_assert_int_eq(fchmod(out, 0755), 0);
+	close(out);
+	if (cap_skip)
+		return;
+
+	/* Whether this file system keeps file capabilities: a round trip. */
+	argv[0] = (char *)SETCAP;
+	argv[1] = (char *)"cap_net_admin+ep";
+	argv[2] = cap_cli;
+	argv[3] = NULL;
+	run_argv(&r, false, argv);
+	if (r.status != 0)
+		cap_skip = "setcap failed: no file capabilities on this file system";
+	run_free(&r);
+	argv[0] = (char *)GETCAP;
+	argv[1] = cap_cli;
+	argv[2] = NULL;
+	run_argv(&r, false, argv);
+	if (!cap_skip && !strstr(r.out, "cap_net_admin=ep"))
+		cap_skip = "getcap does not show the capability set: no file capabilities";
+	run_free(&r);
+}
+
+static void cap_teardown(void)
+{
+	char suid[4300];
+
+	if (cap_cli[0]) {
+		unlink(cap_cli);
+		unlink(fmt(suid, sizeof(suid), "%s-suid", cap_cli));
+	}
+	if (cap_dir[0])
+		rmdir(cap_dir);
+	cap_cli[0] = cap_dir[0] = '\0';
+}
+
+/* False (and a note) when the restricted tests cannot run here. */
+static bool cap_ready(const char *test)
+{
+	if (cap_skip)
+		fprintf(stderr, "%s: %s, not checked\n", test, cap_skip);
+	return !cap_skip;
+}
+
+/*
+ * argv for setpriv running the capability copy as nobody: the first words
+ * (up to "--"), then "env" with the given assignments (NULL: none), then
+ * the copy and its arguments. Ends with NULL; argv needs 24 slots.
+ */
+static void restricted_argv(char **argv, const char *const *env, const char *const *args)
+{
+	int n = 0;
+
+	argv[n++] = (char *)SETPRIV;
+	argv[n++] = (char *)"--reuid=65534";
+	argv[n++] = (char *)"--regid=65534";
+	argv[n++] = (char *)"--clear-groups";
+	argv[n++] = (char *)"--";
+	if (env) {
+		argv[n++] = (char *)"/usr/bin/env";
+		while (*env)
+			argv[n++] = (char *)*env++;
+	}
+	argv[n++] = cap_cli;
+	while (*args) {
+		argv[n++] = (char *)*args++;
+		ck_assert_int_lt(n, 23);
+	}
+	argv[n] = NULL;
+}
+
+static void run_restricted(struct run *r, const char *const *env, const char *const *args)
+{
+	char *argv[24];
+
+	restricted_argv(argv, env, args);
+	run_argv(r, false, argv);
+}
+
+/* The same through a shell (as nobody): $CLI is the capability copy. */
+static void run_restricted_sh(struct run *r, const char *script)
+{
+	char *argv[] = { (char *)SETPRIV, (char *)"--reuid=65534", (char *)"--regid=65534",
+			 (char *)"--clear-groups", (char *)"--", (char *)"/bin/sh", (char *)"-c",
+			 (char *)script, (char *)"sh", cap_cli, NULL };
+
+	run_argv(r, false, argv);
+}
+
+#define MSG_OTHER_USER(what) "taskstats-cli: permission denied: " what " belongs to another user\n"
+
+/* Root's PID 1 is refused: the documented line, status 3, no fields. */
+START_TEST(test_restricted_refused)
+{
+	struct run r;
+
+	if (!cap_ready("test_restricted_refused"))
+		return;
+	run_restricted(&r, NULL, (const char *const[]){ "-p", "1", NULL });
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, MSG_OTHER_USER("PID 1"));
+	run_free(&r);
+
+	/* A thread group: its leader's owner. */
+	run_restricted(&r, NULL, (const char *const[]){ "-t", "1", NULL });
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, MSG_OTHER_USER("TGID 1"));
+	run_free(&r);
+
+	/* JSON: the document says why, and holds no field of it. */
+	run_restricted(&r, NULL, (const char *const[]){ "-j", "-p", "1", NULL });
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, MSG_OTHER_USER("PID 1"));
+	py_true(r.out, "d['tasks'] == [] and d['errors'] == [{'type': 'pid', 'id': 1, "
+		"'errno': 13, 'error': \"permission denied: another user's task\"}]", NULL);
+	run_free(&r);
+
+	/* The test's own process is root's too. */
+	run_restricted(&r, NULL, (const char *const[]){ "--check", NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\nok    privileges      restricted: "));
+	run_free(&r);
+}
+END_TEST
+
+/* A process of nobody's own, started by the same shell, is answered. */
+START_TEST(test_restricted_own)
+{
+	static const char script[] =
+		"sleep 60 & p=$!\n"
+		"\"$1\" -p \"$p\" -t \"$p\" -p 1; r=$?\n"
+		"kill \"$p\"; echo \"status $r\"\n";
+	static const char script_json[] =
+		"sleep 60 & p=$!\n"
+		"\"$1\" --json -p \"$p\"; r=$?\n"
+		"kill \"$p\"; exit $r\n";
+	struct run r;
+
+	if (!cap_ready("test_restricted_own"))
+		return;
+	run_restricted_sh(&r, script);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	/* Mixed with root's PID 1: reported, and the refusal sets status 3. */
+	ck_assert_msg(strstr(r.out, "status 3\n"), "out: %.300s\nerr: %.300s", r.out, r.err);
+	ck_assert_int_eq(count_of(r.out, "taskstats v"), 2);
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  uid               65534\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\nTGID "));
+	ck_assert_str_eq(r.err, MSG_OTHER_USER("PID 1"));
+	run_free(&r);
+
+	run_restricted_sh(&r, script_json);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "");
+	py_true(r.out, "len(d['tasks']) == 1 and d['tasks'][0]['uid'] == 65534 and "
+		"d['errors'] == []", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* The hex capability mask of a /proc/PID/status line ("CapEff:"). */
+static uint64_t status_hex(pid_t pid, const char *key)
+{
+	char path[64], *buf, *p;
+	uint64_t v;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	buf = read_file(path);
+	p = strstr(buf, key);
+	ck_assert_msg(p, "%s has no %s", path, key);
+	v = strtoull(p + strlen(key), NULL, 16);
+	free(buf);
+	return v;
+}
+
+/* A short-lived child of nobody's, named comm, reaped. */
+static pid_t spawn_killed_nobody(const char *comm)
+{
+	pid_t pid = fork();
+	int st;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+			_exit(1);
+		prctl(PR_SET_NAME, comm);
+		raise(SIGKILL);
+		_exit(1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	return pid;
+}
+
+/*
+ * --listen as nobody: only nobody's exits, and while it listens the
+ * process holds CAP_NET_ADMIN alone, with no_new_privs.
+ */
+START_TEST(test_restricted_listen)
+{
+	const char *const args[] = { "--listen", "--json", NULL };
+	char *argv[24], expr[160];
+	pid_t root_pid, nobody_pid;
+	struct bg b;
+	struct run r;
+
+	if (!cap_ready("test_restricted_listen"))
+		return;
+	restricted_argv(argv, NULL, args);
+	bg_start(&b, argv);
+	bg_wait_for(&b, &b.r.err, READY);
+	/* setpriv has exec'd the copy: same PID. */
+	ck_assert_uint_eq(status_hex(b.pid, "CapEff:"), 1ull << CAP_BIT_NET_ADMIN);
+	ck_assert_uint_eq(status_hex(b.pid, "CapPrm:"), 1ull << CAP_BIT_NET_ADMIN);
+	ck_assert_uint_eq(status_hex(b.pid, "CapInh:"), 0);
+	ck_assert_uint_eq(status_hex(b.pid, "CapAmb:"), 0);
+	ck_assert_uint_eq(proc_key(b.pid, "status", "NoNewPrivs:"), 1);
+	ck_assert_uint_eq(proc_key(b.pid, "status", "Uid:"), NOBODY);
+	ck_assert_ptr_nonnull(strstr(b.r.err, "taskstats-cli: restricted to the tasks of user "
+				     "65534 "));
+
+	/* Root's exit is queued before nobody's is sent (the kernel sends
+	 * it from do_exit(), before the reap): once nobody's is out, root's
+	 * has been passed over. */
+	root_pid = spawn_killed("tstats-root");
+	nobody_pid = spawn_killed_nobody("tstats-nobody");
+	fmt(expr, sizeof(expr), "\"id\":%d,", (int)nobody_pid);
+	bg_wait_for(&b, &b.r.out, expr);
+	ck_assert_int_eq(kill(b.pid, SIGTERM), 0);
+	bg_finish(&b, &r);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_lines_true(r.out, "len(d) > 0 and all(t['event'] == 'exit' for t in d)", NULL);
+	py_lines_true(r.out, "all(t['uid'] == 65534 for t in d if t['type'] == 'pid')", NULL);
+	py_lines_true(r.out, fmt(expr, sizeof(expr), "not any(t['id'] == %d for t in d) and "
+				 "not any(t['comm'] == 'tstats-root' for t in d)", (int)root_pid),
+		      NULL);
+	py_lines_true(r.out, fmt(expr, sizeof(expr), "[t['comm'] for t in d if t['id'] == %d] "
+				 "== ['tstats-nobody']", (int)nobody_pid), NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* --all as nobody: nobody's processes only (its own among them). */
+START_TEST(test_restricted_all)
+{
+	struct run r;
+
+	if (!cap_ready("test_restricted_all"))
+		return;
+	run_restricted(&r, NULL, (const char *const[]){ "--all", "-J", NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "restricted to the tasks of user 65534 "));
+	py_lines_true(r.out, "len(d) >= 1 and all(t['uid'] == 65534 for t in d)", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* -- COMMAND as nobody: the command gets no capability at all. */
+START_TEST(test_restricted_command)
+{
+	struct run r;
+
+	if (!cap_ready("test_restricted_command"))
+		return;
+	run_restricted(&r, (const char *const[]){ "TSTATS_PROBE=kept", NULL },
+		       (const char *const[]){ "--compact", "--", "/bin/sh", "-c",
+					      "grep -E '^(CapPrm|CapEff|NoNewPrivs)' "
+					      "/proc/self/status; echo \"$TSTATS_PROBE\"", NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
+			 "NoNewPrivs:\t1\nkept\n");
+	/* The report (stderr) is nobody's command. */
+	ck_assert_ptr_nonnull(strstr(r.err, "\"uid\":65534"));
+	run_free(&r);
+}
+END_TEST
+
+/*
+ * A set-user-ID root install: back to nobody's ids (a file it names is
+ * opened as nobody), CAP_NET_ADMIN alone, the same refusals.
+ */
+START_TEST(test_restricted_setuid)
+{
+	char suid[4300], denied[4300];
+	char *argv[] = { (char *)SETPRIV, (char *)"--reuid=65534", (char *)"--regid=65534",
+			 (char *)"--clear-groups", (char *)"--", suid, NULL, NULL, NULL, NULL };
+	struct statvfs sv;
+	struct run r;
+	int in, out;
+
+	if (!cap_ready("test_restricted_setuid"))
+		return;
+	ck_assert_int_eq(statvfs(cap_dir, &sv), 0);
+	if (sv.f_flag & ST_NOSUID) {
+		fprintf(stderr, "test_restricted_setuid: nosuid file system, not checked\n");
+		return;
+	}
+	fmt(suid, sizeof(suid), "%s-suid", cap_cli);
+	in = open(cap_cli, O_RDONLY | O_CLOEXEC);
+	out = open(suid, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	ck_assert_int_ge(in, 0);
+	ck_assert_int_ge(out, 0);
+	ck_assert_int_gt(copy_file_range(in, NULL, out, NULL, 64 << 20, 0), 0);
+	close(in);
+	ck_assert_int_eq(fchmod(out, 04755), 0);
+	close(out);
+
+	argv[6] = (char *)"-p";
+	argv[7] = (char *)"1";
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, MSG_OTHER_USER("PID 1"));
+	run_free(&r);
+
+	argv[6] = (char *)"--check";
+	argv[7] = (char *)"-j";
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.out, "d['checks'][2]['restricted'] is True and d['checks'][2]['uid'] == 65534",
+		NULL);
+	run_free(&r);
+
+	/* Root could create a file in the copy's directory; nobody cannot. */
+	fmt(denied, sizeof(denied), "--output-file=%s/denied", cap_dir);
+	argv[6] = denied;
+	argv[7] = (char *)"--check";
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 5, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "/denied: Permission denied\n"));
+	run_free(&r);
+	ck_assert_int_eq(unlink(suid), 0);
+}
+END_TEST
+
+/*
+ * The environment is ignored: TZ names the zone of the start time in the
+ * report, and NLCB=debug would make libnl print its messages.
+ */
+START_TEST(test_restricted_env)
+{
+	static const char script[] =
+		"sleep 60 & p=$!\n"
+		"env TZ=TSTZ-3 NLCB=debug LC_ALL=C.UTF-8 \"$1\" -p \"$p\"; r=$?\n"
+		"kill \"$p\"; exit $r\n";
+	char *argv[] = { (char *)"/usr/bin/env", (char *)"TZ=TSTZ-3", (char *)"NLCB=debug",
+			 (char *)cli_path(), (char *)"-p", (char *)"1", NULL };
+	struct run r;
+
+	if (!cap_ready("test_restricted_env"))
+		return;
+	/* Unrestricted, TZ counts. */
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, " TSTZ\n"), "TZ ignored without restriction:\n%.900s",
+		      r.out);
+	ck_assert_str_eq(r.err, "");
+	run_free(&r);
+
+	run_restricted_sh(&r, script);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  started           "));
+	ck_assert_msg(!strstr(r.out, "TSTZ"), "TZ used:\n%.900s", r.out);
+	ck_assert_str_eq(r.err, "");
+	run_free(&r);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -2182,6 +2975,7 @@ static Suite *cli_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_hostile_comm);
 	tcase_add_test(tc, test_invalid_utf8_comm);
+	tcase_add_test(tc, test_comm_not_utf8);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -2191,6 +2985,31 @@ static Suite *cli_suite(void)
 	tcase_add_loop_test(tc, test_usage, 0,
 			    (int)(sizeof(usage_cases) / sizeof(usage_cases[0])));
 	tcase_add_test(tc, test_eperm);
+	tcase_add_test(tc, test_usage_table);
+	tcase_add_test(tc, test_huge_pid_list);
+	tcase_add_test(tc, test_repeated_flags);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("check");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_check_text);
+	tcase_add_test(tc, test_check_json);
+	tcase_add_test(tc, test_check_unprivileged);
+	tcase_add_test(tc, test_check_pidns);
+	suite_add_tcase(s, tc);
+
+	/* Once for the case: the capability copy (its directory is made
+	 * and removed by the parent, also with CK_FORK=no). */
+	tc = tcase_create("restricted");
+	tcase_add_unchecked_fixture(tc, cap_setup, cap_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown_bg);
+	tcase_add_test(tc, test_restricted_refused);
+	tcase_add_test(tc, test_restricted_own);
+	tcase_add_test(tc, test_restricted_listen);
+	tcase_add_test(tc, test_restricted_all);
+	tcase_add_test(tc, test_restricted_command);
+	tcase_add_test(tc, test_restricted_env);
+	tcase_add_test(tc, test_restricted_setuid);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("docs");

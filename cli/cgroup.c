@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * --cgroup DIR: how many tasks of a cgroup v1 directory are in each
+ * scheduler state (tstats_query_cgroup()), as a table, a JSON document or
+ * Prometheus series.
+ *
+ *   {"schema_version":1,
+ *    "cgroups":[{"path":"...", "nr_sleeping":N, "nr_running":N,
+ *                "nr_stopped":N, "nr_uninterruptible":N, "nr_io_wait":N}],
+ *    "errors":[{"path":"...", "errno":95, "error":"..."}]}
+ *
+ * A directory that cannot be counted (missing, not a cgroup, on cgroup v2)
+ * is one line on stderr and one entry of "errors"; the others are still
+ * reported. Failures of the query itself (no reply, a malformed one) stop.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+
+#define SCHEMA_VERSION 1
+
+/* Why a directory was not counted, and the exit status it leads to. */
+static const char *path_error(int err, enum cli_exit *status)
+{
+	*status = CLI_EXIT_NOTFOUND;
+	switch (-err) {
+	case EOPNOTSUPP:
+		*status = CLI_EXIT_UNAVAIL;
+		return "cgroupstats works only on cgroup v1 hierarchies";
+	case ENOENT:
+		return "no such directory (or the cgroup was removed)";
+	case ENOTDIR:
+		return "not a directory";
+	case EINVAL:
+		return "not a cgroup directory (not on a cgroup file system)";
+	case EACCES:
+		return "permission denied";
+	case ELOOP:
+	case ENAMETOOLONG:
+		return strerror(-err);
+	default:
+		return NULL;	/* not about the path: a failure of the query */
+	}
+}
+
+struct result {
+	const char *path;
+	int err;			/* 0, or why it was not counted */
+	const char *error;		/* text of err */
+	struct tstats_cgroupstats stats;
+};
+
+static char *escaped(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(4 * n + 1);
+
+	return out ? cli_escape(out, s, n) : NULL;
+}
+
+static int print_text(FILE *out, const struct result *res, size_t n)
+{
+	static const char *const titles[] = {
+		"SLEEPING", "RUNNING", "STOPPED", "UNINTERRUPTIBLE", "IO-WAIT",
+	};
+	const size_t nt = sizeof(titles) / sizeof(titles[0]);
+	int w[sizeof(titles) / sizeof(titles[0])];
+	bool any = false;
+
+	for (size_t k = 0; k < nt; k++)
+		w[k] = (int)strlen(titles[k]);
+	for (size_t i = 0; i < n; i++)
+		any |= res[i].err == 0;
+	if (!any)
+		return 0;
+	for (size_t k = 0; k < nt; k++)
+		fprintf(out, "%*s ", w[k], titles[k]);
+	fputs("CGROUP\n", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct tstats_cgroupstats *s = &res[i].stats;
+		const uint64_t v[] = { s->nr_sleeping, s->nr_running, s->nr_stopped,
+				       s->nr_uninterruptible, s->nr_io_wait };
+		char *path;
+
+		if (res[i].err)
+			continue;
+		/* Directory names are anyone's choice: escaped for the terminal. */
+		path = escaped(res[i].path);
+		if (!path)
+			return -ENOMEM;
+		for (size_t k = 0; k < nt; k++)
+			fprintf(out, "%*" PRIu64 " ", w[k], v[k]);
+		fprintf(out, "%s\n", path);
+		free(path);
+	}
+	return 0;
+}
+
+/* A JSON string of untrusted bytes: made valid UTF-8 (U+FFFD). */
+static struct json_object *json_text(const char *s)
+{
+	size_t n = strlen(s);
+	char *buf = malloc(3 * n + 1);
+	struct json_object *v;
+
+	if (!buf)
+		return NULL;
+	v = json_object_new_string(cli_utf8_sanitize(buf, s, n));
+	free(buf);
+	return v;
+}
+
+static int add(struct json_object *obj, const char *key, struct json_object *v)
+{
+	if (!v || json_object_object_add(obj, key, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int append(struct json_object *array, struct json_object **v)
+{
+	*v = json_object_new_object();
+	if (!*v || json_object_array_add(array, *v) < 0) {
+		json_object_put(*v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int fill_json(struct json_object *root, const struct result *res, size_t n)
+{
+	struct json_object *cgroups = json_object_new_array();
+	struct json_object *errors = json_object_new_array();
+	int r;
+
+	/* root owns both arrays from here on, also on failure. */
+	r = add(root, "schema_version", json_object_new_int(SCHEMA_VERSION));
+	if (add(root, "cgroups", cgroups) < 0 || add(root, "errors", errors) < 0 || r < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct tstats_cgroupstats *s = &res[i].stats;
+		struct json_object *o;
+
+		if (append(res[i].err ? errors : cgroups, &o) < 0 ||
+		    add(o, "path", json_text(res[i].path)) < 0)
+			return -ENOMEM;
+		if (res[i].err) {
+			if (add(o, "errno", json_object_new_int(-res[i].err)) < 0 ||
+			    add(o, "error", json_object_new_string(res[i].error)) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		if (add(o, "nr_sleeping", json_object_new_uint64(s->nr_sleeping)) < 0 ||
+		    add(o, "nr_running", json_object_new_uint64(s->nr_running)) < 0 ||
+		    add(o, "nr_stopped", json_object_new_uint64(s->nr_stopped)) < 0 ||
+		    add(o, "nr_uninterruptible",
+			json_object_new_uint64(s->nr_uninterruptible)) < 0 ||
+		    add(o, "nr_io_wait", json_object_new_uint64(s->nr_io_wait)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int print_json(FILE *out, const struct result *res, size_t n, bool compact)
+{
+	struct json_object *root = json_object_new_object();
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *s;
+	int r;
+
+	if (!root)
+		return -ENOMEM;
+	r = fill_json(root, res, n);
+	flags |= compact ? JSON_C_TO_STRING_PLAIN :
+		 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
+	s = r < 0 ? NULL : json_object_to_json_string_ext(root, flags);
+	if (s)
+		fprintf(out, "%s\n", s);
+	json_object_put(root);
+	return s ? 0 : -ENOMEM;
+}
+
+static int print_prometheus(FILE *out, const struct result *res, size_t n)
+{
+	const char **paths = calloc(n ? n : 1, sizeof(*paths));
+	struct tstats_cgroupstats *stats = calloc(n ? n : 1, sizeof(*stats));
+	size_t k = 0;
+	int r = -ENOMEM;
+
+	if (paths && stats) {
+		for (size_t i = 0; i < n; i++) {
+			if (res[i].err)
+				continue;
+			paths[k] = res[i].path;
+			stats[k++] = res[i].stats;
+		}
+		r = cli_prom_cgroups(out, paths, stats, k);
+	}
+	free(paths);
+	free(stats);
+	return r;
+}
+
+enum cli_exit cli_run_cgroup(const struct cli_opts *opts)
+{
+	FILE *out = opts->out ? opts->out : stdout;
+	enum cli_exit status = CLI_EXIT_OK;
+	struct tstats_ctx *ctx = NULL;
+	struct result *res;
+	int r;
+
+	res = calloc(opts->n_cgroups, sizeof(*res));
+	if (!res) {
+		cli_warn("out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	/* cgroupstats is a command of the TASKSTATS family. */
+	r = tstats_ctx_new(&ctx);
+	if (r < 0) {
+		free(res);
+		return cli_open_error(r);
+	}
+
+	for (size_t i = 0; i < opts->n_cgroups; i++) {
+		enum cli_exit st;
+		char *shown;
+
+		res[i].path = opts->cgroups[i];
+		r = tstats_query_cgroup(ctx, res[i].path, &res[i].stats);
+		if (r == 0)
+			continue;
+		res[i].err = r;
+		res[i].error = path_error(r, &st);
+		shown = escaped(res[i].path);
+		if (!shown) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (!res[i].error) {
+			/* Not about this directory: the query failed. */
+			cli_warn("cannot query cgroup %s: %s", shown, strerror(-r));
+			free(shown);
+			status = CLI_EXIT_FAILURE;
+			r = 0;
+			goto out;
+		}
+		if (r == -EOPNOTSUPP)
+			cli_warn("cgroupstats works only on cgroup v1 hierarchies; %s is cgroup v2",
+				 shown);
+		else
+			cli_warn("%s: %s", shown, res[i].error);
+		free(shown);
+		/* The worst wins: cgroup v2 (4) over a bad path (1). */
+		if (st > status)
+			status = st;
+	}
+
+	if (opts->format == CLI_FORMAT_PROMETHEUS)
+		r = print_prometheus(out, res, opts->n_cgroups);
+	else if (opts->json)
+		r = print_json(out, res, opts->n_cgroups, opts->compact);
+	else
+		r = print_text(out, res, opts->n_cgroups);
+	errno = 0;
+	if (r == 0 && (fflush(out) != 0 || ferror(out)))
+		r = errno ? -errno : -EIO;
+out:
+	if (r < 0) {
+		cli_warn(r == -ENOMEM ? "out of memory" : "cannot write the output: %s",
+			 strerror(-r));
+		status = CLI_EXIT_FAILURE;
+	}
+	tstats_ctx_free(ctx);
+	free(res);
+	return status;
+}

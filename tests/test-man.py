@@ -1,0 +1,217 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The manual pages against the code.
+
+  test-man.py SRCDIR BUILDDIR API_NAMES SANITIZE CC...
+
+Checks that
+  - every field of the library's table (API_NAMES prints them) is in
+    taskstats-cli(1), and its TSTATS_F_ id in tstats_field_info(3) and in
+    the header's enum;
+  - every option of taskstats-cli (the long_options[] table and the short
+    option string of cli/main.c, hidden ones included) is in taskstats-cli(1),
+    which names libtaskstats(3) under SEE ALSO;
+  - every symbol of lib/libtaskstats.sym has a page in section 3 (its own,
+    or a .so link to the page whose NAME lists it);
+  - `man --warnings` (groff) says nothing about any page;
+  - the complete example of libtaskstats(3) compiles with -Wall -Wextra
+    -Werror (with CC) and, with CAP_NET_ADMIN, runs.
+"""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+errors = []
+
+
+def error(msg):
+    errors.append(msg)
+    print("FAIL: " + msg, file=sys.stderr)
+
+
+def plain(roff):
+    """Roff source as searchable text: fonts and escapes dropped."""
+    s = re.sub(r"\\f(\[[^]]*\]|\(..|.)", "", roff)
+    s = s.replace("\\-", "-").replace("\\&", "").replace("\\e", "\\")
+    s = s.replace("\\(aq", "'").replace("\\(dq", '"').replace("\\~", " ")
+    s = s.replace("\\%", "").replace("\\c\n", "")
+    return s
+
+
+def stage(src, build):
+    """A man tree: man1/ and man3/ with every page, so that .so resolves."""
+    root = tempfile.mkdtemp(prefix="tstats-man-")
+    os.mkdir(os.path.join(root, "man1"))
+    os.mkdir(os.path.join(root, "man3"))
+    shutil.copy(os.path.join(build, "man", "taskstats-cli.1"), os.path.join(root, "man1"))
+    for p in glob.glob(os.path.join(src, "man", "man3", "*.3")):
+        shutil.copy(p, os.path.join(root, "man3"))
+    for p in glob.glob(os.path.join(build, "man", "man3", "*.3")):
+        shutil.copy(p, os.path.join(root, "man3"))
+    return root
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def check_fields(root, src, names_prog):
+    out = subprocess.run([names_prog], stdout=subprocess.PIPE, check=True,
+                         text=True).stdout
+    fields = [l.split()[1] for l in out.splitlines() if l.startswith("field ")]
+    classes = [l.split()[1] for l in out.splitlines() if l.startswith("class ")]
+    if len(fields) < 70 or not classes:
+        error("api-names printed %d fields, %d classes" % (len(fields), len(classes)))
+    cli_man = plain(read(os.path.join(root, "man1", "taskstats-cli.1")))
+    fi_man = plain(read(os.path.join(root, "man3", "tstats_field_info.3")))
+    header = read(os.path.join(src, "include", "libtaskstats.h"))
+    enum = re.search(r"enum tstats_field \{(.*?)\};", header, re.S)
+    ids = set(re.findall(r"\b(TSTATS_F_\w+)", enum.group(1))) - {"TSTATS_F__COUNT"}
+    for f in fields:
+        if not re.search(r"(?m)^\.B " + re.escape(f) + "$", cli_man):
+            error("field %s is not in taskstats-cli(1)'s FIELDS" % f)
+        fid = "TSTATS_F_" + f.upper()
+        if fid not in ids:
+            error("field %s: the header has no %s" % (f, fid))
+        if not re.search(r"(?m)^\.B " + fid + "$", fi_man):
+            error("field %s: %s is not in tstats_field_info(3)" % (f, fid))
+    if len(ids) != len(fields):
+        error("the header's enum has %d ids, the table %d fields" % (len(ids), len(fields)))
+    for c in classes:
+        if not re.search(r"(?m)^\.B " + re.escape(c) + "$", cli_man):
+            error("delay class %s is not in taskstats-cli(1)" % c)
+    print("%d fields and %d delay classes documented" % (len(fields), len(classes)))
+
+
+def check_options(root, src):
+    main_c = read(os.path.join(src, "cli", "main.c"))
+    table = re.search(r"struct option long_options\[\] = \{(.*?)\n\};", main_c, re.S)
+    if not table:
+        error("no long_options[] in cli/main.c")
+        return
+    longs = re.findall(r'\{\s*"([a-z0-9-]+)"\s*,', table.group(1))
+    shorts = re.search(r'short_options\[\] = "([^"]*)"', main_c)
+    letters = re.sub(r"[^a-zA-Z0-9]", "", shorts.group(1)) if shorts else ""
+    if len(longs) < 10 or not letters:
+        error("parsed %d long options and short options %r" % (len(longs), letters))
+    page = plain(read(os.path.join(root, "man1", "taskstats-cli.1")))
+    # Where the page describes options: anywhere, as "--name" (the
+    # OPTIONS section, or a section of its own for a mode).
+    for name in longs:
+        if not re.search(r"(?<![\w-])--" + re.escape(name) + r"(?![\w-])", page):
+            error("option --%s is not in taskstats-cli(1)" % name)
+    for c in letters:
+        if not re.search(r"(?<![\w-])-" + c + r"(?![\w-])", page):
+            error("option -%s is not in taskstats-cli(1)" % c)
+    see_also = page.split(".SH SEE ALSO", 1)[-1]
+    if not re.search(r"\.BR libtaskstats \(3\)", see_also):
+        error("taskstats-cli(1) does not name libtaskstats(3) under SEE ALSO")
+    print("%d long and %d short options documented" % (len(longs), len(letters)))
+
+
+def check_symbols(root, src):
+    sym = re.sub(r"/\*.*?\*/", "", read(os.path.join(src, "lib", "libtaskstats.sym")), flags=re.S)
+    symbols = []
+    for body in re.findall(r"global:(.*?)(?:local:|\})", sym, re.S):
+        symbols += re.findall(r"([A-Za-z_]\w*)\s*;", body)
+    if len(symbols) < 30:
+        error("parsed only %d symbols" % len(symbols))
+    for s in symbols:
+        path = os.path.join(root, "man3", s + ".3")
+        if not os.path.exists(path):
+            error("symbol %s has no page %s.3" % (s, s))
+            continue
+        text = read(path)
+        m = re.match(r"\.so (man3/[\w.]+)\n?\Z", text)
+        if m:
+            path = os.path.join(root, m.group(1))
+            if not os.path.exists(path):
+                error("%s.3 links to the missing %s" % (s, m.group(1)))
+                continue
+            text = read(path)
+        name = re.search(r"\.SH NAME\n(.*?)\n\.SH", text, re.S)
+        if not name or not re.search(r"\b" + s + r"\b", plain(name.group(1))):
+            error("the page of %s does not name it under NAME" % s)
+        if "Since libtaskstats" not in text and "since libtaskstats" not in text:
+            error("the page of %s has no version (\"Since libtaskstats\")" % s)
+    print("%d symbols have pages" % len(symbols))
+
+
+def check_warnings(root):
+    pages = sorted(glob.glob(os.path.join(root, "man*", "*.[13]")))
+    env = dict(os.environ, LC_ALL="C.UTF-8", MANWIDTH="80", MAN_KEEP_FORMATTING="")
+    for p in pages:
+        rel = os.path.relpath(p, root)
+        r = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", rel], cwd=root,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        if r.returncode != 0 or r.stderr.strip():
+            error("man --warnings %s: exit %d: %s" % (rel, r.returncode,
+                                                       r.stderr.decode(errors="replace")))
+        elif len(r.stdout) < 200:
+            error("%s renders to almost nothing" % rel)
+    print("%d pages render without warnings" % len(pages))
+
+
+def check_example(root, src_dir, build, sanitize, cc):
+    text = read(os.path.join(root, "man3", "libtaskstats.3"))
+    ex = text.split(".SH EXAMPLES", 1)[1]
+    m = re.search(r"\n\.EX\n(.*?)\n\.EE\n", ex, re.S)
+    if not m:
+        error("libtaskstats(3) has no example")
+        return
+    code = plain(m.group(1))
+    if "int main(" not in code:
+        error("the example of libtaskstats(3) is not a complete program")
+        return
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "example.c")
+        with open(src, "w") as f:
+            f.write(code + "\n")
+        libdir = os.path.join(build, "lib")
+        san = ["-fsanitize=" + sanitize] if sanitize not in ("", "none") else []
+        argv = cc + ["-std=gnu11", "-Wall", "-Wextra", "-Wpedantic", "-Werror"] + san + [
+                     "-I", os.path.join(src_dir, "include"), src, "-o", os.path.join(d, "example"), "-L" + libdir,
+                     "-Wl,-rpath," + libdir, "-ltaskstats"]
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            error("the example of libtaskstats(3) does not compile:\n" + r.stdout)
+            return
+        r = subprocess.run([os.path.join(d, "example")], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+        if r.returncode != 0 and "Operation not permitted" in r.stderr:
+            print("note: the example compiled; running it needs CAP_NET_ADMIN")
+            return
+        if r.returncode != 0 or not r.stdout.startswith("self: ") or \
+                not re.search(r"(?m)^exit: PID \d+ .*status 768$", r.stdout):
+            error("the example ran: exit %d\n%s%s" % (r.returncode, r.stdout, r.stderr))
+            return
+    print("the example of libtaskstats(3) compiles and runs")
+
+
+def main():
+    if len(sys.argv) < 6:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    src, build, names, sanitize = sys.argv[1:5]
+    cc = sys.argv[5:]
+    root = stage(src, build)
+    try:
+        check_fields(root, src, names)
+        check_options(root, src)
+        check_symbols(root, src)
+        check_warnings(root)
+        check_example(root, src, build, sanitize, cc)
+    finally:
+        shutil.rmtree(root)
+    if errors:
+        print("%d problems" % len(errors), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
