@@ -45,6 +45,7 @@ struct cli_target {
 struct cli_opts {
 	struct cli_target *targets;
 	size_t n_targets;
+	size_t cap_targets;	/* room in targets */
 	bool exact;		/* -x: raw integers with their unit */
 	bool json;		/* -j */
 	bool compact;		/* --compact: JSON on one line */

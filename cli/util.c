@@ -122,12 +122,18 @@ static int add_target(struct cli_opts *opts, uint32_t kind, uint32_t id)
 {
 	struct cli_target *t;
 
-	t = realloc(opts->targets, (opts->n_targets + 1) * sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	t[opts->n_targets].kind = kind;
-	t[opts->n_targets].id = id;
-	opts->targets = t;
+	/* Grow geometrically: a list of 100,000 ids stays linear. */
+	if (opts->n_targets == opts->cap_targets) {
+		size_t cap = opts->cap_targets ? 2 * opts->cap_targets : 16;
+
+		t = realloc(opts->targets, cap * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		opts->targets = t;
+		opts->cap_targets = cap;
+	}
+	opts->targets[opts->n_targets].kind = kind;
+	opts->targets[opts->n_targets].id = id;
 	opts->n_targets++;
 	return 0;
 }
