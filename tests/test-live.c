@@ -288,10 +288,15 @@ START_TEST(worker_matches_proc)
 	ck_assert_uint_eq(get(&r, TSTATS_F_PID), (uint64_t)pid);
 	ck_assert_uint_eq(get(&r, TSTATS_F_PPID), (uint64_t)getpid());
 
-	/* CPU: it burned 200 ms of its own CPU time, almost all in user mode. */
+	/*
+	 * CPU: it burned 200 ms of its own CPU time (the scheduler's exact
+	 * count, cpu_run_virtual_total, below), almost all in user mode.
+	 * utime and stime are sampled at ticks, so under load they can read
+	 * a tick or two short of it.
+	 */
 	utime_us = get(&r, TSTATS_F_UTIME);
 	stime_us = get(&r, TSTATS_F_STIME);
-	ck_assert_msg(utime_us + stime_us >= 190000, "utime %llu + stime %llu",
+	ck_assert_msg(utime_us + stime_us >= 160000, "utime %llu + stime %llu",
 		      (unsigned long long)utime_us, (unsigned long long)stime_us);
 	ck_assert_msg(utime_us >= 120000 && utime_us < 2000000, "utime %llu",
 		      (unsigned long long)utime_us);
