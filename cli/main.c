@@ -833,7 +833,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	if (!mode) {
-		r = usage_error("no task given: use -p PID, -t TGID, --all, --listen or -- COMMAND");
+		r = usage_error("no task given: use -p PID, -t TGID, -C DIR, --all, --listen, --check or -- COMMAND");
 		goto out;
 	}
 	/* Once: a listing that leaves tasks out says so. */

@@ -316,7 +316,7 @@ static int select_fields(struct agent *a, const char *list)
 		int f = tstats_field_by_name(tok);
 
 		if (f < 0) {
-			fprintf(stderr, "agent: unknown field '%s' (see taskstats-cli --list-fields)\n",
+			fprintf(stderr, "agent: unknown field '%s' (see the FIELDS section of taskstats-cli(1))\n",
 				tok);
 			r = -EINVAL;
 			break;
