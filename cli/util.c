@@ -355,119 +355,19 @@ const char *cli_fmt_status_short(char *buf, uint64_t status)
 /* ---- untrusted text ---------------------------------------------------- */
 
 /*
- * Length of the valid UTF-8 sequence at s (> 0, code point in *cp), or
- * minus the length of its maximal invalid subpart (Unicode 15, 3.9: the
- * longest prefix of a well-formed sequence; at least one byte).
- * Ranges from Table 3-7: no overlongs, surrogates or code points > 10FFFF.
+ * The buffer sizes are the callers' (cli.h: 4 * len + 1 to escape, 3 * len
+ * + 1 for UTF-8), the most tstats_text() can write: it cannot fail here.
  */
-static int utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	static const struct {
-		unsigned char lo, hi;	/* lead byte range */
-		unsigned char lo2, hi2;	/* second byte range */
-		unsigned char n;	/* sequence length */
-	} leads[] = {
-		{ 0xc2, 0xdf, 0x80, 0xbf, 2 },
-		{ 0xe0, 0xe0, 0xa0, 0xbf, 3 },
-		{ 0xe1, 0xec, 0x80, 0xbf, 3 },
-		{ 0xed, 0xed, 0x80, 0x9f, 3 },
-		{ 0xee, 0xef, 0x80, 0xbf, 3 },
-		{ 0xf0, 0xf0, 0x90, 0xbf, 4 },
-		{ 0xf1, 0xf3, 0x80, 0xbf, 4 },
-		{ 0xf4, 0xf4, 0x80, 0x8f, 4 },
-	};
-	uint32_t c;
-	size_t k;
-	int i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	for (k = 0; k < sizeof(leads) / sizeof(leads[0]); k++)
-		if (s[0] >= leads[k].lo && s[0] <= leads[k].hi)
-			break;
-	if (k == sizeof(leads) / sizeof(leads[0]))
-		return -1;
-
-	c = s[0] & (0x7f >> leads[k].n);
-	for (i = 1; i < leads[k].n; i++) {
-		unsigned char lo = i == 1 ? leads[k].lo2 : 0x80;
-		unsigned char hi = i == 1 ? leads[k].hi2 : 0xbf;
-
-		if ((size_t)i >= len || s[i] < lo || s[i] > hi)
-			return -i;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	*cp = c;
-	return leads[k].n;
-}
-
-/*
- * Code points a terminal acts on rather than shows: C1 controls (U+009B
- * is CSI in many terminals) and the bidirectional overrides and isolates
- * that reorder what follows ("Trojan Source", CVE-2021-42574).
- */
-static bool dangerous_cp(uint32_t cp)
-{
-	static const struct { uint32_t lo, hi; } ranges[] = {
-		{ 0x0000, 0x001f }, { 0x007f, 0x009f },
-		{ 0x200e, 0x200f }, { 0x2028, 0x202e }, { 0x2066, 0x2069 },
-	};
-
-	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
-		if (cp >= ranges[i].lo && cp <= ranges[i].hi)
-			return true;
-	return false;
-}
-
 char *cli_escape(char *out, const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	char *o = out;
-	size_t i = 0;
-
-	while (i < len) {
-		uint32_t cp = 0;
-		int n = utf8_seq(u + i, len - i, &cp);
-		size_t span = n > 0 ? (size_t)n : (size_t)-n;
-
-		if (n > 0 && u[i] == '\\') {
-			*o++ = '\\';
-			*o++ = '\\';
-		} else if (n > 0 && !dangerous_cp(cp)) {
-			memcpy(o, u + i, span);
-			o += span;
-		} else {
-			for (size_t k = 0; k < span; k++)
-				o += sprintf(o, "\\x%02x", u[i + k]);
-		}
-		i += span;
-	}
-	*o = '\0';
+	if (tstats_text(s, len, TSTATS_TEXT_ESCAPE, out, 4 * len + 1) < 0)
+		out[0] = '\0';
 	return out;
 }
 
 char *cli_utf8_sanitize(char *out, const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	char *o = out;
-	size_t i = 0;
-
-	while (i < len) {
-		uint32_t cp;
-		int n = utf8_seq(u + i, len - i, &cp);
-
-		if (n > 0) {
-			memcpy(o, u + i, (size_t)n);
-			o += n;
-			i += (size_t)n;
-		} else {
-			memcpy(o, "\xef\xbf\xbd", 3);	/* U+FFFD */
-			o += 3;
-			i += (size_t)-n;
-		}
-	}
-	*o = '\0';
+	if (tstats_text(s, len, 0, out, 3 * len + 1) < 0)
+		out[0] = '\0';
 	return out;
 }

@@ -324,6 +324,17 @@ const char *tstats_record_comm(const struct tstats_record *rec);
 int tstats_record_comm_text(const struct tstats_record *rec, unsigned int flags,
 			    char *buf, size_t size);
 
+/*
+ * The same conversion for any untrusted bytes (a command line, a path, a
+ * name read from /proc): len bytes at bytes, NUL bytes included, into
+ * buf[size] as tstats_record_comm_text() describes for flags. 4 * len + 1
+ * bytes always suffice. Returns the length written (without the NUL), or
+ * -ENOBUFS (buf then holds ""), or -EINVAL (bytes NULL with len > 0, buf
+ * NULL, size 0 or above INT32_MAX, an unknown flag).
+ * Pure, thread-safe, no allocation. Since: 0.1
+ */
+int tstats_text(const void *bytes, size_t len, unsigned int flags, char *buf, size_t size);
+
 /* Flags for tstats_decode() */
 #define TSTATS_DECODE_TGID 0x1u	/* the payload came from an AGGR_TGID nest */
 

@@ -99,22 +99,17 @@ static bool put(char *buf, size_t size, size_t *pos, const void *s, size_t n)
 	return true;
 }
 
-TSTATS_EXPORT int tstats_record_comm_text(const struct tstats_record *rec, unsigned int flags,
-					  char *buf, size_t size)
+TSTATS_EXPORT int tstats_text(const void *bytes, size_t len, unsigned int flags,
+			      char *buf, size_t size)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s;
-	size_t len, i = 0, pos = 0;
+	const unsigned char *s = bytes;
+	size_t i = 0, pos = 0;
 
-	if (!rec || !buf || size == 0 || (flags & ~TSTATS_TEXT_ESCAPE) || size > INT32_MAX)
+	if ((!bytes && len) || !buf || size == 0 || (flags & ~TSTATS_TEXT_ESCAPE) ||
+	    size > INT32_MAX)
 		return -EINVAL;
 	buf[0] = '\0';
-	if (!tstats_record_has(rec, TSTATS_F_COMM))
-		return -ENODATA;
-	/* A record filled by hand may lack the NUL: the last byte is its
-	 * place (the decoder always puts one there or earlier). */
-	s = (const unsigned char *)rec->comm;
-	len = strnlen(rec->comm, sizeof(rec->comm) - 1);
 
 	while (i < len) {
 		uint32_t cp = 0;
@@ -147,6 +142,25 @@ TSTATS_EXPORT int tstats_record_comm_text(const struct tstats_record *rec, unsig
 	}
 	buf[pos] = '\0';
 	return (int)pos;
+}
+
+TSTATS_EXPORT int tstats_record_comm_text(const struct tstats_record *rec, unsigned int flags,
+					  char *buf, size_t size)
+{
+	int r;
+
+	if (!rec)
+		return -EINVAL;
+	/* Checks buf, size and flags, and leaves buf "" when it can. */
+	r = tstats_text("", 0, flags, buf, size);
+	if (r < 0)
+		return r;
+	if (!tstats_record_has(rec, TSTATS_F_COMM))
+		return -ENODATA;
+	/* A record filled by hand may lack the NUL: the last byte is its
+	 * place (the decoder always puts one there or earlier). */
+	return tstats_text(rec->comm, strnlen(rec->comm, sizeof(rec->comm) - 1), flags,
+			   buf, size);
 }
 
 TSTATS_EXPORT size_t tstats_struct_size(unsigned int type)

@@ -153,6 +153,41 @@ START_TEST(comm_text_limits)
 }
 END_TEST
 
+/* tstats_text(): the same conversion for any bytes, NULs included. */
+START_TEST(text_any_bytes)
+{
+	static const char bytes[] = { 'a', '\0', '\xff', '\n', 'b' };
+	char buf[4 * sizeof(bytes) + 1];
+
+	ck_assert_int_eq(tstats_text(bytes, sizeof(bytes), TSTATS_TEXT_ESCAPE, buf,
+				     sizeof(buf)), 14);
+	ck_assert_str_eq(buf, "a\\x00\\xff\\x0ab");
+	ck_assert_int_eq(tstats_text(bytes + 2, 3, 0, buf, sizeof(buf)), 5);
+	ck_assert_str_eq(buf, "\xef\xbf\xbd\nb");
+	/* Every case of the comm table gives the same as the comm call. */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char big[TSTATS_COMM_TEXT_MAX];
+		size_t n = strlen(cases[i].comm);
+
+		ck_assert_int_eq(tstats_text(cases[i].comm, n, 0, big, sizeof(big)),
+				 (int)strlen(cases[i].utf8));
+		ck_assert_str_eq(big, cases[i].utf8);
+		ck_assert_int_eq(tstats_text(cases[i].comm, n, TSTATS_TEXT_ESCAPE, big,
+					     sizeof(big)), (int)strlen(cases[i].escaped));
+		ck_assert_str_eq(big, cases[i].escaped);
+	}
+	/* 4 * len + 1 is always enough; one less may not be. */
+	ck_assert_int_eq(tstats_text("\x01\x02", 2, TSTATS_TEXT_ESCAPE, buf, 9), 8);
+	ck_assert_int_eq(tstats_text("\x01\x02", 2, TSTATS_TEXT_ESCAPE, buf, 8), -ENOBUFS);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(tstats_text("", 0, 0, buf, 1), 0);
+	ck_assert_int_eq(tstats_text(NULL, 0, 0, buf, 1), 0);
+	ck_assert_int_eq(tstats_text(NULL, 1, 0, buf, 1), -EINVAL);
+	ck_assert_int_eq(tstats_text("a", 1, 0, NULL, 1), -EINVAL);
+	ck_assert_int_eq(tstats_text("a", 1, 4, buf, 4), -EINVAL);
+}
+END_TEST
+
 /* ---- struct sizes ------------------------------------------------------ */
 
 START_TEST(struct_sizes)
@@ -185,6 +220,7 @@ static Suite *api_suite(void)
 	tcase_add_test(tc, field_flags);
 	tcase_add_loop_test(tc, comm_text_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, comm_text_limits);
+	tcase_add_test(tc, text_any_bytes);
 	tcase_add_test(tc, struct_sizes);
 	suite_add_tcase(s, tc);
 	return s;
