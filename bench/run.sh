@@ -14,6 +14,7 @@ rounds=${ROUNDS:-31}
 extra=${EXTRA_THREADS:-500}
 scan_threads=${SCAN_THREADS:-10000}
 tsbench=$build/bench/tsbench
+oneshot=$build/bench/oneshot
 cli=$build/cli/taskstats-cli
 
 [ -x "$tsbench" ] || { echo "no $tsbench: build first (meson setup $build && ninja -C $build)" >&2; exit 1; }
@@ -67,13 +68,14 @@ else
 	echo
 fi
 
-# 3. One-shot process: the CLI against the raw floor's one-shot.
+# 3. One-shot process: the CLI against the raw floor's one-shot, a process
+# that links libc alone (bench/oneshot.c).
 if [ -x "$cli" ] && command -v hyperfine > /dev/null; then
 	pid=$$
 	echo "## One-shot process, one query of PID $pid (hyperfine)"
 	echo
 	hyperfine -N --warmup 20 --min-runs 300 --export-markdown "$tmp/hf.md" \
-		"$tsbench oneshot $pid" "$cli -p $pid" > /dev/null
+		"$oneshot $pid" "$cli -p $pid" > /dev/null
 	cat "$tmp/hf.md"
 	echo
 else

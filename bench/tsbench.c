@@ -21,7 +21,6 @@
  *   tsbench compare IDS [R]    R interleaved rounds of every mode, table
  *   tsbench run MODE IDS [P]   P passes of one mode (for callgrind: only
  *                              the passes after a warm-up are collected)
- *   tsbench oneshot PID        one query with the raw floor, print it
  *   tsbench scan [R]           list + batch-query every thread, R times
  */
 #define _GNU_SOURCE
@@ -52,21 +51,7 @@
 #define CALLGRIND_TOGGLE_COLLECT do { } while (0)
 #endif
 
-/* include/uapi/linux/taskstats.h */
-#define TS_CMD_GET		1
-#define TS_CMD_ATTR_PID		1
-#define TS_TYPE_STATS		3
-#define TS_TYPE_AGGR_PID	4
-#define TS_STRUCT_MAX		688	/* v17 */
-#define REQ_LEN			28
-#define PIPE_DEPTH		64
-#define SLOT			1024
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "tsbench: %s: %s\n", what, strerror(err < 0 ? -err : err));
-	exit(1);
-}
+#include "floor.h"
 
 static uint64_t now_ns(void)
 {
@@ -74,217 +59,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* ---------------------------------------------------------------
- * The raw-syscall floor.
- */
-struct raw {
-	int fd;
-	uint16_t family;
-	uint32_t seq;
-	uint8_t req[PIPE_DEPTH][REQ_LEN];
-	uint8_t rbuf[PIPE_DEPTH][SLOT];
-	uint8_t stats[TS_STRUCT_MAX];	/* the copied-out payload */
-	uint64_t sink;
-};
-
-static const struct sockaddr_nl kernel_addr = { .nl_family = AF_NETLINK };
-
-static void put_nla(uint8_t *p, uint16_t type, const void *data, uint16_t len)
-{
-	struct nlattr nla = { .nla_len = (uint16_t)(NLA_HDRLEN + len), .nla_type = type };
-
-	memcpy(p, &nla, sizeof(nla));
-	memcpy(p + NLA_HDRLEN, data, len);
-}
-
-/* CTRL_CMD_GETFAMILY "TASKSTATS" -> family id. */
-static uint16_t raw_resolve(int fd)
-{
-	uint8_t buf[4096];
-	struct nlmsghdr nlh = {
-		.nlmsg_type = GENL_ID_CTRL,
-		.nlmsg_flags = NLM_F_REQUEST,
-		.nlmsg_seq = 1,
-	};
-	struct genlmsghdr gh = { .cmd = CTRL_CMD_GETFAMILY, .version = 1 };
-	static const char name[] = "TASKSTATS";
-	size_t off;
-	ssize_t n;
-
-	nlh.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN + NLA_ALIGN(NLA_HDRLEN + sizeof(name));
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, &nlh, sizeof(nlh));
-	memcpy(buf + NLMSG_HDRLEN, &gh, sizeof(gh));
-	put_nla(buf + NLMSG_HDRLEN + GENL_HDRLEN, CTRL_ATTR_FAMILY_NAME, name, sizeof(name));
-	if (sendto(fd, buf, nlh.nlmsg_len, 0, (const struct sockaddr *)&kernel_addr,
-		   sizeof(kernel_addr)) < 0)
-		die("sendto", errno);
-	n = recv(fd, buf, sizeof(buf), 0);
-	if (n < (ssize_t)(NLMSG_HDRLEN + GENL_HDRLEN))
-		die("recv", n < 0 ? errno : EBADMSG);
-	memcpy(&nlh, buf, sizeof(nlh));
-	if (nlh.nlmsg_type == NLMSG_ERROR) {
-		struct nlmsgerr e;
-
-		memcpy(&e, buf + NLMSG_HDRLEN, sizeof(e));
-		die("resolve TASKSTATS", e.error);
-	}
-	for (off = NLMSG_HDRLEN + GENL_HDRLEN; off + NLA_HDRLEN <= (size_t)n;) {
-		struct nlattr nla;
-		uint16_t id;
-
-		memcpy(&nla, buf + off, sizeof(nla));
-		if (nla.nla_len < NLA_HDRLEN)
-			break;
-		if ((nla.nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID) {
-			memcpy(&id, buf + off + NLA_HDRLEN, sizeof(id));
-			return id;
-		}
-		off += NLA_ALIGN(nla.nla_len);
-	}
-	die("resolve TASKSTATS", ENOENT);
-	return 0;
-}
-
-static void raw_open(struct raw *r)
-{
-	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
-
-	memset(r, 0, sizeof(*r));
-	r->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (r->fd < 0)
-		die("socket", errno);
-	if (bind(r->fd, (struct sockaddr *)&local, sizeof(local)) < 0)
-		die("bind", errno);
-	r->family = raw_resolve(r->fd);
-	for (int i = 0; i < PIPE_DEPTH; i++) {
-		struct nlmsghdr nlh = {
-			.nlmsg_len = REQ_LEN, .nlmsg_type = r->family, .nlmsg_flags = NLM_F_REQUEST,
-		};
-		struct genlmsghdr gh = { .cmd = TS_CMD_GET, .version = 1 };
-		uint32_t zero = 0;
-
-		memcpy(r->req[i], &nlh, sizeof(nlh));
-		memcpy(r->req[i] + NLMSG_HDRLEN, &gh, sizeof(gh));
-		put_nla(r->req[i] + NLMSG_HDRLEN + GENL_HDRLEN, TS_CMD_ATTR_PID, &zero, 4);
-	}
-}
-
-/* One answer: 0 with the payload copied to r->stats, -errno, or 1 when
- * it is not the answer to seq. */
-static int raw_answer(struct raw *r, const uint8_t *buf, size_t len, uint32_t seq)
-{
-	struct nlmsghdr nlh;
-	size_t off, end;
-
-	if (len < NLMSG_HDRLEN)
-		return -EBADMSG;
-	memcpy(&nlh, buf, sizeof(nlh));
-	if (nlh.nlmsg_seq != seq || nlh.nlmsg_len > len)
-		return 1;
-	if (nlh.nlmsg_type == NLMSG_ERROR) {
-		int32_t e;
-
-		memcpy(&e, buf + NLMSG_HDRLEN, sizeof(e));
-		return e;
-	}
-	/* AGGR_PID { PID, STATS }: walk into the nest, take STATS. */
-	end = nlh.nlmsg_len;
-	for (off = NLMSG_HDRLEN + GENL_HDRLEN; off + NLA_HDRLEN <= end;) {
-		struct nlattr nla;
-
-		memcpy(&nla, buf + off, sizeof(nla));
-		if (nla.nla_len < NLA_HDRLEN || off + nla.nla_len > end)
-			return -EBADMSG;
-		if ((nla.nla_type & NLA_TYPE_MASK) == TS_TYPE_AGGR_PID) {
-			end = off + nla.nla_len;
-			off += NLA_HDRLEN;
-			continue;
-		}
-		if ((nla.nla_type & NLA_TYPE_MASK) == TS_TYPE_STATS) {
-			size_t n = nla.nla_len - NLA_HDRLEN;
-
-			memcpy(r->stats, buf + off + NLA_HDRLEN, n < sizeof(r->stats) ? n : sizeof(r->stats));
-			return 0;
-		}
-		off += NLA_ALIGN(nla.nla_len);
-	}
-	return -EBADMSG;
-}
-
-static void raw_serial(struct raw *r, const uint32_t *ids, size_t n, size_t *ok)
-{
-	for (size_t i = 0; i < n; i++) {
-		ssize_t len;
-		int e;
-
-		r->seq++;
-		memcpy(r->req[0] + 8, &r->seq, 4);
-		memcpy(r->req[0] + 24, &ids[i], 4);
-		if (sendto(r->fd, r->req[0], REQ_LEN, 0, (const struct sockaddr *)&kernel_addr,
-			   sizeof(kernel_addr)) < 0)
-			die("sendto", errno);
-		do {
-			len = recv(r->fd, r->rbuf[0], SLOT, 0);
-			if (len < 0)
-				die("recv", errno);
-			e = raw_answer(r, r->rbuf[0], (size_t)len, r->seq);
-		} while (e == 1);
-		if (e == 0) {
-			(*ok)++;
-			r->sink += r->stats[128];	/* ac_pid's low byte */
-		}
-	}
-}
-
-static void raw_pipelined(struct raw *r, const uint32_t *ids, size_t n, size_t *ok)
-{
-	struct mmsghdr mm[PIPE_DEPTH];
-	struct iovec iov[PIPE_DEPTH];
-
-	for (size_t pos = 0; pos < n;) {
-		unsigned int m = n - pos < PIPE_DEPTH ? (unsigned int)(n - pos) : PIPE_DEPTH;
-		uint32_t seq0 = r->seq + 1;
-		unsigned int got = 0;
-
-		for (unsigned int i = 0; i < m; i++) {
-			uint32_t seq = seq0 + i;
-
-			memcpy(r->req[i] + 8, &seq, 4);
-			memcpy(r->req[i] + 24, &ids[pos + i], 4);
-		}
-		r->seq += m;
-		/* The requests lie back to back: one datagram. */
-		if (sendto(r->fd, r->req, (size_t)m * REQ_LEN, 0,
-			   (const struct sockaddr *)&kernel_addr, sizeof(kernel_addr)) < 0)
-			die("sendto", errno);
-		while (got < m) {
-			int k;
-
-			for (unsigned int i = 0; i < m - got; i++) {
-				iov[i] = (struct iovec){ r->rbuf[i], SLOT };
-				mm[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
-			}
-			k = recvmmsg(r->fd, mm, m - got, MSG_WAITFORONE, NULL);
-			if (k < 0)
-				die("recvmmsg", errno);
-			for (int i = 0; i < k; i++) {
-				uint32_t seq;
-
-				/* Our answers only on this socket: one per request. */
-				memcpy(&seq, r->rbuf[i] + 8, 4);
-				got++;
-				if (seq - seq0 < m &&
-				    raw_answer(r, r->rbuf[i], mm[i].msg_len, seq) == 0) {
-					(*ok)++;
-					r->sink += r->stats[128];
-				}
-			}
-		}
-		pos += m;
-	}
 }
 
 /* ---------------------------------------------------------------
@@ -538,28 +312,6 @@ static int cmd_run(const char *mode, const char *path, int passes)
 	return 0;
 }
 
-static int cmd_oneshot(const char *arg)
-{
-	struct raw *r = malloc(sizeof(*r));
-	uint32_t id = (uint32_t)strtoul(arg, NULL, 10);
-	uint64_t utime, stime;
-	uint32_t pid;
-	size_t ok = 0;
-
-	if (!r)
-		die("malloc", ENOMEM);
-	raw_open(r);
-	raw_serial(r, &id, 1, &ok);
-	if (!ok)
-		die("query", ESRCH);
-	memcpy(&pid, r->stats + 128, 4);	/* v4+ offsets */
-	memcpy(&utime, r->stats + 152, 8);
-	memcpy(&stime, r->stats + 160, 8);
-	printf("pid %u comm %.32s utime %llu stime %llu\n", pid, (const char *)r->stats + 80,
-	       (unsigned long long)utime, (unsigned long long)stime);
-	return 0;
-}
-
 static void *idle(void *arg)
 {
 	(void)arg;
@@ -681,11 +433,9 @@ int main(int argc, char **argv)
 		return cmd_compare(argv[2], argc > 3 ? atoi(argv[3]) : 21);
 	if (argc >= 4 && strcmp(argv[1], "run") == 0)
 		return cmd_run(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 3);
-	if (argc >= 3 && strcmp(argv[1], "oneshot") == 0)
-		return cmd_oneshot(argv[2]);
 	if (argc >= 2 && strcmp(argv[1], "scan") == 0)
 		return cmd_scan(argc > 2 ? atoi(argv[2]) : 11);
 	fprintf(stderr, "usage: tsbench spawn N | list | compare IDS [ROUNDS] | run MODE IDS [PASSES]"
-		" | oneshot PID | scan [ROUNDS]\n");
+		" | scan [ROUNDS]\n");
 	return 2;
 }
