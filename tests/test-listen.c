@@ -1318,12 +1318,12 @@ START_TEST(live_200_children)
 		 * The TGID record sums its threads. The kernel adds each
 		 * thread into the group just before it fills that thread's
 		 * PID record, so the sum of the PID records can only be
-		 * larger; each thread napped 5+ times, so a record holding
-		 * fewer switches than all threads together is no sum.
+		 * larger, and a sum holds more than any one thread. (Not
+		 * "all of them": a thread's exit can race the group's last
+		 * one and miss the TGID message, seen once under load.)
 		 */
 		ck_assert_uint_le(get(&c->tgid_rec, TSTATS_F_NVCSW), sum_nvcsw);
 		ck_assert_uint_gt(get(&c->tgid_rec, TSTATS_F_NVCSW), max_nvcsw);
-		ck_assert_uint_ge(get(&c->tgid_rec, TSTATS_F_NVCSW), 5u * MAXTASK);
 		ck_assert_uint_le(get(&c->tgid_rec, TSTATS_F_CPU_RUN_REAL_TOTAL), sum_cpu);
 		ck_assert_uint_le(get(&c->tgid_rec, TSTATS_F_CPU_COUNT), sum_cnt);
 		ck_assert_uint_gt(get(&c->tgid_rec, TSTATS_F_CPU_COUNT),
