@@ -115,15 +115,6 @@ static struct json_object *json_text(const char *s)
 	return v;
 }
 
-static int add(struct json_object *obj, const char *key, struct json_object *v)
-{
-	if (!v || json_object_object_add(obj, key, v) < 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static int append(struct json_object *array, struct json_object **v)
 {
 	*v = json_object_new_object();
@@ -141,28 +132,29 @@ static int fill_json(struct json_object *root, const struct result *res, size_t 
 	int r;
 
 	/* root owns both arrays from here on, also on failure. */
-	r = add(root, "schema_version", json_object_new_int(SCHEMA_VERSION));
-	if (add(root, "cgroups", cgroups) < 0 || add(root, "errors", errors) < 0 || r < 0)
+	r = cli_json_add(root, "schema_version", json_object_new_int(SCHEMA_VERSION), false);
+	if (cli_json_add(root, "cgroups", cgroups, false) < 0 ||
+	    cli_json_add(root, "errors", errors, false) < 0 || r < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct tstats_cgroupstats *s = &res[i].stats;
 		struct json_object *o;
 
 		if (append(res[i].err ? errors : cgroups, &o) < 0 ||
-		    add(o, "path", json_text(res[i].path)) < 0)
+		    cli_json_add(o, "path", json_text(res[i].path), false) < 0)
 			return -ENOMEM;
 		if (res[i].err) {
-			if (add(o, "errno", json_object_new_int(-res[i].err)) < 0 ||
-			    add(o, "error", json_object_new_string(res[i].error)) < 0)
+			if (cli_json_add(o, "errno", json_object_new_int(-res[i].err), false) < 0 ||
+			    cli_json_add(o, "error", json_object_new_string(res[i].error), false) < 0)
 				return -ENOMEM;
 			continue;
 		}
-		if (add(o, "nr_sleeping", json_object_new_uint64(s->nr_sleeping)) < 0 ||
-		    add(o, "nr_running", json_object_new_uint64(s->nr_running)) < 0 ||
-		    add(o, "nr_stopped", json_object_new_uint64(s->nr_stopped)) < 0 ||
-		    add(o, "nr_uninterruptible",
-			json_object_new_uint64(s->nr_uninterruptible)) < 0 ||
-		    add(o, "nr_io_wait", json_object_new_uint64(s->nr_io_wait)) < 0)
+		if (cli_json_add(o, "nr_sleeping", json_object_new_uint64(s->nr_sleeping), false) < 0 ||
+		    cli_json_add(o, "nr_running", json_object_new_uint64(s->nr_running), false) < 0 ||
+		    cli_json_add(o, "nr_stopped", json_object_new_uint64(s->nr_stopped), false) < 0 ||
+		    cli_json_add(o, "nr_uninterruptible",
+			json_object_new_uint64(s->nr_uninterruptible), false) < 0 ||
+		    cli_json_add(o, "nr_io_wait", json_object_new_uint64(s->nr_io_wait), false) < 0)
 			return -ENOMEM;
 	}
 	return 0;

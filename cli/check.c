@@ -546,17 +546,6 @@ static int print_text(FILE *out, const struct result *res, enum cli_exit status)
 	return 0;
 }
 
-static int add(struct json_object *obj, const char *key, struct json_object *v, bool null_ok)
-{
-	if (!v && !null_ok)
-		return -ENOMEM;
-	if (json_object_object_add(obj, key, v) < 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static struct json_object *detail_json(const struct detail *d)
 {
 	char buf[3 * sizeof(d->s) + 1];
@@ -582,18 +571,18 @@ static int check_json(const struct check *c, const struct result *res, struct js
 
 	if (!o)
 		return -ENOMEM;
-	r = add(o, "name", json_object_new_string(c->name), false);
+	r = cli_json_add(o, "name", json_object_new_string(c->name), false);
 	if (r == 0)
-		r = add(o, "status", json_object_new_string(status_names[res->status]), false);
+		r = cli_json_add(o, "status", json_object_new_string(status_names[res->status]), false);
 	if (r == 0)
-		r = add(o, "message", json_object_new_string(res->message), false);
+		r = cli_json_add(o, "message", json_object_new_string(res->message), false);
 	if (r == 0)
-		r = add(o, "fix", res->fix[0] ? json_object_new_string(res->fix) : NULL,
+		r = cli_json_add(o, "fix", res->fix[0] ? json_object_new_string(res->fix) : NULL,
 			!res->fix[0]);
 	for (unsigned int i = 0; r == 0 && i < res->n_details; i++) {
 		const struct detail *d = &res->details[i];
 
-		r = add(o, d->key, detail_json(d), d->type == DETAIL_NULL);
+		r = cli_json_add(o, d->key, detail_json(d), d->type == DETAIL_NULL);
 	}
 	if (r < 0) {
 		json_object_put(o);
@@ -614,9 +603,9 @@ static int print_json(FILE *out, const struct result *res, enum cli_exit status,
 		json_object_put(arr);
 		return -ENOMEM;
 	}
-	r = add(root, "schema_version", json_object_new_int(SCHEMA_VERSION), false);
+	r = cli_json_add(root, "schema_version", json_object_new_int(SCHEMA_VERSION), false);
 	if (r == 0) {
-		r = add(root, "checks", arr, false);
+		r = cli_json_add(root, "checks", arr, false);
 	} else {
 		json_object_put(arr);
 	}
@@ -630,7 +619,7 @@ static int print_json(FILE *out, const struct result *res, enum cli_exit status,
 		}
 	}
 	if (r == 0)
-		r = add(root, "queries_work", json_object_new_boolean(status == CLI_EXIT_OK),
+		r = cli_json_add(root, "queries_work", json_object_new_boolean(status == CLI_EXIT_OK),
 			false);
 	if (r == 0) {
 		s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_NOSLASHESCAPE |

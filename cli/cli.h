@@ -136,6 +136,11 @@ int cli_parse_interval(const char *arg, uint64_t *ret);
 struct json_object;
 int cli_json_record(const struct tstats_record *rec, struct json_object **ret);
 int cli_json_root_add(void *state, const char *key, struct json_object *v);
+/* Adds v under key, taking v also on failure; a NULL v (a constructor that
+ * failed) is JSON null only when null_ok, else -ENOMEM. Returns 0 or
+ * -ENOMEM. */
+int cli_json_add(struct json_object *obj, const char *key, struct json_object *v,
+		 bool null_ok);
 
 /*
  * One line per exit record (listen.c), for --listen and --tree: a header

@@ -28,9 +28,8 @@ struct json_state {
 	struct json_object *errors;
 };
 
-/* Adds v under key; a NULL v is JSON null only when null_ok (else ENOMEM). */
-static int add(struct json_object *obj, const char *key, struct json_object *v,
-	       bool null_ok)
+int cli_json_add(struct json_object *obj, const char *key, struct json_object *v,
+		 bool null_ok)
 {
 	if (!v && !null_ok)
 		return -ENOMEM;
@@ -67,19 +66,19 @@ static int json_begin(void **state, const struct cli_opts *opts, int delayacct)
 	if (!st->root || !st->tasks || !st->errors)
 		return -ENOMEM;
 
-	r = add(st->root, "schema_version", json_object_new_int(SCHEMA_VERSION), false);
+	r = cli_json_add(st->root, "schema_version", json_object_new_int(SCHEMA_VERSION), false);
 	if (r < 0)
 		return r;
 	/* -ENOENT (no sysctl, kernel < 5.14) or unreadable: unknown. */
-	r = add(st->root, "delayacct",
+	r = cli_json_add(st->root, "delayacct",
 		delayacct < 0 ? NULL : json_object_new_boolean(delayacct > 0),
 		delayacct < 0);
 	if (r < 0)
 		return r;
-	r = add(st->root, "tasks", json_object_get(st->tasks), false);
+	r = cli_json_add(st->root, "tasks", json_object_get(st->tasks), false);
 	if (r < 0)
 		return r;
-	return add(st->root, "errors", json_object_get(st->errors), false);
+	return cli_json_add(st->root, "errors", json_object_get(st->errors), false);
 }
 
 /* comm is raw bytes chosen by the task: make it valid UTF-8 (U+FFFD). */
@@ -145,14 +144,14 @@ static int add_meta(struct json_object *t, const struct tstats_record *rec)
 		if (r < 0)
 			json_object_put(meta[i].v);
 		else
-			r = add(t, meta[i].key, meta[i].v, false);
+			r = cli_json_add(t, meta[i].key, meta[i].v, false);
 	}
 	if (r < 0 || !(rec->flags & TSTATS_RECORD_EXIT))
 		return r;
-	r = add(t, "event", json_object_new_string("exit"), false);
+	r = cli_json_add(t, "event", json_object_new_string("exit"), false);
 	if (r < 0)
 		return r;
-	return add(t, "group_exit", json_object_new_boolean(
+	return cli_json_add(t, "group_exit", json_object_new_boolean(
 		   !!(rec->flags & TSTATS_RECORD_GROUP_EXIT)), false);
 }
 
@@ -175,7 +174,7 @@ static int fill_record(struct json_object *t, const struct tstats_record *rec)
 		v = field_value(rec, f, &r);
 		if (r < 0)
 			return r;
-		r = add(t, info->name, v, true);
+		r = cli_json_add(t, info->name, v, true);
 		if (r < 0)
 			return r;
 	}
@@ -214,7 +213,7 @@ int cli_json_root_add(void *state, const char *key, struct json_object *v)
 {
 	struct json_state *st = state;
 
-	return add(st->root, key, v, false);
+	return cli_json_add(st->root, key, v, false);
 }
 
 static int json_error(void *state, const struct cli_target *target, int err)
@@ -229,16 +228,16 @@ static int json_error(void *state, const struct cli_target *target, int err)
 	r = append(st->errors, e);
 	if (r < 0)
 		return r;
-	r = add(e, "type", json_object_new_string(cli_kind_key(target->kind)), false);
+	r = cli_json_add(e, "type", json_object_new_string(cli_kind_key(target->kind)), false);
 	if (r < 0)
 		return r;
-	r = add(e, "id", json_object_new_uint64(target->id), false);
+	r = cli_json_add(e, "id", json_object_new_uint64(target->id), false);
 	if (r < 0)
 		return r;
-	r = add(e, "errno", json_object_new_int(-err), false);
+	r = cli_json_add(e, "errno", json_object_new_int(-err), false);
 	if (r < 0)
 		return r;
-	return add(e, "error", json_object_new_string(cli_task_error_text(err)), false);
+	return cli_json_add(e, "error", json_object_new_string(cli_task_error_text(err)), false);
 }
 
 static int json_end(void *state)

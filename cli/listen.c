@@ -253,17 +253,6 @@ static int put_json_line(struct listen_state *ls, struct json_object *obj)
 	return flush_line(ls);
 }
 
-static int json_add(struct json_object *obj, const char *key, struct json_object *v)
-{
-	if (!v)
-		return -ENOMEM;
-	if (json_object_object_add(obj, key, v) < 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static int on_record(const struct tstats_record *rec, void *userdata)
 {
 	struct listen_state *ls = userdata;
@@ -299,7 +288,7 @@ static int on_record(const struct tstats_record *rec, void *userdata)
 		r = cli_json_record(rec, &obj);
 		if (r < 0)
 			return ls->error = r;
-		r = json_add(obj, "received_ns", json_object_new_int64(ns));
+		r = cli_json_add(obj, "received_ns", json_object_new_int64(ns), false);
 		if (r < 0) {
 			json_object_put(obj);
 			return ls->error = r;
@@ -376,13 +365,13 @@ static int on_loss(unsigned int cause, uint64_t count, void *userdata)
 	obj = json_object_new_object();
 	if (!obj)
 		return ls->error = -ENOMEM;
-	r = json_add(obj, "event", json_object_new_string("loss"));
+	r = cli_json_add(obj, "event", json_object_new_string("loss"), false);
 	if (r == 0)
-		r = json_add(obj, "cause", json_object_new_string(cause_key(cause)));
+		r = cli_json_add(obj, "cause", json_object_new_string(cause_key(cause)), false);
 	if (r == 0)
-		r = json_add(obj, "count", json_object_new_uint64(count));
+		r = cli_json_add(obj, "count", json_object_new_uint64(count), false);
 	if (r == 0)
-		r = json_add(obj, "received_ns", json_object_new_int64(ns));
+		r = cli_json_add(obj, "received_ns", json_object_new_int64(ns), false);
 	if (r < 0) {
 		json_object_put(obj);
 		return ls->error = r;

@@ -632,18 +632,6 @@ static struct json_object *cell_json(const struct cell *v, int *err)
 	return j;
 }
 
-static int json_add(struct json_object *obj, const char *key, struct json_object *v,
-		    bool null_ok)
-{
-	if (!v && !null_ok)
-		return -ENOMEM;
-	if (json_object_object_add(obj, key, v) < 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 struct interval_info {
 	unsigned int k;		/* 0: a snapshot */
 	const char *time;	/* ISO 8601, UTC */
@@ -659,11 +647,11 @@ static int json_line(struct top *t, const struct interval_info *ii, const struct
 
 	if (!obj)
 		return -ENOMEM;
-	r = json_add(obj, "interval", json_object_new_uint64(ii->k), false);
+	r = cli_json_add(obj, "interval", json_object_new_uint64(ii->k), false);
 	if (r == 0)
-		r = json_add(obj, "time", json_object_new_string(ii->time), false);
+		r = cli_json_add(obj, "time", json_object_new_string(ii->time), false);
 	if (r == 0)
-		r = json_add(obj, "seconds", ii->k ? json_double(ii->seconds, 6) : NULL, !ii->k);
+		r = cli_json_add(obj, "seconds", ii->k ? json_double(ii->seconds, 6) : NULL, !ii->k);
 	/* Identity first, then the selected columns in their order. */
 	for (size_t i = 0; r == 0 && i < N_IDENTITY; i++) {
 		struct json_object *j;
@@ -674,7 +662,7 @@ static int json_line(struct top *t, const struct interval_info *ii, const struct
 		compute(t, t->identity[i], rec, threads, NULL, &v);
 		j = cell_json(&v, &r);
 		if (r == 0)
-			r = json_add(obj, t->identity[i]->name, j, true);
+			r = cli_json_add(obj, t->identity[i]->name, j, true);
 	}
 	for (size_t c = 0; r == 0 && c < t->n_cols; c++) {
 		struct json_object *j;
@@ -683,7 +671,7 @@ static int json_line(struct top *t, const struct interval_info *ii, const struct
 			continue;
 		j = cell_json(&row->cells[c], &r);
 		if (r == 0)
-			r = json_add(obj, t->cols[c]->name, j, true);
+			r = cli_json_add(obj, t->cols[c]->name, j, true);
 	}
 	if (r < 0) {
 		json_object_put(obj);
@@ -1165,7 +1153,7 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 			r = -ENOMEM;
 		} else {
 			/* root owns arr from here on, also on failure. */
-			r = json_add(root, "columns", arr, false);
+			r = cli_json_add(root, "columns", arr, false);
 		}
 		for (size_t i = 0; r == 0 && i < table.n; i++) {
 			const struct cli_column *c = &table.cols[i];
@@ -1176,11 +1164,11 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 				r = -ENOMEM;
 				break;
 			}
-			r = json_add(o, "name", json_object_new_string(c->name), false);
+			r = cli_json_add(o, "name", json_object_new_string(c->name), false);
 			if (r == 0)
-				r = json_add(o, "unit", json_object_new_string(c->unit), false);
+				r = cli_json_add(o, "unit", json_object_new_string(c->unit), false);
 			if (r == 0)
-				r = json_add(o, "description",
+				r = cli_json_add(o, "description",
 					     json_object_new_string(c->description), false);
 		}
 		if (r == 0) {
