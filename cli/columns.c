@@ -151,3 +151,21 @@ void cli_columns_done(struct cli_columns *cols)
 	cols->cols = NULL;
 	cols->n = 0;
 }
+
+/* Section titles of the report and the manual (enum tstats_group). */
+static const char *const group_titles[] = {
+	[TSTATS_GROUP_IDENTITY] = "Identity",
+	[TSTATS_GROUP_CPU] = "CPU",
+	[TSTATS_GROUP_MEMORY] = "Memory",
+	[TSTATS_GROUP_IO] = "I/O",
+	[TSTATS_GROUP_CTXSW] = "Context switches",
+	[TSTATS_GROUP_DELAY] = "Delays",
+};
+
+const char *cli_group_title(unsigned int group)
+{
+	if (group >= sizeof(group_titles) / sizeof(group_titles[0]) ||
+	    !group_titles[group])
+		return "Other";
+	return group_titles[group];
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The columns of taskstats-cli --all: one table for --output, --sort,
- * --list-columns, the JSON keys and the manual's COLUMNS section
+ * --list-columns, the JSON keys and the manual's COLUMNS section; and the
+ * report's section titles, which the manual's FIELDS list shares
  * (man/gen-fields.c compiles this file too, so it uses nothing but
  * libtaskstats.h and libc).
  *
@@ -59,5 +60,9 @@ void cli_columns_done(struct cli_columns *cols);
 /* The column named name[0..len) (case-insensitive), or NULL. */
 const struct cli_column *cli_column_find(const struct cli_columns *cols, const char *name,
 					 size_t len);
+
+/* The report's and the manual's title for a field group (enum
+ * tstats_group); "Other" for one this build does not know. */
+const char *cli_group_title(unsigned int group);
 
 #endif /* TSTATS_CLI_COLUMNS_H */

@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 
 #include "cli.h"
+#include "columns.h"
 
 /* Room for one rendered value: a formatted number or an escaped comm. */
 #define VALUE_MAX (CLI_FMT_MAX + 4 * sizeof(((struct tstats_record *)0)->comm))
@@ -219,23 +220,6 @@ static const struct label {
 };
 
 #define N_LABELS (sizeof(labels) / sizeof(labels[0]))
-
-static const char *const group_titles[] = {
-	[TSTATS_GROUP_IDENTITY] = "Identity",
-	[TSTATS_GROUP_CPU] = "CPU",
-	[TSTATS_GROUP_MEMORY] = "Memory",
-	[TSTATS_GROUP_IO] = "I/O",
-	[TSTATS_GROUP_CTXSW] = "Context switches",
-	[TSTATS_GROUP_DELAY] = "Delays",
-};
-
-static const char *group_title(uint32_t group)
-{
-	if (group >= sizeof(group_titles) / sizeof(group_titles[0]) ||
-	    !group_titles[group])
-		return "Other";
-	return group_titles[group];
-}
 
 /* ---- the report -------------------------------------------------------- */
 
@@ -489,7 +473,7 @@ static int text_task(void *state, const struct tstats_record *rec)
 			if (l->group != g)
 				continue;
 			if (!titled)
-				fprintf(st->out, "%s\n", group_title(g));
+				fprintf(st->out, "%s\n", cli_group_title(g));
 			titled = true;
 			fprintf(st->out, "  %s", l->label);
 			pad(st->out, lw - display_width(l->label) + 2);

@@ -20,16 +20,6 @@
 #include "libtaskstats.h"
 #include "columns.h"
 
-/* Section titles, as taskstats-cli prints them (enum tstats_group). */
-static const char *const group_titles[] = {
-	[TSTATS_GROUP_IDENTITY] = "Identity",
-	[TSTATS_GROUP_CPU] = "CPU",
-	[TSTATS_GROUP_MEMORY] = "Memory",
-	[TSTATS_GROUP_IO] = "I/O",
-	[TSTATS_GROUP_CTXSW] = "Context switches",
-	[TSTATS_GROUP_DELAY] = "Delays",
-};
-
 /* Text safe for roff: backslashes, and no request at the start of a line. */
 static void roff_text(FILE *out, const char *s)
 {
@@ -55,8 +45,7 @@ static void print_fields(FILE *out)
 			max_group = tstats_field_info(f)->group;
 
 	for (uint32_t g = 0; g <= max_group; g++) {
-		const char *title = g < sizeof(group_titles) / sizeof(group_titles[0]) &&
-				    group_titles[g] ? group_titles[g] : "Other";
+		const char *title = cli_group_title(g);
 		bool any = false;
 
 		for (unsigned int f = 0; f < nf; f++) {
