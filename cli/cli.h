@@ -211,6 +211,10 @@ void cli_set_utf8(bool utf8);
  */
 char *cli_escape(char *out, const char *s, size_t len);
 
+/* Terminal columns of UTF-8 text (characters, not bytes: "µs" is one
+ * column), for aligning tables. */
+size_t cli_display_width(const char *s);
+
 /*
  * Copies s to out as valid UTF-8: each maximal invalid subsequence becomes
  * U+FFFD. out needs 3 * len + 1 bytes. Returns out.

@@ -66,22 +66,11 @@ static const struct num_col {
 
 #define N_NUM_COLS (sizeof(num_cols) / sizeof(num_cols[0]))
 
-/* Columns (not bytes: "µs" is two bytes wide in UTF-8). */
-static size_t display_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
 /* One cell and the blank before it; width <= 0 aligns left (the last
  * column has width 0: no padding at the end of the line). */
 static void put_cell(FILE *f, const char *s, int width, bool first)
 {
-	size_t w = display_width(s);
+	size_t w = cli_display_width(s);
 	size_t want = (size_t)(width < 0 ? -width : width);
 
 	if (!first)

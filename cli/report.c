@@ -242,17 +242,6 @@ struct text_state {
 	uint32_t max_group;
 };
 
-static size_t display_width(const char *s)
-{
-	size_t w = 0;
-
-	/* Count characters, not bytes: "µs" is two bytes, one column. */
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
 static void pad(FILE *f, size_t n)
 {
 	while (n--)
@@ -397,14 +386,14 @@ static int print_delay_table(struct text_state *st, const struct tstats_record *
 
 	for (unsigned int i = 0; i <= nc; i++)
 		for (unsigned int c = 0; c < n_cols; c++) {
-			size_t w = display_width(cells[i][c]);
+			size_t w = cli_display_width(cells[i][c]);
 
 			if (w > width[c])
 				width[c] = w;
 		}
 	for (unsigned int i = 0; i <= nc; i++) {
 		for (unsigned int c = 0; c < n_cols; c++) {
-			size_t w = display_width(cells[i][c]);
+			size_t w = cli_display_width(cells[i][c]);
 
 			/* The class name left-aligned, numbers right-aligned. */
 			if (c == COL_CLASS) {
@@ -452,7 +441,7 @@ static int text_task(void *state, const struct tstats_record *rec)
 	print_header(st, rec);
 	collect_lines(st, rec);
 	for (size_t i = 0; i < st->n_lines; i++) {
-		size_t w = display_width(st->lines[i].label);
+		size_t w = cli_display_width(st->lines[i].label);
 
 		if (w > lw)
 			lw = w;
@@ -476,7 +465,7 @@ static int text_task(void *state, const struct tstats_record *rec)
 				fprintf(st->out, "%s\n", cli_group_title(g));
 			titled = true;
 			fprintf(st->out, "  %s", l->label);
-			pad(st->out, lw - display_width(l->label) + 2);
+			pad(st->out, lw - cli_display_width(l->label) + 2);
 			fprintf(st->out, "%s\n", l->value);
 		}
 		if (g == TSTATS_GROUP_DELAY && st->delayacct == 0 &&

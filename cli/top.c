@@ -520,17 +520,6 @@ static const char *cell_text(char *buf, const struct top *t, const struct cli_co
 	}
 }
 
-/* Characters, not bytes: "µs" is one column. */
-static size_t text_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
 static const char *header_text(char *buf, const struct cli_column *c)
 {
 	size_t i;
@@ -547,7 +536,7 @@ static const char *header_text(char *buf, const struct cli_column *c)
 static void put_cell(const struct top *t, size_t col, const char *s)
 {
 	const struct cli_column *c = t->cols[col];
-	size_t pad = t->widths[col] - text_width(s);
+	size_t pad = t->widths[col] - cli_display_width(s);
 	bool last = col + 1 == t->n_cols;
 
 	if (col > 0)
@@ -569,9 +558,11 @@ static int print_table(struct top *t, size_t n)
 
 	/* Widths from the header and every cell; then the same texts again. */
 	for (size_t c = 0; c < t->n_cols; c++) {
-		t->widths[c] = t->opts->noheadings ? 0 : text_width(header_text(buf, t->cols[c]));
+		t->widths[c] = t->opts->noheadings ? 0 :
+			       cli_display_width(header_text(buf, t->cols[c]));
 		for (size_t i = 0; i < n; i++) {
-			size_t w = text_width(cell_text(buf, t, t->cols[c], &t->rows[i].cells[c]));
+			size_t w = cli_display_width(cell_text(buf, t, t->cols[c],
+							       &t->rows[i].cells[c]));
 
 			if (w > t->widths[c])
 				t->widths[c] = w;
@@ -1185,7 +1176,8 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 		json_object_put(root);
 	} else {
 		for (size_t i = 0; i < table.n && !opts->raw; i++) {
-			size_t nw = strlen(table.cols[i].name), uw = text_width(table.cols[i].unit);
+			size_t nw = strlen(table.cols[i].name);
+			size_t uw = cli_display_width(table.cols[i].unit);
 
 			w[0] = nw > w[0] ? nw : w[0];
 			w[1] = uw > w[1] ? uw : w[1];
@@ -1201,7 +1193,8 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 					c->description);
 			else
 				fprintf(out, "%-*s %s%*s %s\n", (int)w[0], c->name, c->unit,
-					(int)(w[1] - text_width(c->unit)), "", c->description);
+					(int)(w[1] - cli_display_width(c->unit)), "",
+					c->description);
 		}
 	}
 	cli_columns_done(&table);

@@ -352,6 +352,19 @@ const char *cli_fmt_status_short(char *buf, uint64_t status)
 	return buf;
 }
 
+/* ---- layout ------------------------------------------------------------ */
+
+size_t cli_display_width(const char *s)
+{
+	size_t w = 0;
+
+	/* Count characters, not bytes: "µs" is two bytes, one column. */
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
 /* ---- untrusted text ---------------------------------------------------- */
 
 /*
