@@ -49,7 +49,8 @@ static int build_request(struct tstats_ctx *ctx, int attr, uint8_t *out)
 	struct nlmsghdr *nlh;
 	int r = 0;
 
-	msg = nlmsg_alloc();
+	/* Sized to the request: nlmsg_alloc() would zero a whole page. */
+	msg = nlmsg_alloc_size(NLMSG_ALIGN(REQ_LEN) + NLMSG_HDRLEN);
 	if (!msg)
 		return -ENOMEM;
 	if (!genlmsg_put(msg, ctx->t.portid, 0, ctx->t.family, 0, NLM_F_REQUEST,

@@ -239,7 +239,18 @@ int transport_open_netlink(struct transport *t)
 		r = errno ? -errno : tstats_errno_from_nle(r);
 		goto fail;
 	}
+	/* The family lookup is one request and one reply. libnl would ask
+	 * for an ACK (a second reply to wait for) and peek at each reply
+	 * before reading it: two extra recvmsg per lookup. No other
+	 * message on this socket goes through libnl's send or receive. */
+	nl_socket_disable_auto_ack(n->sk);
+	nl_socket_disable_msg_peek(n->sk);
 	r = genl_ctrl_resolve(n->sk, TS_GENL_NAME);
+	if (r == -NLE_MSG_TRUNC) {
+		/* A reply larger than libnl's 16 KiB default buffer. */
+		nl_socket_enable_msg_peek(n->sk);
+		r = genl_ctrl_resolve(n->sk, TS_GENL_NAME);
+	}
 	if (r < 0) {
 		r = tstats_errno_from_nle(r);
 		goto fail;
