@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
 
 #include "cli.h"
+#include "jsonc.h"
 
 #define SCHEMA_VERSION 1
 
@@ -110,16 +110,16 @@ static struct json_object *json_text(const char *s)
 
 	if (!buf)
 		return NULL;
-	v = json_object_new_string(cli_utf8_sanitize(buf, s, n));
+	v = sym_json_object_new_string(cli_utf8_sanitize(buf, s, n));
 	free(buf);
 	return v;
 }
 
 static int append(struct json_object *array, struct json_object **v)
 {
-	*v = json_object_new_object();
-	if (!*v || json_object_array_add(array, *v) < 0) {
-		json_object_put(*v);
+	*v = sym_json_object_new_object();
+	if (!*v || sym_json_object_array_add(array, *v) < 0) {
+		sym_json_object_put(*v);
 		return -ENOMEM;
 	}
 	return 0;
@@ -127,12 +127,12 @@ static int append(struct json_object *array, struct json_object **v)
 
 static int fill_json(struct json_object *root, const struct result *res, size_t n)
 {
-	struct json_object *cgroups = json_object_new_array();
-	struct json_object *errors = json_object_new_array();
+	struct json_object *cgroups = sym_json_object_new_array();
+	struct json_object *errors = sym_json_object_new_array();
 	int r;
 
 	/* root owns both arrays from here on, also on failure. */
-	r = cli_json_add(root, "schema_version", json_object_new_int(SCHEMA_VERSION), false);
+	r = cli_json_add(root, "schema_version", sym_json_object_new_int(SCHEMA_VERSION), false);
 	if (cli_json_add(root, "cgroups", cgroups, false) < 0 ||
 	    cli_json_add(root, "errors", errors, false) < 0 || r < 0)
 		return -ENOMEM;
@@ -144,17 +144,17 @@ static int fill_json(struct json_object *root, const struct result *res, size_t 
 		    cli_json_add(o, "path", json_text(res[i].path), false) < 0)
 			return -ENOMEM;
 		if (res[i].err) {
-			if (cli_json_add(o, "errno", json_object_new_int(-res[i].err), false) < 0 ||
-			    cli_json_add(o, "error", json_object_new_string(res[i].error), false) < 0)
+			if (cli_json_add(o, "errno", sym_json_object_new_int(-res[i].err), false) < 0 ||
+			    cli_json_add(o, "error", sym_json_object_new_string(res[i].error), false) < 0)
 				return -ENOMEM;
 			continue;
 		}
-		if (cli_json_add(o, "nr_sleeping", json_object_new_uint64(s->nr_sleeping), false) < 0 ||
-		    cli_json_add(o, "nr_running", json_object_new_uint64(s->nr_running), false) < 0 ||
-		    cli_json_add(o, "nr_stopped", json_object_new_uint64(s->nr_stopped), false) < 0 ||
+		if (cli_json_add(o, "nr_sleeping", sym_json_object_new_uint64(s->nr_sleeping), false) < 0 ||
+		    cli_json_add(o, "nr_running", sym_json_object_new_uint64(s->nr_running), false) < 0 ||
+		    cli_json_add(o, "nr_stopped", sym_json_object_new_uint64(s->nr_stopped), false) < 0 ||
 		    cli_json_add(o, "nr_uninterruptible",
-			json_object_new_uint64(s->nr_uninterruptible), false) < 0 ||
-		    cli_json_add(o, "nr_io_wait", json_object_new_uint64(s->nr_io_wait), false) < 0)
+			sym_json_object_new_uint64(s->nr_uninterruptible), false) < 0 ||
+		    cli_json_add(o, "nr_io_wait", sym_json_object_new_uint64(s->nr_io_wait), false) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -162,7 +162,7 @@ static int fill_json(struct json_object *root, const struct result *res, size_t 
 
 static int print_json(FILE *out, const struct result *res, size_t n, bool compact)
 {
-	struct json_object *root = json_object_new_object();
+	struct json_object *root = sym_json_object_new_object();
 	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
 	const char *s;
 	int r;
@@ -172,10 +172,10 @@ static int print_json(FILE *out, const struct result *res, size_t n, bool compac
 	r = fill_json(root, res, n);
 	flags |= compact ? JSON_C_TO_STRING_PLAIN :
 		 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
-	s = r < 0 ? NULL : json_object_to_json_string_ext(root, flags);
+	s = r < 0 ? NULL : sym_json_object_to_json_string_ext(root, flags);
 	if (s)
 		fprintf(out, "%s\n", s);
-	json_object_put(root);
+	sym_json_object_put(root);
 	return s ? 0 : -ENOMEM;
 }
 

@@ -34,9 +34,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 
 #include "cli.h"
+#include "jsonc.h"
 
 #define SCHEMA_VERSION 1
 
@@ -552,12 +552,12 @@ static struct json_object *detail_json(const struct detail *d)
 
 	switch (d->type) {
 	case DETAIL_INT:
-		return json_object_new_int64(d->i);
+		return sym_json_object_new_int64(d->i);
 	case DETAIL_BOOL:
-		return json_object_new_boolean(d->i != 0);
+		return sym_json_object_new_boolean(d->i != 0);
 	case DETAIL_STR:
 		/* A mount point is any bytes: valid UTF-8 in JSON. */
-		return json_object_new_string(cli_utf8_sanitize(buf, d->s, strlen(d->s)));
+		return sym_json_object_new_string(cli_utf8_sanitize(buf, d->s, strlen(d->s)));
 	case DETAIL_NULL:
 	default:
 		return NULL;
@@ -566,18 +566,18 @@ static struct json_object *detail_json(const struct detail *d)
 
 static int check_json(const struct check *c, const struct result *res, struct json_object **ret)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = sym_json_object_new_object();
 	int r;
 
 	if (!o)
 		return -ENOMEM;
-	r = cli_json_add(o, "name", json_object_new_string(c->name), false);
+	r = cli_json_add(o, "name", sym_json_object_new_string(c->name), false);
 	if (r == 0)
-		r = cli_json_add(o, "status", json_object_new_string(status_names[res->status]), false);
+		r = cli_json_add(o, "status", sym_json_object_new_string(status_names[res->status]), false);
 	if (r == 0)
-		r = cli_json_add(o, "message", json_object_new_string(res->message), false);
+		r = cli_json_add(o, "message", sym_json_object_new_string(res->message), false);
 	if (r == 0)
-		r = cli_json_add(o, "fix", res->fix[0] ? json_object_new_string(res->fix) : NULL,
+		r = cli_json_add(o, "fix", res->fix[0] ? sym_json_object_new_string(res->fix) : NULL,
 			!res->fix[0]);
 	for (unsigned int i = 0; r == 0 && i < res->n_details; i++) {
 		const struct detail *d = &res->details[i];
@@ -585,7 +585,7 @@ static int check_json(const struct check *c, const struct result *res, struct js
 		r = cli_json_add(o, d->key, detail_json(d), d->type == DETAIL_NULL);
 	}
 	if (r < 0) {
-		json_object_put(o);
+		sym_json_object_put(o);
 		return r;
 	}
 	*ret = o;
@@ -594,35 +594,35 @@ static int check_json(const struct check *c, const struct result *res, struct js
 
 static int print_json(FILE *out, const struct result *res, enum cli_exit status, bool compact)
 {
-	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	struct json_object *root = sym_json_object_new_object(), *arr = sym_json_object_new_array();
 	const char *s;
 	int r;
 
 	if (!root || !arr) {
-		json_object_put(root);
-		json_object_put(arr);
+		sym_json_object_put(root);
+		sym_json_object_put(arr);
 		return -ENOMEM;
 	}
-	r = cli_json_add(root, "schema_version", json_object_new_int(SCHEMA_VERSION), false);
+	r = cli_json_add(root, "schema_version", sym_json_object_new_int(SCHEMA_VERSION), false);
 	if (r == 0) {
 		r = cli_json_add(root, "checks", arr, false);
 	} else {
-		json_object_put(arr);
+		sym_json_object_put(arr);
 	}
 	for (size_t i = 0; r == 0 && i < N_CHECKS; i++) {
 		struct json_object *o;
 
 		r = check_json(&checks[i], &res[i], &o);
-		if (r == 0 && json_object_array_add(arr, o) < 0) {
-			json_object_put(o);
+		if (r == 0 && sym_json_object_array_add(arr, o) < 0) {
+			sym_json_object_put(o);
 			r = -ENOMEM;
 		}
 	}
 	if (r == 0)
-		r = cli_json_add(root, "queries_work", json_object_new_boolean(status == CLI_EXIT_OK),
+		r = cli_json_add(root, "queries_work", sym_json_object_new_boolean(status == CLI_EXIT_OK),
 			false);
 	if (r == 0) {
-		s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_NOSLASHESCAPE |
+		s = sym_json_object_to_json_string_ext(root, JSON_C_TO_STRING_NOSLASHESCAPE |
 						   (compact ? JSON_C_TO_STRING_PLAIN :
 						    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 		if (!s)
@@ -630,7 +630,7 @@ static int print_json(FILE *out, const struct result *res, enum cli_exit status,
 		else
 			fprintf(out, "%s\n", s);
 	}
-	json_object_put(root);
+	sym_json_object_put(root);
 	return r;
 }
 

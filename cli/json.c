@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
 
 #include "cli.h"
+#include "jsonc.h"
 
 #define SCHEMA_VERSION 1
 
@@ -33,8 +33,8 @@ int cli_json_add(struct json_object *obj, const char *key, struct json_object *v
 {
 	if (!v && !null_ok)
 		return -ENOMEM;
-	if (json_object_object_add(obj, key, v) < 0) {
-		json_object_put(v);
+	if (sym_json_object_object_add(obj, key, v) < 0) {
+		sym_json_object_put(v);
 		return -ENOMEM;
 	}
 	return 0;
@@ -42,8 +42,8 @@ int cli_json_add(struct json_object *obj, const char *key, struct json_object *v
 
 static int append(struct json_object *array, struct json_object *v)
 {
-	if (json_object_array_add(array, v) < 0) {
-		json_object_put(v);
+	if (sym_json_object_array_add(array, v) < 0) {
+		sym_json_object_put(v);
 		return -ENOMEM;
 	}
 	return 0;
@@ -60,25 +60,25 @@ static int json_begin(void **state, const struct cli_opts *opts, int delayacct)
 	st->opts = opts;
 	*state = st;	/* freed by json_free() even when this fails */
 
-	st->root = json_object_new_object();
-	st->tasks = json_object_new_array();
-	st->errors = json_object_new_array();
+	st->root = sym_json_object_new_object();
+	st->tasks = sym_json_object_new_array();
+	st->errors = sym_json_object_new_array();
 	if (!st->root || !st->tasks || !st->errors)
 		return -ENOMEM;
 
-	r = cli_json_add(st->root, "schema_version", json_object_new_int(SCHEMA_VERSION), false);
+	r = cli_json_add(st->root, "schema_version", sym_json_object_new_int(SCHEMA_VERSION), false);
 	if (r < 0)
 		return r;
 	/* -ENOENT (no sysctl, kernel < 5.14) or unreadable: unknown. */
 	r = cli_json_add(st->root, "delayacct",
-		delayacct < 0 ? NULL : json_object_new_boolean(delayacct > 0),
+		delayacct < 0 ? NULL : sym_json_object_new_boolean(delayacct > 0),
 		delayacct < 0);
 	if (r < 0)
 		return r;
-	r = cli_json_add(st->root, "tasks", json_object_get(st->tasks), false);
+	r = cli_json_add(st->root, "tasks", sym_json_object_get(st->tasks), false);
 	if (r < 0)
 		return r;
-	return cli_json_add(st->root, "errors", json_object_get(st->errors), false);
+	return cli_json_add(st->root, "errors", sym_json_object_get(st->errors), false);
 }
 
 /* comm is raw bytes chosen by the task: make it valid UTF-8 (U+FFFD). */
@@ -91,7 +91,7 @@ static struct json_object *comm_value(const struct tstats_record *rec, int *err)
 	*err = 0;
 	if (!comm)
 		return NULL;
-	v = json_object_new_string(cli_utf8_sanitize(buf, comm, strlen(comm)));
+	v = sym_json_object_new_string(cli_utf8_sanitize(buf, comm, strlen(comm)));
 	if (!v)
 		*err = -ENOMEM;
 	return v;
@@ -110,9 +110,9 @@ static struct json_object *field_value(const struct tstats_record *rec,
 	if (tstats_record_get(rec, field, &u) < 0)
 		return NULL;	/* absent: null, never 0 */
 	if (info->unit_id == TSTATS_UNIT_NICE)
-		v = json_object_new_int64((int64_t)u);
+		v = sym_json_object_new_int64((int64_t)u);
 	else
-		v = json_object_new_uint64(u);
+		v = sym_json_object_new_uint64(u);
 	if (!v)
 		*err = -ENOMEM;
 	return v;
@@ -125,15 +125,15 @@ static int add_meta(struct json_object *t, const struct tstats_record *rec)
 		const char *key;
 		struct json_object *v;
 	} meta[] = {
-		{ "type", json_object_new_string(cli_kind_key(rec->kind)) },
-		{ "id", json_object_new_uint64(rec->id) },
-		{ "payload_len", json_object_new_uint64(rec->payload_len) },
-		{ "version", json_object_new_uint64(rec->version) },
-		{ "version_inferred", json_object_new_boolean(
+		{ "type", sym_json_object_new_string(cli_kind_key(rec->kind)) },
+		{ "id", sym_json_object_new_uint64(rec->id) },
+		{ "payload_len", sym_json_object_new_uint64(rec->payload_len) },
+		{ "version", sym_json_object_new_uint64(rec->version) },
+		{ "version_inferred", sym_json_object_new_boolean(
 			!!(rec->flags & TSTATS_RECORD_VERSION_INFERRED)) },
-		{ "newer_than_known", json_object_new_boolean(
+		{ "newer_than_known", sym_json_object_new_boolean(
 			!!(rec->flags & TSTATS_RECORD_NEWER)) },
-		{ "short_payload", json_object_new_boolean(
+		{ "short_payload", sym_json_object_new_boolean(
 			!!(rec->flags & TSTATS_RECORD_SHORT)) },
 	};
 	const size_t n = sizeof(meta) / sizeof(meta[0]);
@@ -142,16 +142,16 @@ static int add_meta(struct json_object *t, const struct tstats_record *rec)
 	for (size_t i = 0; i < n; i++) {
 		/* After a failure, only drop the values not added. */
 		if (r < 0)
-			json_object_put(meta[i].v);
+			sym_json_object_put(meta[i].v);
 		else
 			r = cli_json_add(t, meta[i].key, meta[i].v, false);
 	}
 	if (r < 0 || !(rec->flags & TSTATS_RECORD_EXIT))
 		return r;
-	r = cli_json_add(t, "event", json_object_new_string("exit"), false);
+	r = cli_json_add(t, "event", sym_json_object_new_string("exit"), false);
 	if (r < 0)
 		return r;
-	return cli_json_add(t, "group_exit", json_object_new_boolean(
+	return cli_json_add(t, "group_exit", sym_json_object_new_boolean(
 		   !!(rec->flags & TSTATS_RECORD_GROUP_EXIT)), false);
 }
 
@@ -169,7 +169,7 @@ static int fill_record(struct json_object *t, const struct tstats_record *rec)
 		struct json_object *v;
 
 		/* "version" is both a record property and a field (same value). */
-		if (json_object_object_get_ex(t, info->name, NULL))
+		if (sym_json_object_object_get_ex(t, info->name, NULL))
 			continue;
 		v = field_value(rec, f, &r);
 		if (r < 0)
@@ -183,14 +183,14 @@ static int fill_record(struct json_object *t, const struct tstats_record *rec)
 
 int cli_json_record(const struct tstats_record *rec, struct json_object **ret)
 {
-	struct json_object *t = json_object_new_object();
+	struct json_object *t = sym_json_object_new_object();
 	int r;
 
 	if (!t)
 		return -ENOMEM;
 	r = fill_record(t, rec);
 	if (r < 0) {
-		json_object_put(t);
+		sym_json_object_put(t);
 		return r;
 	}
 	*ret = t;
@@ -222,22 +222,22 @@ static int json_error(void *state, const struct cli_target *target, int err)
 	struct json_object *e;
 	int r;
 
-	e = json_object_new_object();
+	e = sym_json_object_new_object();
 	if (!e)
 		return -ENOMEM;
 	r = append(st->errors, e);
 	if (r < 0)
 		return r;
-	r = cli_json_add(e, "type", json_object_new_string(cli_kind_key(target->kind)), false);
+	r = cli_json_add(e, "type", sym_json_object_new_string(cli_kind_key(target->kind)), false);
 	if (r < 0)
 		return r;
-	r = cli_json_add(e, "id", json_object_new_uint64(target->id), false);
+	r = cli_json_add(e, "id", sym_json_object_new_uint64(target->id), false);
 	if (r < 0)
 		return r;
-	r = cli_json_add(e, "errno", json_object_new_int(-err), false);
+	r = cli_json_add(e, "errno", sym_json_object_new_int(-err), false);
 	if (r < 0)
 		return r;
-	return cli_json_add(e, "error", json_object_new_string(cli_task_error_text(err)), false);
+	return cli_json_add(e, "error", sym_json_object_new_string(cli_task_error_text(err)), false);
 }
 
 static int json_end(void *state)
@@ -249,7 +249,7 @@ static int json_end(void *state)
 
 	flags |= st->opts->compact ? JSON_C_TO_STRING_PLAIN :
 		 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
-	s = json_object_to_json_string_ext(st->root, flags);
+	s = sym_json_object_to_json_string_ext(st->root, flags);
 	if (!s)
 		return -ENOMEM;
 	errno = 0;
@@ -265,9 +265,9 @@ static void json_free(void *state)
 
 	if (!st)
 		return;
-	json_object_put(st->root);
-	json_object_put(st->tasks);
-	json_object_put(st->errors);
+	sym_json_object_put(st->root);
+	sym_json_object_put(st->tasks);
+	sym_json_object_put(st->errors);
 	free(st);
 }
 

@@ -22,9 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 
 #include "cli.h"
+#include "jsonc.h"
 
 /* Records handed over by one dispatch call before signals are looked at
  * again: an endless storm must not make SIGINT wait. */
@@ -229,16 +229,16 @@ static int put_json_line(struct listen_state *ls, struct json_object *obj)
 {
 	const char *s;
 
-	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+	s = sym_json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
 					   JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s) {
-		json_object_put(obj);
+		sym_json_object_put(obj);
 		return ls->error = -ENOMEM;
 	}
 	/* A failed write sets the stream's error, which flush_line() reports. */
 	fputs(s, ls->out);
 	fputc('\n', ls->out);
-	json_object_put(obj);
+	sym_json_object_put(obj);
 	return flush_line(ls);
 }
 
@@ -277,9 +277,9 @@ static int on_record(const struct tstats_record *rec, void *userdata)
 		r = cli_json_record(rec, &obj);
 		if (r < 0)
 			return ls->error = r;
-		r = cli_json_add(obj, "received_ns", json_object_new_int64(ns), false);
+		r = cli_json_add(obj, "received_ns", sym_json_object_new_int64(ns), false);
 		if (r < 0) {
-			json_object_put(obj);
+			sym_json_object_put(obj);
 			return ls->error = r;
 		}
 		r = put_json_line(ls, obj);
@@ -351,18 +351,18 @@ static int on_loss(unsigned int cause, uint64_t count, void *userdata)
 			now.tv_nsec / 1000000, cause_text(cause), cause_key(cause), count);
 		return flush_line(ls);
 	}
-	obj = json_object_new_object();
+	obj = sym_json_object_new_object();
 	if (!obj)
 		return ls->error = -ENOMEM;
-	r = cli_json_add(obj, "event", json_object_new_string("loss"), false);
+	r = cli_json_add(obj, "event", sym_json_object_new_string("loss"), false);
 	if (r == 0)
-		r = cli_json_add(obj, "cause", json_object_new_string(cause_key(cause)), false);
+		r = cli_json_add(obj, "cause", sym_json_object_new_string(cause_key(cause)), false);
 	if (r == 0)
-		r = cli_json_add(obj, "count", json_object_new_uint64(count), false);
+		r = cli_json_add(obj, "count", sym_json_object_new_uint64(count), false);
 	if (r == 0)
-		r = cli_json_add(obj, "received_ns", json_object_new_int64(ns), false);
+		r = cli_json_add(obj, "received_ns", sym_json_object_new_int64(ns), false);
 	if (r < 0) {
-		json_object_put(obj);
+		sym_json_object_put(obj);
 		return ls->error = r;
 	}
 	return put_json_line(ls, obj);

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "jsonc.h"
 
 #ifndef TSTATS_VERSION_STRING
 #error "TSTATS_VERSION_STRING must be set by the build system"
@@ -846,6 +847,16 @@ int main(int argc, char **argv)
 	if (cli_restricted() && opts.rcvbuf > RESTRICTED_RCVBUF_MAX) {
 		cli_warn("restricted: --rcvbuf lowered to %d MiB", RESTRICTED_RCVBUF_MAX >> 20);
 		opts.rcvbuf = RESTRICTED_RCVBUF_MAX;
+	}
+	if (opts.json) {
+		const char *why = NULL;
+
+		if (cli_jsonc_load(&why) < 0) {
+			cli_warn("JSON output needs json-c, which cannot be loaded: %s",
+				 why ? why : "unknown error");
+			r = opts.command ? CLI_EXIT_CMD_FAILURE : CLI_EXIT_FAILURE;
+			goto out;
+		}
 	}
 	if (opts.output) {
 		char shown[4 * 64 + 1];

@@ -40,9 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 
 #include "cli.h"
+#include "jsonc.h"
 
 /* Records per dispatch call before signals are looked at again. */
 #define BATCH 256
@@ -445,7 +445,7 @@ static int64_t now_ms(void)
 
 static struct json_object *json_argv(char **argv)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = sym_json_object_new_array();
 
 	if (!a)
 		return NULL;
@@ -456,11 +456,11 @@ static struct json_object *json_argv(char **argv)
 
 		/* Arguments are bytes: valid UTF-8 in JSON, as comm. */
 		if (buf)
-			s = json_object_new_string(cli_utf8_sanitize(buf, *p, len));
+			s = sym_json_object_new_string(cli_utf8_sanitize(buf, *p, len));
 		free(buf);
-		if (!s || json_object_array_add(a, s) < 0) {
-			json_object_put(s);
-			json_object_put(a);
+		if (!s || sym_json_object_array_add(a, s) < 0) {
+			sym_json_object_put(s);
+			sym_json_object_put(a);
 			return NULL;
 		}
 	}
@@ -469,36 +469,36 @@ static struct json_object *json_argv(char **argv)
 
 static struct json_object *json_command(const struct run_state *rs, int wstatus)
 {
-	struct json_object *c = json_object_new_object();
+	struct json_object *c = sym_json_object_new_object();
 	const struct {
 		const char *key;
 		struct json_object *v;
 		bool null_ok;
 	} kv[] = {
 		{ "argv", json_argv(rs->opts->command), false },
-		{ "pid", json_object_new_uint64(rs->child), false },
+		{ "pid", sym_json_object_new_uint64(rs->child), false },
 		{ "exit_code", WIFEXITED(wstatus) ?
-		  json_object_new_int(WEXITSTATUS(wstatus)) : NULL, !WIFEXITED(wstatus) },
+		  sym_json_object_new_int(WEXITSTATUS(wstatus)) : NULL, !WIFEXITED(wstatus) },
 		{ "signal", WIFSIGNALED(wstatus) ?
-		  json_object_new_int(WTERMSIG(wstatus)) : NULL, !WIFSIGNALED(wstatus) },
-		{ "core_dumped", json_object_new_boolean(WIFSIGNALED(wstatus) &&
+		  sym_json_object_new_int(WTERMSIG(wstatus)) : NULL, !WIFSIGNALED(wstatus) },
+		{ "core_dumped", sym_json_object_new_boolean(WIFSIGNALED(wstatus) &&
 							 WCOREDUMP(wstatus)), false },
-		{ "threads", json_object_new_uint64(rs->threads), false },
-		{ "descendants", rs->opts->tree ? json_object_new_uint64(rs->desc.n) : NULL,
+		{ "threads", sym_json_object_new_uint64(rs->threads), false },
+		{ "descendants", rs->opts->tree ? sym_json_object_new_uint64(rs->desc.n) : NULL,
 		  !rs->opts->tree },
-		{ "lost_events", json_object_new_uint64(rs->losses), false },
+		{ "lost_events", sym_json_object_new_uint64(rs->losses), false },
 	};
 	bool failed = !c;
 
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
 		if (failed || (!kv[i].v && !kv[i].null_ok) ||
-		    json_object_object_add(c, kv[i].key, kv[i].v) < 0) {
-			json_object_put(kv[i].v);
+		    sym_json_object_object_add(c, kv[i].key, kv[i].v) < 0) {
+			sym_json_object_put(kv[i].v);
 			failed = true;
 		}
 	}
 	if (failed) {
-		json_object_put(c);
+		sym_json_object_put(c);
 		return NULL;
 	}
 	return c;

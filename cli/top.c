@@ -29,9 +29,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <json-c/json.h>
 
 #include "cli.h"
+#include "jsonc.h"
 #include "columns.h"
 
 /* Longest --interval: a year. */
@@ -590,7 +590,7 @@ static struct json_object *json_double(double d, int decimals)
 	char buf[64];
 
 	snprintf(buf, sizeof(buf), "%.*f", decimals, d);
-	return json_object_new_double_s(d, buf);
+	return sym_json_object_new_double_s(d, buf);
 }
 
 /* The JSON value of a cell: NULL is null; *err gets -ENOMEM. */
@@ -601,17 +601,17 @@ static struct json_object *cell_json(const struct cell *v, int *err)
 
 	switch (v->type) {
 	case CELL_U64:
-		j = json_object_new_uint64(v->u);
+		j = sym_json_object_new_uint64(v->u);
 		break;
 	case CELL_I64:
-		j = json_object_new_int64(v->i);
+		j = sym_json_object_new_int64(v->i);
 		break;
 	case CELL_DBL:
 		j = json_double(v->d, 2);
 		break;
 	case CELL_STR:
 		/* Raw bytes chosen by the task: made valid UTF-8. */
-		j = json_object_new_string(cli_utf8_sanitize(buf, v->s, strnlen(v->s,
+		j = sym_json_object_new_string(cli_utf8_sanitize(buf, v->s, strnlen(v->s,
 						sizeof(((struct tstats_record *)0)->comm) - 1)));
 		break;
 	case CELL_NULL:
@@ -632,15 +632,15 @@ struct interval_info {
 static int json_line(struct top *t, const struct interval_info *ii, const struct row *row,
 		     const struct tstats_record *rec, uint32_t threads)
 {
-	struct json_object *obj = json_object_new_object();
+	struct json_object *obj = sym_json_object_new_object();
 	const char *s;
 	int r = 0;
 
 	if (!obj)
 		return -ENOMEM;
-	r = cli_json_add(obj, "interval", json_object_new_uint64(ii->k), false);
+	r = cli_json_add(obj, "interval", sym_json_object_new_uint64(ii->k), false);
 	if (r == 0)
-		r = cli_json_add(obj, "time", json_object_new_string(ii->time), false);
+		r = cli_json_add(obj, "time", sym_json_object_new_string(ii->time), false);
 	if (r == 0)
 		r = cli_json_add(obj, "seconds", ii->k ? json_double(ii->seconds, 6) : NULL, !ii->k);
 	/* Identity first, then the selected columns in their order. */
@@ -658,23 +658,23 @@ static int json_line(struct top *t, const struct interval_info *ii, const struct
 	for (size_t c = 0; r == 0 && c < t->n_cols; c++) {
 		struct json_object *j;
 
-		if (json_object_object_get_ex(obj, t->cols[c]->name, NULL))
+		if (sym_json_object_object_get_ex(obj, t->cols[c]->name, NULL))
 			continue;
 		j = cell_json(&row->cells[c], &r);
 		if (r == 0)
 			r = cli_json_add(obj, t->cols[c]->name, j, true);
 	}
 	if (r < 0) {
-		json_object_put(obj);
+		sym_json_object_put(obj);
 		return r;
 	}
-	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+	s = sym_json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
 					   JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s)
 		r = -ENOMEM;
 	else if (fputs(s, t->out) == EOF || fputc('\n', t->out) == EOF)
 		r = -EIO;
-	json_object_put(obj);
+	sym_json_object_put(obj);
 	return r;
 }
 
@@ -1137,10 +1137,10 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 		return CLI_EXIT_FAILURE;
 	}
 	if (opts->json) {
-		root = json_object_new_object();
-		arr = json_object_new_array();
+		root = sym_json_object_new_object();
+		arr = sym_json_object_new_array();
 		if (!root || !arr) {
-			json_object_put(arr);
+			sym_json_object_put(arr);
 			r = -ENOMEM;
 		} else {
 			/* root owns arr from here on, also on failure. */
@@ -1148,22 +1148,22 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 		}
 		for (size_t i = 0; r == 0 && i < table.n; i++) {
 			const struct cli_column *c = &table.cols[i];
-			struct json_object *o = json_object_new_object();
+			struct json_object *o = sym_json_object_new_object();
 
-			if (!o || json_object_array_add(arr, o) < 0) {
-				json_object_put(o);
+			if (!o || sym_json_object_array_add(arr, o) < 0) {
+				sym_json_object_put(o);
 				r = -ENOMEM;
 				break;
 			}
-			r = cli_json_add(o, "name", json_object_new_string(c->name), false);
+			r = cli_json_add(o, "name", sym_json_object_new_string(c->name), false);
 			if (r == 0)
-				r = cli_json_add(o, "unit", json_object_new_string(c->unit), false);
+				r = cli_json_add(o, "unit", sym_json_object_new_string(c->unit), false);
 			if (r == 0)
 				r = cli_json_add(o, "description",
-					     json_object_new_string(c->description), false);
+					     sym_json_object_new_string(c->description), false);
 		}
 		if (r == 0) {
-			const char *s = json_object_to_json_string_ext(root,
+			const char *s = sym_json_object_to_json_string_ext(root,
 				JSON_C_TO_STRING_NOSLASHESCAPE | (opts->compact ?
 				JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY |
 				JSON_C_TO_STRING_SPACED));
@@ -1173,7 +1173,7 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 			else
 				fprintf(out, "%s\n", s);
 		}
-		json_object_put(root);
+		sym_json_object_put(root);
 	} else {
 		for (size_t i = 0; i < table.n && !opts->raw; i++) {
 			size_t nw = strlen(table.cols[i].name);

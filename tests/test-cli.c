@@ -649,6 +649,32 @@ START_TEST(test_json_self)
 }
 END_TEST
 
+/*
+ * json-c is loaded only for JSON output (cli/jsonc.h): the loader's
+ * LD_DEBUG=files trace names every library it maps.
+ */
+START_TEST(test_json_loaded_on_demand)
+{
+	char *argv[] = { (char *)"/usr/bin/env", (char *)"LD_DEBUG=files",
+			 (char *)cli_path(), (char *)"-p", (char *)"1", NULL, NULL };
+	struct run r;
+
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "file=libtaskstats.so"), "no loader trace:\n%.2000s", r.err);
+	ck_assert_msg(!strstr(r.err, "libjson-c"), "text output mapped json-c:\n%.4000s", r.err);
+	run_free(&r);
+
+	argv[5] = (char *)"-j";
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "file=libjson-c.so") && strstr(r.err, "dynamically loaded by"),
+		      "JSON output did not load json-c:\n%.4000s", r.err);
+	py_true(r.out, "d['tasks'][0]['pid'] == 1", NULL);
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(test_json_compact)
 {
 	char id[16];
@@ -2969,6 +2995,7 @@ static Suite *cli_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_json_self);
 	tcase_add_test(tc, test_json_compact);
+	tcase_add_test(tc, test_json_loaded_on_demand);
 	tcase_add_test(tc, test_json_tgid);
 	tcase_add_test(tc, test_json_vs_proc);
 	suite_add_tcase(s, tc);
