@@ -194,14 +194,20 @@ int cli_parse_id_list(const char *arg, uint32_t kind, struct cli_opts *opts,
 #define CLI_FMT_MAX 96
 
 /* Human-readable values; each writes buf (CLI_FMT_MAX bytes), returns it. */
-const char *cli_fmt_duration(char *buf, double ns);	/* "1.23 ms", "2m05s" */
-const char *cli_fmt_size(char *buf, double bytes);	/* "512 B", "1.0 MiB" */
+const char *cli_fmt_duration(char *buf, uint64_t ns);	/* "1.23 ms", "2m05s" */
+const char *cli_fmt_size(char *buf, uint64_t bytes);	/* "512 B", "1.0 MiB" */
 const char *cli_fmt_time(char *buf, int64_t sec, int64_t nsec); /* local */
 const char *cli_fmt_status(char *buf, uint64_t status);	/* wait(2) status */
 const char *cli_fmt_u64(char *buf, uint64_t v);
+/* a * b, or UINT64_MAX when it overflows. */
+uint64_t cli_mul_sat(uint64_t a, uint64_t b);
+/* v * mul / div rounded half up, saturating; (v % div) * mul must fit. */
+uint64_t cli_scale_round(uint64_t v, uint64_t mul, uint64_t div);
 
-/* Use "µs"/"·" only when the locale's charset is UTF-8. */
+/* Use "µs" only when the charset is UTF-8. */
 void cli_set_utf8(bool utf8);
+/* Whether the environment's LC_CTYPE locale has the UTF-8 charset. */
+bool cli_output_is_utf8(void);
 
 /*
  * Escapes untrusted bytes for a terminal: backslash as \\, and every byte

@@ -115,11 +115,11 @@ static void num_cell(char *buf, const struct num_col *c, const struct tstats_rec
 	else if (exact)
 		cli_fmt_u64(buf, sum);
 	else if (c->kind == CELL_US)
-		cli_fmt_duration(buf, (double)sum * 1e3);
+		cli_fmt_duration(buf, cli_mul_sat(sum, 1000));
 	else if (c->kind == CELL_NS)
-		cli_fmt_duration(buf, (double)sum);
+		cli_fmt_duration(buf, sum);
 	else
-		cli_fmt_size(buf, (double)sum);
+		cli_fmt_size(buf, sum);
 }
 
 int cli_exit_header(FILE *f, bool exact)
@@ -425,7 +425,7 @@ static bool summary(struct tstats_listener *l, const struct listen_state *ls,
 			"%s exit messages dropped by the kernel, %" PRIu64 " truncated, %"
 			PRIu64 " malformed (raise --rcvbuf: the buffer holds %s)\n",
 			st.overflows, dropped, st.truncated, st.malformed,
-			cli_fmt_size(size, (double)rcvbuf));
+			cli_fmt_size(size, (uint64_t)rcvbuf));
 	return lost;
 }
 
@@ -471,7 +471,7 @@ enum cli_exit cli_run_listen(const struct cli_opts *opts)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* On stderr, like tcpdump: stdout carries only the records. */
 	fprintf(stderr, CLI_NAME ": listening for exits on CPUs %s (receive buffer %s)\n",
-		tstats_listener_cpulist(l), cli_fmt_size(size, (double)eff));
+		tstats_listener_cpulist(l), cli_fmt_size(size, (uint64_t)eff));
 	if (!opts->json) {
 		cli_exit_header(ls.out, opts->exact);
 		r = flush_line(&ls);

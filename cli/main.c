@@ -10,9 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <langinfo.h>
 #include <limits.h>
-#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -816,13 +814,11 @@ int main(int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	}
 
-	/* Dates in the local format; "µs" only where the charset has it
-	 * (restricted: the environment is empty, so C and the system's
-	 * time zone). */
-	setlocale(LC_CTYPE, "");
-	setlocale(LC_TIME, "");
-	cli_set_utf8(strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
-	tzset();
+	/* "µs" only where the charset has it. Dates are numeric, so
+	 * LC_TIME plays no part; localtime_r() reads the time zone on first
+	 * use (restricted: the environment is empty, so the C locale and
+	 * the system's time zone). */
+	cli_set_utf8(cli_output_is_utf8());
 
 	r = parse_options(argc, argv, &opts);
 	if (r >= 0)

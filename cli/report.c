@@ -29,28 +29,28 @@ static const char *fmt_plain(char *buf, uint64_t v, bool exact)
 
 static const char *fmt_ns(char *buf, uint64_t v, bool exact)
 {
-	return cli_fmt_duration(buf, (double)v);
+	return cli_fmt_duration(buf, v);
 }
 
 static const char *fmt_us(char *buf, uint64_t v, bool exact)
 {
-	return cli_fmt_duration(buf, (double)v * 1e3);
+	return cli_fmt_duration(buf, cli_mul_sat(v, 1000));
 }
 
 static const char *fmt_bytes(char *buf, uint64_t v, bool exact)
 {
-	return cli_fmt_size(buf, (double)v);
+	return cli_fmt_size(buf, v);
 }
 
 static const char *fmt_kib(char *buf, uint64_t v, bool exact)
 {
-	return cli_fmt_size(buf, (double)v * 1024);
+	return cli_fmt_size(buf, cli_mul_sat(v, 1024));
 }
 
 /* MiB*us (memory integrated over CPU time) shown as bytes*seconds. */
 static const char *fmt_mib_us(char *buf, uint64_t v, bool exact)
 {
-	cli_fmt_size(buf, (double)v * 1048576 / 1e6);
+	cli_fmt_size(buf, cli_scale_round(v, 1048576, 1000000));
 	strcat(buf, "*s");
 	return buf;
 }
@@ -350,7 +350,7 @@ static void delay_average(char *buf, const struct tstats_record *rec,
 	if (exact)
 		snprintf(buf, CLI_FMT_MAX, "%" PRIu64 " ns", total / count);
 	else
-		cli_fmt_duration(buf, (double)total / (double)count);
+		cli_fmt_duration(buf, cli_scale_round(total, 1, count));
 }
 
 static int print_delay_table(struct text_state *st, const struct tstats_record *rec)
@@ -361,7 +361,8 @@ static int print_delay_table(struct text_state *st, const struct tstats_record *
 	char (*cells)[N_COLS][CLI_FMT_MAX];
 	unsigned int n_cols = N_COLS;
 
-	cells = calloc(nc + 1, sizeof(*cells));
+	/* Every cell is written below before it is read. */
+	cells = malloc((nc + 1) * sizeof(*cells));
 	if (!cells)
 		return -ENOMEM;
 	for (unsigned int c = 0; c < N_COLS; c++)
@@ -461,12 +462,16 @@ static int text_task(void *state, const struct tstats_record *rec)
 
 			if (l->group != g)
 				continue;
-			if (!titled)
-				fprintf(st->out, "%s\n", cli_group_title(g));
+			if (!titled) {
+				fputs(cli_group_title(g), st->out);
+				fputc('\n', st->out);
+			}
 			titled = true;
-			fprintf(st->out, "  %s", l->label);
+			fputs("  ", st->out);
+			fputs(l->label, st->out);
 			pad(st->out, lw - cli_display_width(l->label) + 2);
-			fprintf(st->out, "%s\n", l->value);
+			fputs(l->value, st->out);
+			fputc('\n', st->out);
 		}
 		if (g == TSTATS_GROUP_DELAY && st->delayacct == 0 &&
 		    !st->delayacct_noted) {
@@ -490,7 +495,8 @@ static int text_begin(void **state, const struct cli_opts *opts, int delayacct)
 	st->opts = opts;
 	st->out = opts->out ? opts->out : stdout;
 	st->delayacct = delayacct;
-	st->lines = calloc(nf, sizeof(*st->lines));
+	/* Not zeroed: collect_lines() writes every line it counts. */
+	st->lines = malloc(nf * sizeof(*st->lines));
 	if (!st->lines) {
 		free(st);
 		return -ENOMEM;

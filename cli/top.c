@@ -474,20 +474,30 @@ static const char *text_u64(char *buf, const struct cli_column *c, uint64_t u, b
 	info = tstats_field_info((unsigned int)c->arg);
 	switch (info ? info->unit_id : TSTATS_UNIT_NONE) {
 	case TSTATS_UNIT_NS:
-		cli_fmt_duration(buf, (double)u);
+		cli_fmt_duration(buf, u);
 		return squeeze(buf);
 	case TSTATS_UNIT_US:
-		cli_fmt_duration(buf, (double)u * 1e3);
+		cli_fmt_duration(buf, cli_mul_sat(u, 1000));
 		return squeeze(buf);
 	case TSTATS_UNIT_BYTES:
-		cli_fmt_size(buf, (double)u);
+		cli_fmt_size(buf, u);
 		return squeeze(buf);
 	case TSTATS_UNIT_KIB:
-		cli_fmt_size(buf, (double)u * 1024);
+		cli_fmt_size(buf, cli_mul_sat(u, 1024));
 		return squeeze(buf);
 	default:
 		return cli_fmt_u64(buf, u);
 	}
+}
+
+/* A byte rate, rounded to a whole number of bytes per second. */
+static uint64_t rate_u64(double d)
+{
+	if (!(d > 0))
+		return 0;
+	if (d >= 18446744073709551615.0)
+		return UINT64_MAX;
+	return (uint64_t)(d + 0.5);
 }
 
 /* The text of a cell; buf has TEXT_MAX bytes. */
@@ -508,7 +518,7 @@ static const char *cell_text(char *buf, const struct top *t, const struct cli_co
 		if (is_percent(c)) {
 			snprintf(buf, TEXT_MAX, exact ? "%.2f" : "%.1f", v->d);
 		} else if (!exact && strcmp(c->unit, "B/s") == 0) {
-			cli_fmt_size(buf, v->d);
+			cli_fmt_size(buf, rate_u64(v->d));
 			squeeze(buf);
 		} else {
 			snprintf(buf, TEXT_MAX, "%.1f", v->d);

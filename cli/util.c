@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,54 @@ static bool utf8_out;
 void cli_set_utf8(bool utf8)
 {
 	utf8_out = utf8;
+}
+
+/* Lower-case letters and digits only: "UTF-8", "utf8" and "Utf_8" match. */
+static bool codeset_is_utf8(const char *cs, size_t n)
+{
+	static const char want[] = "utf8";
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = cs[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		else if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9'))
+			continue;
+		if (k == sizeof(want) - 1 || c != want[k++])
+			return false;
+	}
+	return k == sizeof(want) - 1;
+}
+
+/*
+ * Whether output is UTF-8: the character set of the LC_CTYPE locale the
+ * environment names. Only the charset matters here (the CLI's escaping
+ * and widths are byte- and code-point-based, never locale-based), so a
+ * name that spells its codeset out ("C.UTF-8", "en_US.utf8") answers
+ * without loading the locale: setlocale() would read locale.alias and the
+ * LC_CTYPE tables, a tenth of a one-shot report's time. Other names (no
+ * codeset, an alias, another charset) are loaded and asked. Unset, "C" or
+ * "POSIX": ASCII.
+ */
+bool cli_output_is_utf8(void)
+{
+	static const char *const vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+	const char *name = NULL, *dot;
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]) && !name; i++) {
+		name = getenv(vars[i]);
+		if (name && !*name)
+			name = NULL;
+	}
+	if (!name || strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0)
+		return false;
+	dot = strchr(name, '.');
+	if (dot && !strchr(name, '/') && codeset_is_utf8(dot + 1, strcspn(dot + 1, "@")))
+		return true;
+	setlocale(LC_CTYPE, "");
+	return strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 }
 
 void cli_warn(const char *fmt, ...)
@@ -186,51 +236,111 @@ int cli_parse_id_list(const char *arg, uint32_t kind, struct cli_opts *opts,
 
 /* ---- numbers ----------------------------------------------------------- */
 
+/*
+ * The numbers are formatted in integer arithmetic: exact decimal rounding
+ * (half up) of exact integer inputs, and no floating-point printf, which
+ * costs more than the rest of a one-shot report together.
+ */
+
+/* Writes v in decimal at p; returns the end (not terminated). */
+static char *put_u64(char *p, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
+uint64_t cli_mul_sat(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+/*
+ * v * mul / div rounded half up, saturating. (v % div) * mul must fit in
+ * 64 bits: every caller's mul and div keep it below 2^64.
+ */
+uint64_t cli_scale_round(uint64_t v, uint64_t mul, uint64_t div)
+{
+	uint64_t q = v / div, rem = v % div * mul;
+	uint64_t whole = cli_mul_sat(q, mul), frac = rem / div, r = rem % div;
+
+	if (r >= div - r)
+		frac++;
+	return whole > UINT64_MAX - frac ? UINT64_MAX : whole + frac;
+}
+
 const char *cli_fmt_u64(char *buf, uint64_t v)
 {
-	snprintf(buf, CLI_FMT_MAX, "%" PRIu64, v);
+	*put_u64(buf, v) = '\0';
+	return buf;
+}
+
+static const uint64_t dec_pow[] = { 1, 10, 100 };
+
+/* x / 10^prec with prec decimals, a space and the unit: "1.23 ms". */
+static const char *put_fixed(char *buf, uint64_t x, unsigned int prec,
+			     const char *unit)
+{
+	char *p = put_u64(buf, x / dec_pow[prec]);
+
+	if (prec) {
+		uint64_t f = x % dec_pow[prec];
+
+		*p++ = '.';
+		if (prec == 2)
+			*p++ = (char)('0' + f / 10);
+		*p++ = (char)('0' + f % 10);
+	}
+	*p++ = ' ';
+	strcpy(p, unit);
 	return buf;
 }
 
 /* Sub-second units, each 1000 times the previous one. */
-static const char *const small_units[][2] = {
-	/* ASCII, UTF-8 */
-	{ "ns", "ns" },
-	{ "us", "\xc2\xb5s" },
-	{ "ms", "ms" },
-	{ "s", "s" },
+static const struct {
+	uint64_t ns;
+	const char *name[2];	/* ASCII, UTF-8 */
+} small_units[] = {
+	{ 1, { "ns", "ns" } },
+	{ 1000, { "us", "\xc2\xb5s" } },
+	{ 1000000, { "ms", "ms" } },
+	{ 1000000000, { "s", "s" } },
 };
 
-/* Three significant digits: "1.23", "12.3", "123". */
-static void fmt_3digits(char *buf, double v, const char *unit)
-{
-	int prec = v < 9.995 ? 2 : v < 99.95 ? 1 : 0;
-
-	snprintf(buf, CLI_FMT_MAX, "%.*f %s", prec, v, unit);
-}
-
-const char *cli_fmt_duration(char *buf, double ns)
+const char *cli_fmt_duration(char *buf, uint64_t ns)
 {
 	static const unsigned int n_small = sizeof(small_units) / sizeof(small_units[0]);
-	unsigned int u = 0;
-	double v = ns;
 	uint64_t s;
 
-	if (ns < 1000) {
-		snprintf(buf, CLI_FMT_MAX, "%.0f ns", ns);
-		return buf;
-	}
-	/* Move up while the value would round to 1000 or more. */
-	while (u + 1 < n_small && v >= 999.5) {
-		v /= 1000;
-		u++;
-	}
-	if (u + 1 < n_small || v < 59.995) {
-		fmt_3digits(buf, v, small_units[u][utf8_out]);
-		return buf;
-	}
+	if (ns < 1000)
+		return put_fixed(buf, ns, 0, "ns");
+	/*
+	 * Three significant digits ("1.23", "12.3", "123") in the smallest
+	 * unit whose value stays below 1000 once rounded; from a minute on,
+	 * minutes and seconds.
+	 */
+	for (unsigned int u = 1; u < n_small; u++)
+		for (int prec = 2; prec >= 0; prec--) {
+			uint64_t x = cli_scale_round(ns, dec_pow[prec], small_units[u].ns);
 
-	s = (uint64_t)(ns / 1e9 + 0.5);
+			if (x >= 1000)
+				continue;
+			if (u + 1 == n_small && x >= 60 * dec_pow[prec])
+				goto minutes;
+			return put_fixed(buf, x, (unsigned int)prec,
+					 small_units[u].name[utf8_out]);
+		}
+minutes:
+	s = cli_scale_round(ns, 1, 1000000000);
 	if (s < 3600)
 		snprintf(buf, CLI_FMT_MAX, "%" PRIu64 "m%02" PRIu64 "s",
 			 s / 60, s % 60);
@@ -243,24 +353,24 @@ const char *cli_fmt_duration(char *buf, double ns)
 	return buf;
 }
 
-const char *cli_fmt_size(char *buf, double bytes)
+const char *cli_fmt_size(char *buf, uint64_t bytes)
 {
+	/* 2^64 bytes is 16 EiB: no larger unit is reached. */
 	static const char *const units[] = {
-		"KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB",
+		"KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
 	};
-	unsigned int u = 0;
-	double v = bytes / 1024;
+	static const unsigned int n_units = sizeof(units) / sizeof(units[0]);
+	uint64_t div = 1024;
 
-	if (bytes < 1024) {
-		snprintf(buf, CLI_FMT_MAX, "%.0f B", bytes);
-		return buf;
+	if (bytes < 1024)
+		return put_fixed(buf, bytes, 0, "B");
+	/* One decimal, in the smallest unit that keeps it below 1024.0. */
+	for (unsigned int u = 0;; u++, div *= 1024) {
+		uint64_t x = cli_scale_round(bytes, 10, div);
+
+		if (x < 10240 || u + 1 == n_units)
+			return put_fixed(buf, x, 1, units[u]);
 	}
-	while (u + 1 < sizeof(units) / sizeof(units[0]) && v >= 1023.95) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, CLI_FMT_MAX, "%.1f %s", v, units[u]);
-	return buf;
 }
 
 const char *cli_fmt_time(char *buf, int64_t sec, int64_t nsec)

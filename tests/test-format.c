@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit suite for the CLI's number formatting and charset detection
+ * (cli/util.c): exact decimal rounding at every unit boundary, saturation,
+ * and the locale names that do and do not mean UTF-8.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "cli.h"
+
+static const struct {
+	uint64_t ns;
+	const char *ascii;
+} durations[] = {
+	{ 0, "0 ns" },
+	{ 999, "999 ns" },
+	{ 1000, "1.00 us" },
+	{ 1234, "1.23 us" },
+	{ 1235, "1.24 us" },		/* half up, on the exact value */
+	{ 9994, "9.99 us" },
+	{ 9995, "10.0 us" },
+	{ 99949, "99.9 us" },
+	{ 99950, "100 us" },
+	{ 999499, "999 us" },
+	{ 999500, "1.00 ms" },
+	{ 1795018, "1.80 ms" },
+	{ 999499999, "999 ms" },
+	{ 999500000, "1.00 s" },
+	{ 9994999999, "9.99 s" },
+	{ 9995000000, "10.0 s" },
+	{ 59949999999, "59.9 s" },
+	{ 59950000000, "1m00s" },	/* "60.0 s" is a minute */
+	{ 125000000000, "2m05s" },
+	{ 3599499999999, "59m59s" },
+	{ 3599500000000, "1h00m00s" },
+	{ 86399499999999, "23h59m59s" },
+	{ 86399500000000, "1d00h00m" },
+	{ UINT64_MAX, "213503d23h34m" },
+};
+
+START_TEST(test_duration)
+{
+	char buf[CLI_FMT_MAX];
+
+	cli_set_utf8(false);
+	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++)
+		ck_assert_str_eq(cli_fmt_duration(buf, durations[i].ns), durations[i].ascii);
+	cli_set_utf8(true);
+	ck_assert_str_eq(cli_fmt_duration(buf, 1235), "1.24 \xc2\xb5s");
+	ck_assert_str_eq(cli_fmt_duration(buf, 999500), "1.00 ms");
+	cli_set_utf8(false);
+}
+END_TEST
+
+static const struct {
+	uint64_t bytes;
+	const char *text;
+} sizes[] = {
+	{ 0, "0 B" },
+	{ 1023, "1023 B" },
+	{ 1024, "1.0 KiB" },
+	{ 1075, "1.0 KiB" },		/* 1.0498 */
+	{ 1076, "1.1 KiB" },		/* 1.0508 */
+	{ 10240 + 51, "10.0 KiB" },	/* 10.0498 */
+	{ 1048524, "1023.9 KiB" },	/* 1023.949 */
+	{ 1048525, "1.0 MiB" },		/* 1023.950: would print 1024.0 */
+	{ 1717986918, "1.6 GiB" },
+	{ UINT64_MAX, "16.0 EiB" },
+};
+
+START_TEST(test_size)
+{
+	char buf[CLI_FMT_MAX];
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		ck_assert_str_eq(cli_fmt_size(buf, sizes[i].bytes), sizes[i].text);
+}
+END_TEST
+
+START_TEST(test_integers)
+{
+	char buf[CLI_FMT_MAX];
+
+	ck_assert_str_eq(cli_fmt_u64(buf, 0), "0");
+	ck_assert_str_eq(cli_fmt_u64(buf, UINT64_MAX), "18446744073709551615");
+	ck_assert_uint_eq(cli_mul_sat(UINT64_MAX / 1000, 1000), UINT64_MAX / 1000 * 1000);
+	ck_assert_uint_eq(cli_mul_sat(UINT64_MAX / 1000 + 1, 1000), UINT64_MAX);
+	ck_assert_uint_eq(cli_scale_round(5, 1, 2), 3);
+	ck_assert_uint_eq(cli_scale_round(4, 1, 3), 1);
+	ck_assert_uint_eq(cli_scale_round(5, 1, 3), 2);
+	ck_assert_uint_eq(cli_scale_round(UINT64_MAX, 1, UINT64_MAX), 1);
+	ck_assert_uint_eq(cli_scale_round(UINT64_MAX - 1, 1, UINT64_MAX), 1);
+	ck_assert_uint_eq(cli_scale_round(UINT64_MAX / 2, 1, UINT64_MAX), 0);
+	ck_assert_uint_eq(cli_scale_round(UINT64_MAX, 10, 1), UINT64_MAX);
+	ck_assert_uint_eq(cli_scale_round(1000000, 1048576, 1000000), 1048576);
+	ck_assert_uint_eq(cli_scale_round(UINT64_MAX, 1048576, 1000000), UINT64_MAX);
+}
+END_TEST
+
+/* Sets the three variables (NULL: unset) and asks. */
+static bool utf8_for(const char *lc_all, const char *lc_ctype, const char *lang)
+{
+	const char *names[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+	const char *values[] = { lc_all, lc_ctype, lang };
+
+	for (int i = 0; i < 3; i++) {
+		if (values[i])
+			ck_assert_int_eq(setenv(names[i], values[i], 1), 0);
+		else
+			ck_assert_int_eq(unsetenv(names[i]), 0);
+	}
+	return cli_output_is_utf8();
+}
+
+START_TEST(test_charset)
+{
+	ck_assert(!utf8_for(NULL, NULL, NULL));
+	ck_assert(!utf8_for("", "", ""));
+	ck_assert(utf8_for(NULL, NULL, "C.UTF-8"));
+	ck_assert(utf8_for(NULL, NULL, "en_US.utf8"));
+	ck_assert(utf8_for(NULL, NULL, "de_DE.UTF-8@euro"));
+	ck_assert(utf8_for(NULL, "C.utf8", "C"));
+	ck_assert(utf8_for("", "", "C.UTF-8"));		/* empty is unset */
+	ck_assert(!utf8_for("C", NULL, "C.UTF-8"));	/* LC_ALL wins */
+	ck_assert(!utf8_for(NULL, "POSIX", "C.UTF-8"));	/* then LC_CTYPE */
+	ck_assert(!utf8_for(NULL, NULL, "C"));
+	ck_assert(!utf8_for(NULL, NULL, "C.UTF-16"));
+	ck_assert(!utf8_for(NULL, NULL, "C.UTF-88"));
+	/* Not spelt out: the locale itself is asked (missing: C, ASCII). */
+	ck_assert(!utf8_for(NULL, NULL, "en_US.ISO-8859-1"));
+	ck_assert(!utf8_for(NULL, NULL, "no_such_locale"));
+	ck_assert(!utf8_for(NULL, NULL, "/nonexistent/x.UTF-8"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("format");
+	TCase *tc = tcase_create("format");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_duration);
+	tcase_add_test(tc, test_size);
+	tcase_add_test(tc, test_integers);
+	tcase_add_test(tc, test_charset);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
