@@ -226,6 +226,7 @@ static const struct label {
 struct line {
 	uint32_t group;
 	const char *label;
+	size_t label_width;	/* display columns */
 	char value[VALUE_MAX];
 };
 
@@ -239,13 +240,18 @@ struct text_state {
 	struct line *lines;
 	size_t n_lines;
 	bool in_class[TSTATS_FIELD_CAPACITY];	/* shown in the delay table */
+	bool labelled[TSTATS_FIELD_CAPACITY];	/* named in labels[] */
 	uint32_t max_group;
 };
 
 static void pad(FILE *f, size_t n)
 {
-	while (n--)
-		fputc(' ', f);
+	static const char spaces[] = "                                ";
+
+	for (size_t k; n; n -= k) {
+		k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+		fwrite(spaces, 1, k, f);
+	}
 }
 
 static const char *escaped_comm(char *buf, const struct tstats_record *rec)
@@ -296,14 +302,6 @@ static bool render_field(struct text_state *st, const struct tstats_record *rec,
 	return true;
 }
 
-static const struct label *label_of(unsigned int field)
-{
-	for (size_t i = 0; i < N_LABELS; i++)
-		if (labels[i].field == field)
-			return &labels[i];
-	return NULL;
-}
-
 static void collect_lines(struct text_state *st, const struct tstats_record *rec)
 {
 	unsigned int nf = tstats_field_count();
@@ -314,7 +312,7 @@ static void collect_lines(struct text_state *st, const struct tstats_record *rec
 		if (labels[i].field < nf)
 			render_field(st, rec, labels[i].field, &labels[i]);
 	for (unsigned int f = 0; f < nf; f++)
-		if (!st->in_class[f] && !label_of(f))
+		if (!st->in_class[f] && !st->labelled[f])
 			render_field(st, rec, f, NULL);
 }
 
@@ -444,6 +442,7 @@ static int text_task(void *state, const struct tstats_record *rec)
 	for (size_t i = 0; i < st->n_lines; i++) {
 		size_t w = cli_display_width(st->lines[i].label);
 
+		st->lines[i].label_width = w;
 		if (w > lw)
 			lw = w;
 	}
@@ -469,7 +468,7 @@ static int text_task(void *state, const struct tstats_record *rec)
 			titled = true;
 			fputs("  ", st->out);
 			fputs(l->label, st->out);
-			pad(st->out, lw - cli_display_width(l->label) + 2);
+			pad(st->out, lw - l->label_width + 2);
 			fputs(l->value, st->out);
 			fputc('\n', st->out);
 		}
@@ -507,6 +506,9 @@ static int text_begin(void **state, const struct cli_opts *opts, int delayacct)
 		if (info->group > st->max_group)
 			st->max_group = info->group;
 	}
+	for (size_t i = 0; i < N_LABELS; i++)
+		if (labels[i].field < TSTATS_FIELD_CAPACITY)
+			st->labelled[labels[i].field] = true;
 	for (unsigned int i = 0; i < tstats_delay_class_count(); i++) {
 		const struct tstats_delay_class *dc = tstats_delay_class(i);
 		const int ids[] = { dc->count, dc->total, dc->max, dc->min, dc->max_ts };
