@@ -69,14 +69,31 @@ else
 fi
 
 # 3. One-shot process: the CLI against the raw floor's one-shot, a process
-# that links libc alone (bench/oneshot.c).
+# that links libc alone (bench/oneshot.c). Medians: a process's run time
+# has a long tail. A build-tree CLI looks for its libraries through its
+# $ORIGIN run path first (about 20 failed opens); an installed one of the
+# same version, found in PATH, is timed too.
 if [ -x "$cli" ] && command -v hyperfine > /dev/null; then
 	pid=$$
-	echo "## One-shot process, one query of PID $pid (hyperfine)"
+	set -- "$oneshot $pid" "$cli -p $pid"
+	installed=$(command -v taskstats-cli || true)
+	if [ -n "$installed" ] &&
+	   [ "$("$installed" --version 2>/dev/null)" = "$("$cli" --version)" ]; then
+		set -- "$@" "$installed -p $pid"
+	fi
+	echo "## One-shot process, one query of PID $pid (hyperfine, medians)"
 	echo
-	hyperfine -N --warmup 20 --min-runs 300 --export-markdown "$tmp/hf.md" \
-		"$oneshot $pid" "$cli -p $pid" > /dev/null
-	cat "$tmp/hf.md"
+	hyperfine -N --warmup 50 --min-runs "${ONESHOT_RUNS:-1000}" \
+		--export-json "$tmp/hf.json" "$@" > /dev/null
+	python3 - "$tmp/hf.json" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+floor = res[0]["median"]
+print("| command | median | vs floor |")
+print("|---|---|---|")
+for r in res:
+    print("| `%s` | %.3f ms | %.2f |" % (r["command"], r["median"] * 1e3, r["median"] / floor))
+PY
 	echo
 else
 	echo "(no $cli or no hyperfine: one-shot comparison skipped)"
