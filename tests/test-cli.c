@@ -675,6 +675,35 @@ START_TEST(test_json_loaded_on_demand)
 }
 END_TEST
 
+/*
+ * Without json-c (the library's file hidden by an empty one, in a mount
+ * namespace of the test's own): text output still works, JSON output
+ * fails with the loader's reason and exit status 5, writing nothing.
+ */
+START_TEST(test_json_without_jsonc)
+{
+	static const char script[] =
+		"lib=$(ldconfig -p | sed -n \"s/^[[:space:]]*$1 (.*) => //p\" | head -n 1)\n"
+		"[ -n \"$lib\" ] || { echo \"$1 not in ld.so.cache\" >&2; exit 99; }\n"
+		"exec unshare -m sh -c 'mount --bind /dev/null \"$1\" || exit 98\n"
+		"\"$2\" -p 1 > /dev/null; echo \"text=$?\" >&2\n"
+		"exec \"$2\" -p 1 -j' sh \"$lib\" \"$2\"\n";
+	const char *soname = getenv("TSTATS_JSONC_SONAME");
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)script, (char *)"sh",
+			 (char *)soname, (char *)cli_path(), NULL };
+	struct run r;
+
+	ck_assert_msg(soname && *soname, "TSTATS_JSONC_SONAME is not set");
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 5, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "text=0\n"), "text output failed without json-c: %s", r.err);
+	ck_assert_msg(strstr(r.err, "taskstats-cli: JSON output needs json-c, which cannot be loaded: ") &&
+		      strstr(r.err, soname), "%s", r.err);
+	ck_assert_str_eq(r.out, "");
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(test_json_compact)
 {
 	char id[16];
@@ -2996,6 +3025,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_json_self);
 	tcase_add_test(tc, test_json_compact);
 	tcase_add_test(tc, test_json_loaded_on_demand);
+	tcase_add_test(tc, test_json_without_jsonc);
 	tcase_add_test(tc, test_json_tgid);
 	tcase_add_test(tc, test_json_vs_proc);
 	suite_add_tcase(s, tc);
