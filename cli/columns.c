@@ -28,11 +28,13 @@ static const struct fixed_column {
 	{ "threads", "", "live threads of the process (null with --threads)",
 	  COL_THREADS, -1, 0 },
 	{ "cpu%", "%", "CPU time used, percent of the interval (100: one CPU busy; "
-	  "a process can exceed 100)", COL_CPU, -1, 0 },
-	{ "usr%", "%", "user CPU time, percent of the interval",
-	  COL_USER, -1, 0 },
-	{ "sys%", "%", "system CPU time, percent of the interval",
-	  COL_SYSTEM, -1, 0 },
+	  "a process can exceed 100), from the scheduler's nanosecond clock "
+	  "(cpu_run_virtual_total)", COL_CPU, -1, 0 },
+	{ "usr%", "%", "user CPU time, percent of the interval (utime: usually counted "
+	  "in timer ticks, so over short intervals usr% + sys% can differ "
+	  "from cpu%)", COL_USER, -1, 0 },
+	{ "sys%", "%", "system CPU time, percent of the interval (stime: usually "
+	  "counted in timer ticks)", COL_SYSTEM, -1, 0 },
 	{ "read/s", "B/s", "bytes fetched from storage per second (read_bytes)",
 	  COL_RATE, TSTATS_F_READ_BYTES, 0 },
 	{ "write/s", "B/s", "bytes sent to storage per second (write_bytes)",
