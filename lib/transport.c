@@ -241,16 +241,13 @@ int transport_open_netlink(struct transport *t)
 	}
 	/* The family lookup is one request and one reply. libnl would ask
 	 * for an ACK (a second reply to wait for) and peek at each reply
-	 * before reading it: two extra recvmsg per lookup. No other
-	 * message on this socket goes through libnl's send or receive. */
+	 * before reading it: two extra recvmsg per lookup. Without peeking,
+	 * libnl reads into 16 KiB; the TASKSTATS family's reply is about
+	 * 200 bytes. No other message on this socket goes through libnl's
+	 * send or receive. */
 	nl_socket_disable_auto_ack(n->sk);
 	nl_socket_disable_msg_peek(n->sk);
 	r = genl_ctrl_resolve(n->sk, TS_GENL_NAME);
-	if (r == -NLE_MSG_TRUNC) {
-		/* A reply larger than libnl's 16 KiB default buffer. */
-		nl_socket_enable_msg_peek(n->sk);
-		r = genl_ctrl_resolve(n->sk, TS_GENL_NAME);
-	}
 	if (r < 0) {
 		r = tstats_errno_from_nle(r);
 		goto fail;
