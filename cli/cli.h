@@ -196,13 +196,21 @@ int cli_parse_id_list(const char *arg, uint32_t kind, struct cli_opts *opts,
 /* Human-readable values; each writes buf (CLI_FMT_MAX bytes), returns it. */
 const char *cli_fmt_duration(char *buf, uint64_t ns);	/* "1.23 ms", "2m05s" */
 const char *cli_fmt_size(char *buf, uint64_t bytes);	/* "512 B", "1.0 MiB" */
+/* The same for num / den ns and num * mul / den bytes, rounded once. */
+const char *cli_fmt_duration_frac(char *buf, uint64_t num, uint64_t den);
+const char *cli_fmt_size_frac(char *buf, uint64_t num, uint64_t mul, uint64_t den);
 const char *cli_fmt_time(char *buf, int64_t sec, int64_t nsec); /* local */
 const char *cli_fmt_status(char *buf, uint64_t status);	/* wait(2) status */
 const char *cli_fmt_u64(char *buf, uint64_t v);
 /* a * b, or UINT64_MAX when it overflows. */
 uint64_t cli_mul_sat(uint64_t a, uint64_t b);
-/* v * mul / div rounded half up, saturating; (v % div) * mul must fit. */
-uint64_t cli_scale_round(uint64_t v, uint64_t mul, uint64_t div);
+/*
+ * num * mul / den * m / unit, rounded half up, saturating (unit: 1 or
+ * even; m <= 100 and m * unit < 2^64). Exact while (den - 1) * mul * m * 2 fits in 64 bits;
+ * a value num * mul / den past 2^64 counts as 2^64 - 1.
+ */
+uint64_t cli_round_frac(uint64_t num, uint64_t mul, uint64_t den, uint64_t m,
+			uint64_t unit);
 
 /* Use "µs" only when the charset is UTF-8. */
 void cli_set_utf8(bool utf8);

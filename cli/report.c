@@ -50,7 +50,7 @@ static const char *fmt_kib(char *buf, uint64_t v, bool exact)
 /* MiB*us (memory integrated over CPU time) shown as bytes*seconds. */
 static const char *fmt_mib_us(char *buf, uint64_t v, bool exact)
 {
-	cli_fmt_size(buf, cli_scale_round(v, 1048576, 1000000));
+	cli_fmt_size_frac(buf, v, 16384, 15625);	/* 2^20 / 10^6 */
 	strcat(buf, "*s");
 	return buf;
 }
@@ -348,7 +348,7 @@ static void delay_average(char *buf, const struct tstats_record *rec,
 	if (exact)
 		snprintf(buf, CLI_FMT_MAX, "%" PRIu64 " ns", total / count);
 	else
-		cli_fmt_duration(buf, cli_scale_round(total, 1, count));
+		cli_fmt_duration_frac(buf, total, count);
 }
 
 static int print_delay_table(struct text_state *st, const struct tstats_record *rec)

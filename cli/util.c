@@ -238,8 +238,10 @@ int cli_parse_id_list(const char *arg, uint32_t kind, struct cli_opts *opts,
 
 /*
  * The numbers are formatted in integer arithmetic: exact decimal rounding
- * (half up) of exact integer inputs, and no floating-point printf, which
- * costs more than the rest of a one-shot report together.
+ * (half up) of exact inputs, and no floating-point printf, which costs
+ * more than the rest of a one-shot report together. A value is a
+ * fraction num * mul / den of its base unit (ns or bytes): an average is
+ * total / count, MiB*us in bytes*s is v * 16384 / 15625.
  */
 
 /* Writes v in decimal at p; returns the end (not terminated). */
@@ -264,18 +266,61 @@ uint64_t cli_mul_sat(uint64_t a, uint64_t b)
 	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
-/*
- * v * mul / div rounded half up, saturating. (v % div) * mul must fit in
- * 64 bits: every caller's mul and div keep it below 2^64.
- */
-uint64_t cli_scale_round(uint64_t v, uint64_t mul, uint64_t div)
-{
-	uint64_t q = v / div, rem = v % div * mul;
-	uint64_t whole = cli_mul_sat(q, mul), frac = rem / div, r = rem % div;
+struct frac {
+	uint64_t num, mul, den;	/* num * mul / den; den >= 1 */
+};
 
-	if (r >= div - r)
-		frac++;
-	return whole > UINT64_MAX - frac ? UINT64_MAX : whole + frac;
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/*
+ * floor(rem * k / den) for rem < den. Exact while rem * k fits in 64
+ * bits, which holds for every value the CLI formats (an average's count
+ * would have to pass 10^16); beyond that the fraction is scaled down
+ * first, which can only move the last digit.
+ */
+static uint64_t frac_times(uint64_t rem, uint64_t den, uint64_t k)
+{
+	while (rem && rem > UINT64_MAX / k) {
+		rem >>= 1;
+		den >>= 1;
+	}
+	return rem * k / den;
+}
+
+/*
+ * v * m / unit rounded half up, saturating: v in units of unit, with as
+ * many decimals as m has zeros (m <= 100, m * unit < 2^64; unit is 1 or
+ * even). v = I + r / d with I its integer part; once I is split by unit,
+ * every product fits in 64 bits.
+ */
+static uint64_t round_in(const struct frac *v, uint64_t m, uint64_t unit)
+{
+	uint64_t a = v->num / v->den, b = v->num % v->den;
+	uint64_t i, r, fm2, s;
+
+	if (!v->mul)
+		return 0;
+	/* I = a * mul + floor(b * mul / den), r = (b * mul) mod den */
+	i = add_sat(cli_mul_sat(a, v->mul), frac_times(b, v->den, v->mul));
+	r = b && b <= UINT64_MAX / v->mul ? b * v->mul % v->den : 0;
+	/* floor(2 * m * r / den): its half is floor(m * r / den), its low
+	 * bit says whether the rest of m * r / den reaches one half. */
+	fm2 = frac_times(r, v->den, 2 * m);
+	if (unit == 1)
+		return add_sat(add_sat(cli_mul_sat(i, m), fm2 / 2), fm2 & 1);
+	s = i % unit * m + fm2 / 2;
+	return add_sat(cli_mul_sat(i / unit, m), s / unit + (s % unit >= unit / 2));
+}
+
+uint64_t cli_round_frac(uint64_t num, uint64_t mul, uint64_t den, uint64_t m,
+			uint64_t unit)
+{
+	const struct frac v = { num, mul, den ? den : 1 };
+
+	return round_in(&v, m, unit);
 }
 
 const char *cli_fmt_u64(char *buf, uint64_t v)
@@ -316,13 +361,15 @@ static const struct {
 	{ 1000000000, { "s", "s" } },
 };
 
-const char *cli_fmt_duration(char *buf, uint64_t ns)
+const char *cli_fmt_duration_frac(char *buf, uint64_t num, uint64_t den)
 {
 	static const unsigned int n_small = sizeof(small_units) / sizeof(small_units[0]);
+	const struct frac v = { num, 1, den ? den : 1 };
 	uint64_t s;
 
-	if (ns < 1000)
-		return put_fixed(buf, ns, 0, "ns");
+	s = round_in(&v, 1, 1);
+	if (s < 1000)
+		return put_fixed(buf, s, 0, "ns");
 	/*
 	 * Three significant digits ("1.23", "12.3", "123") in the smallest
 	 * unit whose value stays below 1000 once rounded; from a minute on,
@@ -330,7 +377,7 @@ const char *cli_fmt_duration(char *buf, uint64_t ns)
 	 */
 	for (unsigned int u = 1; u < n_small; u++)
 		for (int prec = 2; prec >= 0; prec--) {
-			uint64_t x = cli_scale_round(ns, dec_pow[prec], small_units[u].ns);
+			uint64_t x = round_in(&v, dec_pow[prec], small_units[u].ns);
 
 			if (x >= 1000)
 				continue;
@@ -340,7 +387,7 @@ const char *cli_fmt_duration(char *buf, uint64_t ns)
 					 small_units[u].name[utf8_out]);
 		}
 minutes:
-	s = cli_scale_round(ns, 1, 1000000000);
+	s = round_in(&v, 1, 1000000000);
 	if (s < 3600)
 		snprintf(buf, CLI_FMT_MAX, "%" PRIu64 "m%02" PRIu64 "s",
 			 s / 60, s % 60);
@@ -353,24 +400,35 @@ minutes:
 	return buf;
 }
 
-const char *cli_fmt_size(char *buf, uint64_t bytes)
+const char *cli_fmt_duration(char *buf, uint64_t ns)
+{
+	return cli_fmt_duration_frac(buf, ns, 1);
+}
+
+const char *cli_fmt_size_frac(char *buf, uint64_t num, uint64_t mul, uint64_t den)
 {
 	/* 2^64 bytes is 16 EiB: no larger unit is reached. */
 	static const char *const units[] = {
 		"KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
 	};
 	static const unsigned int n_units = sizeof(units) / sizeof(units[0]);
-	uint64_t div = 1024;
+	const struct frac v = { num, mul, den ? den : 1 };
+	uint64_t unit = 1024, b = round_in(&v, 1, 1);
 
-	if (bytes < 1024)
-		return put_fixed(buf, bytes, 0, "B");
+	if (b < 1024)
+		return put_fixed(buf, b, 0, "B");
 	/* One decimal, in the smallest unit that keeps it below 1024.0. */
-	for (unsigned int u = 0;; u++, div *= 1024) {
-		uint64_t x = cli_scale_round(bytes, 10, div);
+	for (unsigned int u = 0;; u++, unit *= 1024) {
+		uint64_t x = round_in(&v, 10, unit);
 
 		if (x < 10240 || u + 1 == n_units)
 			return put_fixed(buf, x, 1, units[u]);
 	}
+}
+
+const char *cli_fmt_size(char *buf, uint64_t bytes)
+{
+	return cli_fmt_size_frac(buf, bytes, 1, 1);
 }
 
 const char *cli_fmt_time(char *buf, int64_t sec, int64_t nsec)

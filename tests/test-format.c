@@ -4,9 +4,12 @@
  * (cli/util.c): exact decimal rounding at every unit boundary, saturation,
  * and the locale names that do and do not mean UTF-8.
  */
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -89,17 +92,101 @@ START_TEST(test_integers)
 	ck_assert_str_eq(cli_fmt_u64(buf, UINT64_MAX), "18446744073709551615");
 	ck_assert_uint_eq(cli_mul_sat(UINT64_MAX / 1000, 1000), UINT64_MAX / 1000 * 1000);
 	ck_assert_uint_eq(cli_mul_sat(UINT64_MAX / 1000 + 1, 1000), UINT64_MAX);
-	ck_assert_uint_eq(cli_scale_round(5, 1, 2), 3);
-	ck_assert_uint_eq(cli_scale_round(4, 1, 3), 1);
-	ck_assert_uint_eq(cli_scale_round(5, 1, 3), 2);
-	ck_assert_uint_eq(cli_scale_round(UINT64_MAX, 1, UINT64_MAX), 1);
-	ck_assert_uint_eq(cli_scale_round(UINT64_MAX - 1, 1, UINT64_MAX), 1);
-	ck_assert_uint_eq(cli_scale_round(UINT64_MAX / 2, 1, UINT64_MAX), 0);
-	ck_assert_uint_eq(cli_scale_round(UINT64_MAX, 10, 1), UINT64_MAX);
-	ck_assert_uint_eq(cli_scale_round(1000000, 1048576, 1000000), 1048576);
-	ck_assert_uint_eq(cli_scale_round(UINT64_MAX, 1048576, 1000000), UINT64_MAX);
+	ck_assert_uint_eq(cli_round_frac(5, 1, 2, 1, 1), 3);		/* 2.5 */
+	ck_assert_uint_eq(cli_round_frac(4, 1, 3, 1, 1), 1);
+	ck_assert_uint_eq(cli_round_frac(5, 1, 3, 1, 1), 2);
+	ck_assert_uint_eq(cli_round_frac(UINT64_MAX, 1, UINT64_MAX, 1, 1), 1);
+	ck_assert_uint_eq(cli_round_frac(UINT64_MAX / 2, 1, UINT64_MAX, 1, 1), 0);
+	ck_assert_uint_eq(cli_round_frac(UINT64_MAX / 2 + 1, 1, UINT64_MAX, 1, 1), 1);
+	ck_assert_uint_eq(cli_round_frac(UINT64_MAX, 10, 1, 1, 1), UINT64_MAX);
+	ck_assert_uint_eq(cli_round_frac(UINT64_MAX, 1, 1, 100, 1000), UINT64_MAX / 10 + 1);
+	/* A value past 2^64 counts as 2^64 - 1. */
+	ck_assert_uint_eq(cli_round_frac(UINT64_MAX, 16384, 15625, 1, 1024), (UINT64_MAX >> 10) + 1);
+	ck_assert_uint_eq(cli_round_frac(1000000, 16384, 15625, 1, 1), 1048576);
+	ck_assert_uint_eq(cli_round_frac(7, 0, 1, 1, 1), 0);
+	ck_assert_uint_eq(cli_round_frac(7, 1, 0, 1, 1), 7);	/* den 0 taken as 1 */
 }
 END_TEST
+
+/* Averages and scaled sizes round once, from the exact fraction. */
+START_TEST(test_fractions)
+{
+	char buf[CLI_FMT_MAX];
+
+	cli_set_utf8(false);
+	ck_assert_str_eq(cli_fmt_duration_frac(buf, 19989, 2), "9.99 us");	/* 9994.5 */
+	ck_assert_str_eq(cli_fmt_duration_frac(buf, 19990, 2), "10.0 us");	/* 9995 */
+	ck_assert_str_eq(cli_fmt_duration_frac(buf, 2469, 2), "1.23 us");	/* 1234.5 */
+	ck_assert_str_eq(cli_fmt_duration_frac(buf, 2470, 2), "1.24 us");
+	ck_assert_str_eq(cli_fmt_duration_frac(buf, 1999, 2), "1.00 us");	/* 999.5 */
+	ck_assert_str_eq(cli_fmt_duration_frac(buf, 1997, 2), "999 ns");	/* 998.5 */
+	ck_assert_str_eq(cli_fmt_duration_frac(buf, 1, 3), "0 ns");
+	ck_assert_str_eq(cli_fmt_duration_frac(buf, 2, 3), "1 ns");
+	ck_assert_str_eq(cli_fmt_duration_frac(buf, UINT64_MAX, 1), "213503d23h34m");
+	ck_assert_str_eq(cli_fmt_duration_frac(buf, UINT64_MAX, UINT64_MAX - 1), "1 ns");
+	/* MiB*us as bytes*s: v * 2^20 / 10^6. */
+	ck_assert_str_eq(cli_fmt_size_frac(buf, 1000000, 16384, 15625), "1.0 MiB");
+	ck_assert_str_eq(cli_fmt_size_frac(buf, 976, 16384, 15625), "1023 B");	/* 1023.4 */
+	ck_assert_str_eq(cli_fmt_size_frac(buf, 977, 16384, 15625), "1.0 KiB");	/* 1024.5 */
+	ck_assert_str_eq(cli_fmt_size_frac(buf, 1026, 16384, 15625), "1.1 KiB");	/* 1075.8 */
+	ck_assert_str_eq(cli_fmt_size_frac(buf, UINT64_MAX, 16384, 15625), "16.0 EiB");
+}
+END_TEST
+
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 u128;
+
+static uint64_t next_random(uint64_t *state)
+{
+	/* xorshift64: the same sequence on every run. */
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+/* cli_round_frac() against exact 128-bit arithmetic, where it is exact. */
+START_TEST(test_round_reference)
+{
+	static const uint64_t units[] = {
+		1, 1000, 1000000, 1000000000, 1024, 1048576, 1ull << 30, 1ull << 60,
+	};
+	static const uint64_t ms[] = { 1, 2, 10, 100 };
+	static const uint64_t muls[] = { 1, 1000, 1024, 16384 };
+	uint64_t state = 0x9e3779b97f4a7c15u;
+	int checked = 0;
+
+	for (int i = 0; i < 200000; i++) {
+		uint64_t num = next_random(&state) >> (next_random(&state) % 64);
+		uint64_t den = 1 + (next_random(&state) >> (20 + next_random(&state) % 44));
+		uint64_t mul = muls[next_random(&state) % 4];
+		uint64_t m = ms[next_random(&state) % 4];
+		uint64_t unit = units[next_random(&state) % 8];
+		u128 q, want;
+
+		if (i % 7 == 0)	/* near halves: num = den * k + den / 2 */
+			num = den * (next_random(&state) % 100000) + den / 2;
+		/* Outside the documented exact range: a value past 2^64, or
+		 * a fraction whose remainder times mul * m * 2 overflows. */
+		if ((u128)m * unit > UINT64_MAX)
+			m = 10;		/* the callers' limit: m * unit < 2^64 */
+		if ((u128)den * mul * m * 2 > UINT64_MAX ||
+		    (u128)num * mul / den > UINT64_MAX)
+			continue;
+		q = (u128)den * unit * 2;
+		want = ((u128)num * mul * m * 2 + (u128)den * unit) / q;
+		if (want > UINT64_MAX)
+			want = UINT64_MAX;
+		ck_assert_msg(cli_round_frac(num, mul, den, m, unit) == (uint64_t)want,
+			      "%" PRIu64 " * %" PRIu64 " / %" PRIu64 " * %" PRIu64 " / %" PRIu64
+			      ": got %" PRIu64 ", want %" PRIu64, num, mul, den, m, unit,
+			      cli_round_frac(num, mul, den, m, unit), (uint64_t)want);
+		checked++;
+	}
+	ck_assert_int_gt(checked, 100000);
+}
+END_TEST
+#endif
 
 /* Sets the three variables (NULL: unset) and asks. */
 static bool utf8_for(const char *lc_all, const char *lc_ctype, const char *lang)
@@ -134,6 +221,19 @@ START_TEST(test_charset)
 	ck_assert(!utf8_for(NULL, NULL, "en_US.ISO-8859-1"));
 	ck_assert(!utf8_for(NULL, NULL, "no_such_locale"));
 	ck_assert(!utf8_for(NULL, NULL, "/nonexistent/x.UTF-8"));
+	/* A UTF-8 locale whose name does not say so: loaded and asked. */
+	if (access("/usr/lib/locale/C.utf8/LC_CTYPE", R_OK) == 0) {
+		char dir[] = "/tmp/test-format-XXXXXX", link[64];
+
+		ck_assert_ptr_nonnull(mkdtemp(dir));
+		snprintf(link, sizeof(link), "%s/plain", dir);
+		ck_assert_int_eq(symlink("/usr/lib/locale/C.utf8", link), 0);
+		ck_assert_int_eq(setenv("LOCPATH", dir, 1), 0);
+		ck_assert(utf8_for(NULL, NULL, "plain"));
+		ck_assert_int_eq(unsetenv("LOCPATH"), 0);
+		ck_assert_int_eq(unlink(link), 0);
+		ck_assert_int_eq(rmdir(dir), 0);
+	}
 }
 END_TEST
 
@@ -147,6 +247,10 @@ int main(void)
 	tcase_add_test(tc, test_duration);
 	tcase_add_test(tc, test_size);
 	tcase_add_test(tc, test_integers);
+	tcase_add_test(tc, test_fractions);
+#ifdef __SIZEOF_INT128__
+	tcase_add_test(tc, test_round_reference);
+#endif
 	tcase_add_test(tc, test_charset);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
