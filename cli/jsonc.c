@@ -10,6 +10,7 @@
 CLI_JSONC_SYMBOLS(CLI_JSONC_DEFINE)
 #undef CLI_JSONC_DEFINE
 
+#ifdef CLI_JSONC_SONAME
 static const struct {
 	const char *name;
 	void **slot;
@@ -45,3 +46,13 @@ int cli_jsonc_load(const char **why)
 	handle = h;
 	return 0;
 }
+#else
+/* Built with -Djsonc_soname=link (or no soname found): json-c is linked. */
+int cli_jsonc_load(const char **why)
+{
+#define CLI_JSONC_ASSIGN(name) sym_##name = name;
+	CLI_JSONC_SYMBOLS(CLI_JSONC_ASSIGN)
+#undef CLI_JSONC_ASSIGN
+	return 0;
+}
+#endif
