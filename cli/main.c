@@ -8,6 +8,7 @@
  * program name; usage errors never print anything on stdout.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "jsonc.h"
@@ -328,6 +330,15 @@ static const struct option long_options[] = {
 
 /* '+': stop at the first non-option ("-- COMMAND"). */
 static const char short_options[] = "+:p:t:xjJo:lai:c:s:nrhVC:";
+
+/* After --help or --version: whether it reached standard output. */
+static int stdout_written(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return CLI_EXIT_OK;
+	cli_warn("cannot write the output: %s", strerror(errno));
+	return CLI_EXIT_FAILURE;
+}
 
 static void help(void)
 {
@@ -780,10 +791,10 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 			break;
 		case 'h':
 			help();
-			return CLI_EXIT_OK;
+			return stdout_written();
 		case 'V':
 			printf("%s %s\n", CLI_NAME, TSTATS_VERSION_STRING);
-			return CLI_EXIT_OK;
+			return stdout_written();
 		default:
 			return bad_option(c, argv);
 		}
@@ -800,12 +811,36 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 	return e == CLI_EXIT_OK ? -1 : (int)e;
 }
 
+/*
+ * A closed standard descriptor would be taken by the first file or socket
+ * the program opens, and output written into that. Each closed one gets
+ * /dev/null, opened in the direction that fails (standard input
+ * write-only, output and error read-only): use still fails, as on the
+ * closed descriptor (EBADF), and nothing else lands on it.
+ */
+static void occupy_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (nfd >= 0 && nfd != fd) {
+			/* A lower one was closed too and took it: move it. */
+			dup2(nfd, fd);
+			close(nfd);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_opts opts = { 0 };
 	const struct cli_mode *mode = NULL;
 	int r;
 
+	occupy_std_fds();
 	/* Before anything else, the environment included (privs.c). */
 	r = cli_privs_init();
 	if (r < 0) {

@@ -708,6 +708,10 @@ enum cli_exit cli_run_command(const struct cli_opts *opts)
 	if (pid == 0)
 		exec_child(opts->command, pipefd[1], &old);
 	rs.child = (uint32_t)pid;
+	/* A report written into a closed pipe fails with EPIPE instead of
+	 * killing this process: the command's status must survive it.
+	 * (The child has its own dispositions, set before the fork.) */
+	signal(SIGPIPE, SIG_IGN);
 	close(pipefd[1]);
 	pipefd[1] = -1;
 	e = exec_result(pipefd[0]);

@@ -1185,6 +1185,50 @@ START_TEST(test_huge_pid_list)
 END_TEST
 
 /* Flags given twice are not an error: the second changes nothing. */
+/*
+ * Output that cannot be written is an error, however it fails: a closed
+ * standard output (whose descriptor the netlink socket must not take), a
+ * full device, a pipe closed under -- COMMAND (whose status must survive).
+ */
+START_TEST(test_unwritable_output)
+{
+	static const char script[] =
+		"\"$1\" -p 1 >&-; echo \"closed=$?\"\n"
+		"\"$1\" -p 1 -j >&-; echo \"closed_json=$?\"\n"
+		"\"$1\" -a -i 0.1 -c 1 >&-; echo \"closed_all=$?\"\n"
+		"\"$1\" --help > /dev/full; echo \"help=$?\"\n";
+	/* The status of the CLI inside a pipeline, through a file. */
+	static const char pipe_script[] =
+		"{ \"$1\" -- sh -c 'sleep 0.2; exit 7' 2>&1; echo \"$?\" > \"$2\"; } | true\n"
+		"cat \"$2\"\n";
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)script, (char *)"sh",
+			 (char *)cli_path(), NULL };
+	char tmp[] = "/tmp/test-cli-status-XXXXXX";
+	char *pargv[] = { (char *)"/bin/sh", (char *)"-c", (char *)pipe_script, (char *)"sh",
+			  (char *)cli_path(), tmp, NULL };
+	struct run r;
+	int fd;
+
+	run_argv(&r, false, argv);
+	ck_assert_msg(strstr(r.out, "closed=5\n") && strstr(r.out, "closed_json=5\n") &&
+		      strstr(r.out, "closed_all=5\n") && strstr(r.out, "help=5\n"),
+		      "%s\n%s", r.out, r.err);
+	ck_assert_msg(strstr(r.err, "taskstats-cli: cannot write the output: Bad file descriptor\n"),
+		      "%s", r.err);
+	ck_assert_msg(strstr(r.err, "taskstats-cli: cannot write the output: No space left on device\n"),
+		      "%s", r.err);
+	run_free(&r);
+
+	fd = mkstemp(tmp);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	run_argv(&r, false, pargv);
+	unlink(tmp);
+	ck_assert_msg(strcmp(r.out, "7\n") == 0, "status %s (stderr %s)", r.out, r.err);
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(test_repeated_flags)
 {
 	char id[16];
@@ -3078,6 +3122,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_usage_table);
 	tcase_add_test(tc, test_huge_pid_list);
 	tcase_add_test(tc, test_repeated_flags);
+	tcase_add_test(tc, test_unwritable_output);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");
