@@ -28,10 +28,9 @@ static const struct fixed_column {
 	{ "threads", "", "live threads of the process (null with --threads)",
 	  COL_THREADS, -1, 0 },
 	{ "cpu%", "%", "CPU time used, percent of the interval (100: one CPU busy; "
-	  "a process can exceed 100), from the scheduler's nanosecond count "
-	  "(cpu_run_virtual_total), which a running task brings up to date at "
-	  "timer ticks: over short intervals one busy thread can read a little "
-	  "over 100", COL_CPU, -1, 0 },
+	  "a process can exceed 100), from cpu_run_virtual_total, which the "
+	  "kernel brings up to date at timer ticks: one busy thread can read "
+	  "a little over 100", COL_CPU, -1, 0 },
 	{ "usr%", "%", "user CPU time, percent of the interval (utime: usually counted "
 	  "in timer ticks, so over short intervals usr% + sys% can differ "
 	  "from cpu%)", COL_USER, -1, 0 },

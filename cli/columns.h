@@ -36,7 +36,7 @@ enum col_flag {
 };
 
 #define COL_NAME_MAX 40
-#define COL_DESC_MAX 160
+#define COL_DESC_MAX 256
 
 struct cli_column {
 	char name[COL_NAME_MAX];	/* "cpu%", "blkio_delay%", "utime" */
