@@ -426,7 +426,8 @@ static void print_header(const struct text_state *st, const struct tstats_record
 		fprintf(st->out, "  note: the payload is shorter than its version's struct: trailing fields are absent\n");
 	if (rec->kind == TSTATS_KIND_TGID)
 		fprintf(st->out, "  note: for a thread group the kernel sums only CPU times, context switches\n"
-			"  and delays; identity, memory and I/O are not summed (use -p for one thread)\n");
+			"  and delay counts and totals; identity, memory, I/O and the longest and\n"
+			"  shortest delays are per thread (use -p for one thread)\n");
 }
 
 static int text_task(void *state, const struct tstats_record *rec)

@@ -178,7 +178,10 @@ struct tstats_field_info {
 	uint32_t unit_id;	 /* enum tstats_unit */
 	uint32_t group;		 /* enum tstats_group */
 	uint32_t since;		 /* first struct version carrying the field */
-	uint32_t in_tgid;	 /* 1 if the kernel fills it in TGID records */
+	/* 1 if TGID records carry it for the whole group. The kernel also
+	 * writes the *_delay_max/_min/_max_ts fields there, but as one
+	 * thread's value, not the group's: they are 0 here (absent). */
+	uint32_t in_tgid;
 	/* Members are only ever appended here (the library hands out
 	 * pointers to its own rows, so older callers never see them). */
 	uint32_t flags;		 /* enum tstats_field_flag; since 0.1 */
@@ -790,6 +793,9 @@ enum tstats_source {
 	TSTATS_SOURCE_TGID = 1,		/* the kernel's TGID total */
 	TSTATS_SOURCE_THREAD_SUM = 2,	/* summed over live threads by the library */
 	TSTATS_SOURCE_LEADER = 3,	/* the group leader's own record */
+	/* The longest (*_delay_max, with its *_delay_max_ts) or shortest
+	 * non-zero (*_delay_min) over the live threads. Since: 0.1 */
+	TSTATS_SOURCE_THREAD_EXTREME = 4,
 };
 
 struct tstats_process {
@@ -799,7 +805,7 @@ struct tstats_process {
 	/* Where each present field of rec came from, one bit per field id
 	 * in exactly one of these (tstats_process_source() reads them). */
 	uint64_t from_tgid[TSTATS_FIELD_CAPACITY / 64];
-	uint64_t from_threads[TSTATS_FIELD_CAPACITY / 64];
+	uint64_t from_threads[TSTATS_FIELD_CAPACITY / 64]; /* sum or extreme */
 	uint64_t from_leader[TSTATS_FIELD_CAPACITY / 64];
 	uint32_t threads;	/* live threads summed */
 	uint32_t reserved;

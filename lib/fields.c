@@ -64,8 +64,15 @@
 #define U32(id, nm, kn, un, uid, grp, ver, tg, om, o1, o23, o15, desc) \
 	ROW_(TSTATS_F_##id, nm, kn, un, uid, grp, ver, tg, 4, VK_UNSIGNED, om, o1, o23, o15, desc)
 #define TS(id, nm, kn, om, desc) \
-	ROW_(TSTATS_F_##id, nm, kn, "epoch_ns", EPOCH_NS, DELAY, 17, 1, 16, VK_TIMESPEC, om, N, N, N, desc)
+	ROW_(TSTATS_F_##id, nm, kn, "epoch_ns", EPOCH_NS, DELAY, 17, 0, 16, VK_TIMESPEC, om, N, N, N, desc)
 
+/*
+ * in_tgid: the field means the same for a thread group in TGID records.
+ * The kernel also writes *_delay_max, *_delay_min and *_delay_max_ts there,
+ * but by assignment from each thread it visits (the last one wins), not
+ * as the group's extreme: they are left out of TGID records, and the
+ * process view (query.c) takes them over the live threads instead.
+ */
 const struct field_def tstats_fields[TSTATS_F__COUNT] = {
 	ROW(VERSION, "version", "version", "", NONE, IDENTITY, 1, 1, 2, VK_UNSIGNED,
 	    0, 0, 0, 0, "struct taskstats version the kernel sent"),
@@ -177,37 +184,37 @@ const struct field_def tstats_fields[TSTATS_F__COUNT] = {
 	    416, N, N, 528, "IRQ/softirq interruptions"),
 	U64(IRQ_DELAY_TOTAL, "irq_delay_total", "irq_delay_total", "ns", NS, DELAY, 14, 1,
 	    424, N, N, 536, "time taken by IRQ/softirq handling"),
-	U64(CPU_DELAY_MAX, "cpu_delay_max", "cpu_delay_max", "ns", NS, DELAY, 15, 1,
+	U64(CPU_DELAY_MAX, "cpu_delay_max", "cpu_delay_max", "ns", NS, DELAY, 15, 0,
 	    432, N, N, 32, "longest single run-queue wait"),
-	U64(CPU_DELAY_MIN, "cpu_delay_min", "cpu_delay_min", "ns", NS, DELAY, 15, 1,
+	U64(CPU_DELAY_MIN, "cpu_delay_min", "cpu_delay_min", "ns", NS, DELAY, 15, 0,
 	    440, N, N, 40, "shortest single run-queue wait (0: none yet)"),
-	U64(BLKIO_DELAY_MAX, "blkio_delay_max", "blkio_delay_max", "ns", NS, DELAY, 15, 1,
+	U64(BLKIO_DELAY_MAX, "blkio_delay_max", "blkio_delay_max", "ns", NS, DELAY, 15, 0,
 	    448, N, N, 64, "longest single block I/O wait"),
-	U64(BLKIO_DELAY_MIN, "blkio_delay_min", "blkio_delay_min", "ns", NS, DELAY, 15, 1,
+	U64(BLKIO_DELAY_MIN, "blkio_delay_min", "blkio_delay_min", "ns", NS, DELAY, 15, 0,
 	    456, N, N, 72, "shortest single block I/O wait"),
-	U64(SWAPIN_DELAY_MAX, "swapin_delay_max", "swapin_delay_max", "ns", NS, DELAY, 15, 1,
+	U64(SWAPIN_DELAY_MAX, "swapin_delay_max", "swapin_delay_max", "ns", NS, DELAY, 15, 0,
 	    464, N, N, 96, "longest single swap-in wait"),
-	U64(SWAPIN_DELAY_MIN, "swapin_delay_min", "swapin_delay_min", "ns", NS, DELAY, 15, 1,
+	U64(SWAPIN_DELAY_MIN, "swapin_delay_min", "swapin_delay_min", "ns", NS, DELAY, 15, 0,
 	    472, N, N, 104, "shortest single swap-in wait"),
-	U64(FREEPAGES_DELAY_MAX, "freepages_delay_max", "freepages_delay_max", "ns", NS, DELAY, 15, 1,
+	U64(FREEPAGES_DELAY_MAX, "freepages_delay_max", "freepages_delay_max", "ns", NS, DELAY, 15, 0,
 	    480, N, N, 376, "longest single reclaim wait"),
-	U64(FREEPAGES_DELAY_MIN, "freepages_delay_min", "freepages_delay_min", "ns", NS, DELAY, 15, 1,
+	U64(FREEPAGES_DELAY_MIN, "freepages_delay_min", "freepages_delay_min", "ns", NS, DELAY, 15, 0,
 	    488, N, N, 384, "shortest single reclaim wait"),
-	U64(THRASHING_DELAY_MAX, "thrashing_delay_max", "thrashing_delay_max", "ns", NS, DELAY, 15, 1,
+	U64(THRASHING_DELAY_MAX, "thrashing_delay_max", "thrashing_delay_max", "ns", NS, DELAY, 15, 0,
 	    496, N, N, 408, "longest single thrashing wait"),
-	U64(THRASHING_DELAY_MIN, "thrashing_delay_min", "thrashing_delay_min", "ns", NS, DELAY, 15, 1,
+	U64(THRASHING_DELAY_MIN, "thrashing_delay_min", "thrashing_delay_min", "ns", NS, DELAY, 15, 0,
 	    504, N, N, 416, "shortest single thrashing wait"),
-	U64(COMPACT_DELAY_MAX, "compact_delay_max", "compact_delay_max", "ns", NS, DELAY, 15, 1,
+	U64(COMPACT_DELAY_MAX, "compact_delay_max", "compact_delay_max", "ns", NS, DELAY, 15, 0,
 	    512, N, N, 448, "longest single compaction wait"),
-	U64(COMPACT_DELAY_MIN, "compact_delay_min", "compact_delay_min", "ns", NS, DELAY, 15, 1,
+	U64(COMPACT_DELAY_MIN, "compact_delay_min", "compact_delay_min", "ns", NS, DELAY, 15, 0,
 	    520, N, N, 456, "shortest single compaction wait"),
-	U64(WPCOPY_DELAY_MAX, "wpcopy_delay_max", "wpcopy_delay_max", "ns", NS, DELAY, 15, 1,
+	U64(WPCOPY_DELAY_MAX, "wpcopy_delay_max", "wpcopy_delay_max", "ns", NS, DELAY, 15, 0,
 	    528, N, N, 512, "longest single write-protect copy wait"),
-	U64(WPCOPY_DELAY_MIN, "wpcopy_delay_min", "wpcopy_delay_min", "ns", NS, DELAY, 15, 1,
+	U64(WPCOPY_DELAY_MIN, "wpcopy_delay_min", "wpcopy_delay_min", "ns", NS, DELAY, 15, 0,
 	    536, N, N, 520, "shortest single write-protect copy wait"),
-	U64(IRQ_DELAY_MAX, "irq_delay_max", "irq_delay_max", "ns", NS, DELAY, 15, 1,
+	U64(IRQ_DELAY_MAX, "irq_delay_max", "irq_delay_max", "ns", NS, DELAY, 15, 0,
 	    544, N, N, 544, "longest single IRQ/softirq delay"),
-	U64(IRQ_DELAY_MIN, "irq_delay_min", "irq_delay_min", "ns", NS, DELAY, 15, 1,
+	U64(IRQ_DELAY_MIN, "irq_delay_min", "irq_delay_min", "ns", NS, DELAY, 15, 0,
 	    552, N, N, 552, "shortest single IRQ/softirq delay"),
 	TS(CPU_DELAY_MAX_TS, "cpu_delay_max_ts", "cpu_delay_max_ts", 560,
 	   "when the longest run-queue wait happened"),

@@ -498,8 +498,11 @@ struct sum_sink {
 	uint32_t want;		/* the id asked for */
 	bool have_leader;
 	struct tstats_record leader;
+	/* Counters: summed. The delay extremes (*_delay_max with its
+	 * *_delay_max_ts, *_delay_min): the longest, the shortest non-zero. */
 	uint64_t sum[TSTATS_F__COUNT];
 	uint64_t present[TSTATS_FIELD_CAPACITY / 64];
+	uint64_t extreme[TSTATS_FIELD_CAPACITY / 64];	/* fields folded so */
 	uint32_t threads;
 };
 
@@ -512,6 +515,38 @@ static bool is_leader(const struct tstats_record *rec, uint32_t want)
 		return tgid == pid;
 	/* Before v12 records name no group: trust the caller's id. */
 	return rec->id == want;
+}
+
+static bool sum_has(const struct sum_sink *s, int f)
+{
+	return f >= 0 && (s->present[f / 64] >> (f % 64) & 1);
+}
+
+static void sum_set(struct sum_sink *s, int f, uint64_t v)
+{
+	s->sum[f] = v;
+	s->present[f / 64] |= UINT64_C(1) << (f % 64);
+	s->extreme[f / 64] |= UINT64_C(1) << (f % 64);
+}
+
+/* Folds one thread's delay extremes into the group's. A minimum of 0
+ * means no delay of that class yet. */
+static void fold_extremes(struct sum_sink *s, const struct tstats_record *rec)
+{
+	for (unsigned int c = 0; c < tstats_delay_class_count(); c++) {
+		const struct tstats_delay_class *dc = tstats_delay_class(c);
+		uint64_t v;
+
+		if (dc->max >= 0 && tstats_record_get(rec, (unsigned int)dc->max, &v) == 0 &&
+		    (!sum_has(s, dc->max) || v > s->sum[dc->max])) {
+			sum_set(s, dc->max, v);
+			if (dc->max_ts >= 0 && tstats_record_has(rec, (unsigned int)dc->max_ts))
+				sum_set(s, dc->max_ts, rec->value[dc->max_ts]);
+		}
+		if (dc->min >= 0 && tstats_record_get(rec, (unsigned int)dc->min, &v) == 0 &&
+		    (!sum_has(s, dc->min) || (v && (!s->sum[dc->min] || v < s->sum[dc->min]))))
+			sum_set(s, dc->min, v);
+	}
 }
 
 static int sum_put(void *u, size_t i, int err, const struct tstats_record *rec)
@@ -529,6 +564,7 @@ static int sum_put(void *u, size_t i, int err, const struct tstats_record *rec)
 		s->sum[f] += rec->value[f];
 		s->present[f / 64] |= UINT64_C(1) << (f % 64);
 	}
+	fold_extremes(s, rec);
 	if (!s->have_leader && is_leader(rec, s->want)) {
 		s->leader = *rec;
 		s->have_leader = true;
@@ -605,7 +641,7 @@ TSTATS_EXPORT int tstats_query_process(struct tstats_ctx *ctx, uint32_t tgid,
 				continue;
 			p.rec.value[f] = group.value[f];
 			set_bit(p.from_tgid, f);
-		} else if (field_is_counter(f)) {
+		} else if (field_is_counter(f) || (s.extreme[f / 64] >> (f % 64) & 1)) {
 			if (!(s.present[f / 64] >> (f % 64) & 1))
 				continue;
 			p.rec.value[f] = s.sum[f];
@@ -631,7 +667,8 @@ TSTATS_EXPORT int tstats_process_source(const struct tstats_process *p, unsigned
 	if (p->from_tgid[field / 64] >> (field % 64) & 1)
 		return TSTATS_SOURCE_TGID;
 	if (p->from_threads[field / 64] >> (field % 64) & 1)
-		return TSTATS_SOURCE_THREAD_SUM;
+		return field_is_counter(field) ? TSTATS_SOURCE_THREAD_SUM :
+						 TSTATS_SOURCE_THREAD_EXTREME;
 	if (p->from_leader[field / 64] >> (field % 64) & 1)
 		return TSTATS_SOURCE_LEADER;
 	return TSTATS_SOURCE_NONE;

@@ -1716,6 +1716,33 @@ START_TEST(live_process_view_sums_threads)
 	ck_assert_uint_ge(get(&pv.rec, TSTATS_F_MINFLT), get(&leader, TSTATS_F_MINFLT));
 	ck_assert_int_eq(tstats_process_source(&pv, TSTATS_F_TGETIME), TSTATS_SOURCE_LEADER);
 	ck_assert_int_eq(tstats_process_source(&pv, TSTATS_F_VERSION), TSTATS_SOURCE_TGID);
+	/* The delay extremes: not in the kernel's TGID record (it assigns
+	 * them from each thread in turn), the longest and the shortest
+	 * non-zero over the live threads in the view. */
+	ck_assert(!tstats_record_has(&group, TSTATS_F_CPU_DELAY_MAX));
+	ck_assert(!tstats_record_has(&group, TSTATS_F_CPU_DELAY_MIN));
+	if (tstats_record_has(&leader, TSTATS_F_CPU_DELAY_MAX)) {
+		uint64_t max = 0, min = 0;
+
+		for (int i = 0; i < n; i++) {
+			struct tstats_record t;
+			uint64_t v;
+
+			ck_assert_int_eq(tstats_query(ctx, TSTATS_KIND_PID, tids[i], &t), 0);
+			v = get(&t, TSTATS_F_CPU_DELAY_MAX);
+			max = v > max ? v : max;
+			v = get(&t, TSTATS_F_CPU_DELAY_MIN);
+			if (v && (!min || v < min))
+				min = v;
+		}
+		ck_assert_uint_gt(max, 0);
+		ck_assert_uint_eq(get(&pv.rec, TSTATS_F_CPU_DELAY_MAX), max);
+		ck_assert_uint_eq(get(&pv.rec, TSTATS_F_CPU_DELAY_MIN), min);
+		ck_assert_int_eq(tstats_process_source(&pv, TSTATS_F_CPU_DELAY_MAX),
+				 TSTATS_SOURCE_THREAD_EXTREME);
+		ck_assert_int_eq(tstats_process_source(&pv, TSTATS_F_CPU_DELAY_MIN),
+				 TSTATS_SOURCE_THREAD_EXTREME);
+	}
 	for (unsigned int f = 0; f < TSTATS_F__COUNT; f++)
 		ck_assert_msg(tstats_record_has(&pv.rec, f) ==
 			      (tstats_process_source(&pv, f) != TSTATS_SOURCE_NONE), "%s",

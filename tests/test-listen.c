@@ -630,8 +630,8 @@ START_TEST(tgid_version_zero)
 	 * are both 560 bytes with different layouts, so the length alone
 	 * would pick v16; the PID record of the message says 15.
 	 */
-	m15 = nlb_ts_find(NLB_LAYOUT_V15, 15, TSTATS_F_CPU_DELAY_MAX);
-	m16 = nlb_ts_find(NLB_LAYOUT_MODERN, 16, TSTATS_F_CPU_DELAY_MAX);
+	m15 = nlb_ts_find(NLB_LAYOUT_V15, 15, TSTATS_F_CPU_RUN_REAL_TOTAL);
+	m16 = nlb_ts_find(NLB_LAYOUT_MODERN, 16, TSTATS_F_CPU_RUN_REAL_TOTAL);
 	ck_assert_ptr_nonnull(m15);
 	ck_assert_ptr_nonnull(m16);
 	ck_assert_uint_ne(m15->off, m16->off);
@@ -650,8 +650,8 @@ START_TEST(tgid_version_zero)
 	ck_assert_uint_eq(s.rec[1].version, 15);
 	ck_assert_uint_eq(s.rec[1].flags & TSTATS_RECORD_VERSION_INFERRED,
 			  TSTATS_RECORD_VERSION_INFERRED);
-	ck_assert_uint_eq(get(&s.rec[1], TSTATS_F_CPU_DELAY_MAX),
-			  nlb_ts_expect(TSTATS_F_CPU_DELAY_MAX));
+	ck_assert_uint_eq(get(&s.rec[1], TSTATS_F_CPU_RUN_REAL_TOTAL),
+			  nlb_ts_expect(TSTATS_F_CPU_RUN_REAL_TOTAL));
 	ck_assert_uint_eq(get(&s.rec[1], TSTATS_F_VERSION), 15);
 	tstats_listener_free(l);
 }
