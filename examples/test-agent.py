@@ -37,7 +37,9 @@ def main():
                  "--errors-for-leak-kinds=definite,indirect,possible"] + agent
     proc = subprocess.Popen(agent + ["--interval", str(INTERVAL_MS), "--samples", str(SAMPLES),
                              "--duration", "30", "--fields", "all"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    # Unbuffered: communicate() below reads the descriptor itself, and
+    # would never see what a buffered readline() had read ahead.
     first = proc.stdout.readline()
     if not first:
         err = proc.stderr.read().decode(errors="replace")
