@@ -5,6 +5,7 @@
  *   {"schema_version":1, "delayacct":true|false|null,
  *    "tasks":[{"type":"pid", "id":N, "payload_len":N, "version":N,
  *              "version_inferred":b, "newer_than_known":b, "short_payload":b,
+ *              "empty_group":b,
  *              <every field of the table by name: number or null>}],
  *    "errors":[{"type":"pid", "id":N, "errno":3, "error":"no such task"}]}
  * Field keys and their order come from the library's field table. Records
@@ -135,6 +136,8 @@ static int add_meta(struct json_object *t, const struct tstats_record *rec)
 			!!(rec->flags & TSTATS_RECORD_NEWER)) },
 		{ "short_payload", sym_json_object_new_boolean(
 			!!(rec->flags & TSTATS_RECORD_SHORT)) },
+		{ "empty_group", sym_json_object_new_boolean(
+			!!(rec->flags & TSTATS_RECORD_EMPTY_GROUP)) },
 	};
 	const size_t n = sizeof(meta) / sizeof(meta[0]);
 	int r = 0;

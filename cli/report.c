@@ -424,6 +424,10 @@ static void print_header(const struct text_state *st, const struct tstats_record
 			TSTATS_VERSION_KNOWN);
 	if (rec->flags & TSTATS_RECORD_SHORT)
 		fprintf(st->out, "  note: the payload is shorter than its version's struct: trailing fields are absent\n");
+	if (rec->flags & TSTATS_RECORD_EMPTY_GROUP)
+		fprintf(st->out, "  note: the kernel counted no thread: every thread of this process has\n"
+			"  exited (a zombie, not yet reaped); its last thread's own record (-p) has\n"
+			"  its final values\n");
 	if (rec->kind == TSTATS_KIND_TGID)
 		fprintf(st->out, "  note: for a thread group the kernel sums only CPU times, context switches\n"
 			"  and delay counts and totals; identity, memory, I/O and the longest and\n"

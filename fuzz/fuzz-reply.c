@@ -83,7 +83,8 @@ static const struct codec_aggr *aggr_of(const struct fmsg *f, unsigned int kind)
 static void check_record(const struct tstats_record *r, unsigned int kind, size_t len)
 {
 	const uint32_t known = TSTATS_RECORD_VERSION_INFERRED | TSTATS_RECORD_NEWER |
-			       TSTATS_RECORD_SHORT;
+			       TSTATS_RECORD_SHORT | TSTATS_RECORD_EMPTY_GROUP;
+	bool counted = false;
 
 	CHECK(r->kind == kind);
 	CHECK(r->id == 0);
@@ -109,7 +110,11 @@ static void check_record(const struct tstats_record *r, unsigned int kind, size_
 			CHECK(v >> (8 * d->size) == 0);
 		if (d->vkind == VK_SIGNED8)
 			CHECK((int64_t)v >= -128 && (int64_t)v <= 127);
+		if (f != TSTATS_F_VERSION && v)
+			counted = true;
 	}
+	/* EMPTY_GROUP: exactly the TGID records that hold nothing. */
+	CHECK(!!(r->flags & TSTATS_RECORD_EMPTY_GROUP) == (kind == TSTATS_KIND_TGID && !counted));
 }
 
 /* An aggregate of a parsed message: inside it, and decoded alike by both

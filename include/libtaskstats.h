@@ -262,6 +262,13 @@ enum tstats_record_flag {
 	 * kernel's AGROUP, single-threaded processes included) and on the
 	 * TGID record that follows it for multi-threaded groups. */
 	TSTATS_RECORD_GROUP_EXIT = 1u << 4,
+	/* A TGID record in which the kernel counted no thread: every value
+	 * but the version is 0. The kernel sums the live threads (and, for
+	 * multi-threaded groups, the totals it kept of exited ones), so
+	 * this is a group whose threads have all exited: a zombie process,
+	 * not yet reaped. Its last thread's PID record still has its final
+	 * values; tstats_query_process() uses them. Since: 0.1 */
+	TSTATS_RECORD_EMPTY_GROUP = 1u << 5,
 };
 
 /*

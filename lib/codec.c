@@ -77,6 +77,18 @@ static uint64_t load_timespec_ns(const uint8_t *p)
 	return (uint64_t)sec * 1000000000u + (uint64_t)nsec;
 }
 
+/* TSTATS_RECORD_EMPTY_GROUP: a TGID record with nothing counted. */
+static void mark_empty_group(struct tstats_record *rec)
+{
+	if (rec->kind != TSTATS_KIND_TGID)
+		return;
+	for (unsigned int f = 0; f < TSTATS_F__COUNT; f++)
+		if (f != TSTATS_F_VERSION && rec->value[f] &&
+		    (rec->present[f / 64] >> (f % 64) & 1))
+			return;
+	rec->flags |= TSTATS_RECORD_EMPTY_GROUP;
+}
+
 int codec_decode(const void *payload, size_t len, unsigned int kind,
 		 unsigned int fallback_version, struct tstats_record *rec)
 {
@@ -145,6 +157,7 @@ int codec_decode(const void *payload, size_t len, unsigned int kind,
 	}
 	/* The version field holds what was used to decode. */
 	rec->value[TSTATS_F_VERSION] = version;
+	mark_empty_group(rec);
 	return 0;
 }
 
@@ -498,6 +511,7 @@ int codec_decode_plan(struct codec_plan *plan, const void *payload, size_t len,
 		}
 	}
 	rec->value[TSTATS_F_VERSION] = v;
+	mark_empty_group(rec);
 	return 0;
 }
 

@@ -558,8 +558,7 @@ static int sum_put(void *u, size_t i, int err, const struct tstats_record *rec)
 		return 0;
 	s->threads++;
 	for (unsigned int f = 0; f < TSTATS_F__COUNT; f++) {
-		if (tstats_fields[f].info.in_tgid || !field_is_counter(f) ||
-		    !tstats_record_has(rec, f))
+		if (!field_is_counter(f) || !tstats_record_has(rec, f))
 			continue;
 		s->sum[f] += rec->value[f];
 		s->present[f / 64] |= UINT64_C(1) << (f % 64);
@@ -606,6 +605,7 @@ TSTATS_EXPORT int tstats_query_process(struct tstats_ctx *ctx, uint32_t tgid,
 	struct tstats_process p;
 	struct qstate *qs;
 	uint64_t leader_tgid;
+	bool empty;
 	int n, r;
 
 	if (!ctx || !ret)
@@ -635,8 +635,12 @@ TSTATS_EXPORT int tstats_query_process(struct tstats_ctx *ctx, uint32_t tgid,
 	p.rec.payload_len = group.payload_len;
 	p.rec.flags = group.flags;
 	p.threads = s.threads;
+	/* A zombie's group record counted nothing: its threads' final
+	 * records (the leader's, at least) stand in for it. */
+	empty = group.flags & TSTATS_RECORD_EMPTY_GROUP;
 	for (unsigned int f = 0; f < TSTATS_F__COUNT; f++) {
-		if (tstats_fields[f].info.in_tgid) {
+		if (tstats_fields[f].info.in_tgid &&
+		    !(empty && f != TSTATS_F_VERSION)) {
 			if (!tstats_record_has(&group, f))
 				continue;
 			p.rec.value[f] = group.value[f];

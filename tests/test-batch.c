@@ -1766,6 +1766,51 @@ START_TEST(live_process_view_sums_threads)
 }
 END_TEST
 
+/*
+ * A zombie (exited, not reaped): the kernel's TGID record counts no
+ * thread and says so (EMPTY_GROUP); the process view takes the exited
+ * leader's final record instead of those zeros.
+ */
+START_TEST(live_process_view_zombie)
+{
+	struct tstats_record leader, group;
+	struct tstats_process pv;
+	siginfo_t si;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		burn_cpu_ms(60);
+		_exit(3);
+	}
+	memset(&si, 0, sizeof(si));
+	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+
+	ck_assert_int_eq(tstats_query(ctx, TSTATS_KIND_TGID, (uint32_t)pid, &group), 0);
+	ck_assert_uint_eq(group.flags & TSTATS_RECORD_EMPTY_GROUP, TSTATS_RECORD_EMPTY_GROUP);
+	ck_assert_uint_eq(get(&group, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL), 0);
+	ck_assert_int_eq(tstats_query(ctx, TSTATS_KIND_PID, (uint32_t)pid, &leader), 0);
+	ck_assert_uint_eq(leader.flags & TSTATS_RECORD_EMPTY_GROUP, 0);
+	ck_assert_uint_ge(get(&leader, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL), 50000000u);
+
+	ck_assert_int_eq(tstats_query_process(ctx, (uint32_t)pid, &pv), 0);
+	ck_assert_uint_eq(pv.rec.flags & TSTATS_RECORD_EMPTY_GROUP, TSTATS_RECORD_EMPTY_GROUP);
+	ck_assert_uint_eq(pv.threads, 1);
+	ck_assert_int_eq(tstats_process_source(&pv, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL),
+			 TSTATS_SOURCE_THREAD_SUM);
+	ck_assert_uint_eq(get(&pv.rec, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL),
+			  get(&leader, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL));
+	ck_assert_uint_eq(get(&pv.rec, TSTATS_F_UTIME) + get(&pv.rec, TSTATS_F_STIME),
+			  get(&leader, TSTATS_F_UTIME) + get(&leader, TSTATS_F_STIME));
+	ck_assert_int_eq(tstats_process_source(&pv, TSTATS_F_ETIME), TSTATS_SOURCE_LEADER);
+	/* The kernel counts a zombie's age up to the query: later, older. */
+	ck_assert_uint_ge(get(&pv.rec, TSTATS_F_ETIME), get(&leader, TSTATS_F_ETIME));
+	ck_assert_int_eq(tstats_process_source(&pv, TSTATS_F_VERSION), TSTATS_SOURCE_TGID);
+
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+}
+END_TEST
+
 /* The writer thread still alive: its bytes are in the sum. */
 static void *writer_then_wait(void *arg)
 {
@@ -1945,6 +1990,7 @@ static Suite *live_suite(void)
 	tcase_add_test(tc, live_list_threads_matches_proc);
 	tcase_add_test(tc, live_list_processes_matches_proc);
 	tcase_add_test(tc, live_process_view_sums_threads);
+	tcase_add_test(tc, live_process_view_zombie);
 	tcase_add_test(tc, live_process_view_counts_non_leader_io);
 	tcase_add_test(tc, live_rates_of_a_busy_thread);
 	suite_add_tcase(s, tc);

@@ -560,6 +560,35 @@ START_TEST(test_exact)
 }
 END_TEST
 
+/* -t of a zombie: the kernel counted no thread, and the report says so. */
+START_TEST(test_tgid_zombie)
+{
+	char id[16];
+	siginfo_t si;
+	struct run r;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	memset(&si, 0, sizeof(si));
+	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+	fmt(id, sizeof(id), "%d", (int)pid);
+	run_cli(&r, "-t", id);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "note: the kernel counted no thread"), "%.2000s", r.out);
+	run_free(&r);
+	run_cli(&r, "-t", id, "-j");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.out, "d['tasks'][0]['empty_group'] is True and d['tasks'][0]['utime'] == 0", NULL);
+	run_free(&r);
+	run_cli(&r, "-p", id, "-j");
+	py_true(r.out, "d['tasks'][0]['empty_group'] is False", NULL);
+	run_free(&r);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+}
+END_TEST
+
 START_TEST(test_tgid_text)
 {
 	char id[16], head[64];
@@ -639,11 +668,11 @@ START_TEST(test_json_self)
 	py_true(r.out, "d['tasks'][0]['payload_len'] >= 560", NULL);
 	py_true(r.out, "d['tasks'][0]['comm'] == sys.argv[3]", self_comm());
 	py_true(r.out, "all(type(d['tasks'][0][k]) is bool for k in "
-		"('version_inferred', 'newer_than_known', 'short_payload'))", NULL);
+		"('version_inferred', 'newer_than_known', 'short_payload', 'empty_group'))", NULL);
 	/* Numbers are JSON numbers, never strings. */
 	py_true(r.out, "all(type(v) is int for k, v in d['tasks'][0].items() "
 		"if k not in ('type', 'comm', 'version_inferred', 'newer_than_known', "
-		"'short_payload') and v is not None)", NULL);
+		"'short_payload', 'empty_group') and v is not None)", NULL);
 	py_true(r.out, "type(d['tasks'][0]['nice']) is int and -20 <= d['tasks'][0]['nice'] <= 19", NULL);
 	py_true(r.out, "d['tasks'][0]['cpu_delay_total'] is not None", NULL);
 	/* v16 has no max_ts: absent, so null. */
@@ -1526,7 +1555,7 @@ START_TEST(test_man_fields)
 {
 	static const char prog[] =
 		"sorted(set(d['tasks'][0]) - {'type', 'id', 'payload_len', "
-		"'version_inferred', 'newer_than_known', 'short_payload'}) == "
+		"'version_inferred', 'newer_than_known', 'short_payload', 'empty_group'}) == "
 		"sorted(l[3:] for l in open(sys.argv[3]).read()"
 		".split('.SH FIELDS')[1].split('.SS Delay classes')[0].splitlines() "
 		"if l.startswith('.B '))";
@@ -3094,6 +3123,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_init_text);
 	tcase_add_test(tc, test_exact);
 	tcase_add_test(tc, test_tgid_text);
+	tcase_add_test(tc, test_tgid_zombie);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_delayacct_note);
 	suite_add_tcase(s, tc);

@@ -896,6 +896,40 @@ START_TEST(test_decode_version0)
 }
 END_TEST
 
+/*
+ * A zombie's TGID record: the kernel counted no thread, every value but
+ * the version is 0. Only such TGID records are marked EMPTY_GROUP.
+ */
+START_TEST(test_decode_empty_group)
+{
+	uint8_t zp[MAX_PAYLOAD] = { 0 };
+	const uint16_t version = 16;
+	struct tstats_record rec;
+	const struct nlb_member *m;
+
+	memcpy(zp, &version, sizeof(version));
+	ck_assert_int_eq(decode3(zp, 560, TSTATS_DECODE_TGID, 0, &rec), 0);
+	ck_assert_uint_eq(rec.flags, TSTATS_RECORD_EMPTY_GROUP);
+	ck_assert(tstats_record_has(&rec, TSTATS_F_UTIME));
+	ck_assert_int_eq(decode3(zp, 560, 0, 0, &rec), 0);
+	ck_assert_uint_eq(rec.flags & TSTATS_RECORD_EMPTY_GROUP, 0);
+
+	/* One count is enough to make it a real total. */
+	m = nlb_ts_find(NLB_LAYOUT_MODERN, 16, TSTATS_F_NIVCSW);
+	ck_assert_ptr_nonnull(m);
+	zp[m->off] = 1;
+	ck_assert_int_eq(decode3(zp, 560, TSTATS_DECODE_TGID, 0, &rec), 0);
+	ck_assert_uint_eq(rec.flags & TSTATS_RECORD_EMPTY_GROUP, 0);
+	/* A field TGID records leave out does not count. */
+	zp[m->off] = 0;
+	m = nlb_ts_find(NLB_LAYOUT_MODERN, 16, TSTATS_F_READ_CHAR);
+	ck_assert_ptr_nonnull(m);
+	zp[m->off] = 1;
+	ck_assert_int_eq(decode3(zp, 560, TSTATS_DECODE_TGID, 0, &rec), 0);
+	ck_assert_uint_eq(rec.flags & TSTATS_RECORD_EMPTY_GROUP, TSTATS_RECORD_EMPTY_GROUP);
+}
+END_TEST
+
 START_TEST(test_decode_tgid_fields)
 {
 	static const unsigned int in[] = {
@@ -1838,6 +1872,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(edge, test_decode_newer);
 	tcase_add_test(edge, test_decode_version0);
 	tcase_add_test(edge, test_decode_tgid_fields);
+	tcase_add_test(edge, test_decode_empty_group);
 	tcase_add_test(edge, test_decode_values);
 	suite_add_tcase(s, edge);
 	return s;
