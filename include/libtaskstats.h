@@ -460,7 +460,8 @@ struct tstats_listener;
 /*
  * Checks a cpulist in the kernel's syntax: comma-separated CPU numbers
  * and ranges, "0-3,7", a range optionally strided as "0-15:2/4" (the
- * first 2 of every 4). Whitespace and empty entries are skipped.
+ * first 2 of every 4); any number may be "N", the last possible CPU, and
+ * "all" is "0-N". Whitespace and empty entries are skipped.
  * Returns the number of CPUs named (> 0), or
  *   -EINVAL  bad syntax, or no CPU at all (also for cpulist NULL),
  *   -ERANGE  a CPU that is not possible on this machine,

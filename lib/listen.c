@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -65,12 +66,18 @@ static bool is_sep(char c)
 	return c == ',' || c == ' ' || c == '\t' || c == '\n';
 }
 
-/* Reads a decimal number; -EINVAL without digits, -ERANGE on overflow. */
-static int get_num(const char **s, unsigned long *ret)
+/* Reads a decimal number, or "N" for lastbit; -EINVAL without digits,
+ * -ERANGE on overflow. */
+static int get_num(const char **s, unsigned long lastbit, unsigned long *ret)
 {
 	const char *p = *s;
 	unsigned long v = 0;
 
+	if (*p == 'N') {
+		*s = p + 1;
+		*ret = lastbit;
+		return 0;
+	}
 	if (*p < '0' || *p > '9')
 		return -EINVAL;
 	for (; *p >= '0' && *p <= '9'; p++) {
@@ -91,45 +98,56 @@ static int get_num(const char **s, unsigned long *ret)
 
 /*
  * The kernel's cpulist syntax (lib/bitmap-str.c, bitmap_parselist()):
- * regions "N", "N-M" or "N-M:U/G" (the first U of every G CPUs), separated
- * by commas; whitespace and empty regions are skipped. A syntax error is
- * -EINVAL even when the string also names huge CPUs: syntax first.
+ * regions "A", "A-B" or "A-B:U/G" (the first U of every G CPUs), separated
+ * by commas; whitespace and empty regions are skipped. Any number may be
+ * "N", the last CPU (lastbit), and "all" is "0-N" (a pattern may follow
+ * it). A syntax error is -EINVAL even when the string also names huge
+ * CPUs: syntax first.
  */
-static int cpulist_scan(const char *s, struct cpu_ranges *out)
+static int cpulist_scan(const char *s, unsigned long lastbit, struct cpu_ranges *out)
 {
 	int overflow = 0;
 
 	memset(out, 0, sizeof(*out));
 	for (;;) {
 		struct cpu_range cr = { 0 };
+		bool range;
 		int r;
 
 		while (is_sep(*s))
 			s++;
 		if (!*s)
 			break;
-		r = get_num(&s, &cr.lo);
-		if (r == -ERANGE)
-			overflow = r;
-		else if (r < 0)
-			goto bad;
-		cr.hi = cr.lo;
 		cr.used = cr.group = 1;
-		if (*s == '-') {
-			s++;
-			r = get_num(&s, &cr.hi);
+		range = false;
+		if (strncasecmp(s, "all", 3) == 0) {
+			s += 3;
+			cr.hi = lastbit;
+			range = true;
+		} else {
+			r = get_num(&s, lastbit, &cr.lo);
 			if (r == -ERANGE)
 				overflow = r;
 			else if (r < 0)
 				goto bad;
-			if (*s == ':') {
+			cr.hi = cr.lo;
+			if (*s == '-') {
 				s++;
-				if (get_num(&s, &cr.used) < 0 || *s++ != '/' ||
-				    get_num(&s, &cr.group) < 0)
-					goto bad;
-				if (cr.used == 0 || cr.group == 0 || cr.used > cr.group)
+				range = true;
+				r = get_num(&s, lastbit, &cr.hi);
+				if (r == -ERANGE)
+					overflow = r;
+				else if (r < 0)
 					goto bad;
 			}
+		}
+		if (range && *s == ':') {
+			s++;
+			if (get_num(&s, lastbit, &cr.used) < 0 || *s++ != '/' ||
+			    get_num(&s, lastbit, &cr.group) < 0)
+				goto bad;
+			if (cr.used == 0 || cr.group == 0 || cr.used > cr.group)
+				goto bad;
 		}
 		if (*s && !is_sep(*s))
 			goto bad;
@@ -201,7 +219,7 @@ static int parse_bits(const char *s, struct cpu_bits *ret)
 	struct cpu_ranges cr;
 	int r;
 
-	r = cpulist_scan(s, &cr);
+	r = cpulist_scan(s, 0, &cr);
 	if (r < 0)
 		return r;
 	r = ranges_to_bits(&cr, ret);
@@ -284,12 +302,6 @@ int cpulist_normalize(const char *list, const char *possible, char **ret,
 	char fallback[32];
 	int r;
 
-	/* Syntax first: a malformed list is -EINVAL whatever the machine. */
-	if (list) {
-		r = cpulist_scan(list, &want);
-		if (r < 0)
-			return r;
-	}
 	if (!possible) {
 		if (read_possible(&owned) == 0) {
 			possible = owned;
@@ -305,6 +317,13 @@ int cpulist_normalize(const char *list, const char *possible, char **ret,
 	r = parse_bits(possible, &have);
 	if (r < 0)
 		goto out;
+	/* Syntax first: a malformed list is -EINVAL whatever the machine.
+	 * "N" is the last possible CPU, as for the kernel (nr_cpu_ids - 1). */
+	if (list) {
+		r = cpulist_scan(list, have.nbits ? have.nbits - 1 : 0, &want);
+		if (r < 0)
+			goto out;
+	}
 	if (!list) {
 		r = bits_to_list(&have, ret, count);
 		goto out;
@@ -535,7 +554,10 @@ static int send_cpumask(struct tstats_listener *l, int attr, bool ack, uint32_t 
 
 	if (++l->seq == 0)
 		l->seq = 1;
-	msg = nlmsg_alloc();
+	/* Sized to the list: a canonical list of thousands of CPUs passes
+	 * nlmsg_alloc()'s page. */
+	msg = nlmsg_alloc_size(NLMSG_HDRLEN + GENL_HDRLEN +
+			       nla_total_size((int)strlen(l->cpulist) + 1) + NLMSG_ALIGNTO);
 	if (!msg)
 		return -ENOMEM;
 	if (!genlmsg_put(msg, l->t.portid, l->seq, l->t.family, 0,

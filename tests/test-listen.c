@@ -318,7 +318,8 @@ START_TEST(cpulist_syntax)
 	static const char *const bad[] = {
 		"", " ", ",", "\n", "a", "1-", "-1", "3-1", "1;2", "0x1", "1 -2",
 		"+1", "1.5", "0-3:0/4", "0-3:5/4", "0-3:1/0", "0-3:1", "0-3:/4",
-		"0:1/2", "all", "1-2-3", "0-3:1/2x",
+		"0:1/2", "1-2-3", "0-3:1/2x", "al", "alll", "all-3", "Nx", "N:1/2",
+		"N-0", "n", "all:1/0",
 		/* syntax first, even with an impossible CPU in the list */
 		"99999,x", "99999999999999999999999999,-",
 	};
@@ -338,6 +339,15 @@ START_TEST(cpulist_canonical)
 	expect_norm("1-7:1/3", "0-7", 0, "1,4,7", 3);
 	expect_norm("3-3", "0-7", 0, "3", 1);
 	expect_norm("0-1,2-3,5,6", "0-7", 0, "0-3,5-6", 6);
+	/* "N" is the last possible CPU, "all" every one up to it. */
+	expect_norm("N", "0-7", 0, "7", 1);
+	expect_norm("1-N", "0-7", 0, "1-7", 7);
+	expect_norm("N-N,0", "0-7", 0, "0,7", 2);
+	expect_norm("all", "0-7", 0, "0-7", 8);
+	expect_norm("ALL", "0-3", 0, "0-3", 4);
+	expect_norm("all:1/2", "0-7", 0, "0,2,4,6", 4);
+	expect_norm("0-N:2/4", "0-7", 0, "0-1,4-5", 4);
+	expect_norm("0-N:1/N", "0-7", 0, "0,7", 2);
 	/* NULL: every possible CPU (sysfs ends its list with a newline). */
 	expect_norm(NULL, "0-7\n", 0, "0-7", 8);
 	expect_norm(NULL, "0-3,6-7", 0, "0-3,6-7", 6);
@@ -351,6 +361,8 @@ START_TEST(cpulist_range)
 	expect_norm("0-8", "0-7", -ERANGE, NULL, 0);
 	expect_norm("4", "0-3,6-7", -ERANGE, NULL, 0);
 	expect_norm("0-7:1/2", "0-3,6-7", -ERANGE, NULL, 0);
+	/* "all" names the holes too, as for the kernel (which refuses them). */
+	expect_norm("all", "0-3,6-7", -ERANGE, NULL, 0);
 	expect_norm("4294967296", "0-7", -ERANGE, NULL, 0);
 	/* Larger than any number: beyond possible, not a syntax error. */
 	expect_norm("99999999999999999999999999", "0-7", -ERANGE, NULL, 0);
