@@ -10,6 +10,8 @@
  *  - Constructors write their out-parameter (named "ret") only on success.
  *    Destructors accept NULL.
  *  - The library never prints, logs, exits or keeps global mutable state.
+ *    (libnl prints its own debug lines when NLDBG is set in the
+ *    environment: that is libnl's switch, left to whoever sets it.)
  *  - Records (struct tstats_record) are plain data owned by the caller:
  *    copy them, keep them, free them as you like. Nothing in a record points
  *    anywhere.
@@ -406,8 +408,9 @@ int tstats_ctx_family(const struct tstats_ctx *ctx);
  *   -ETIMEDOUT  no reply within the context's timeout,
  *   -EBADMSG    the kernel's reply was malformed,
  *   -EINVAL     bad arguments, or another -errno from the kernel/socket.
- * *ret is written only on success. Uses no heap memory. Threads: one at a
- * time per context. Since: 0.1
+ * *ret is written only on success. Allocates nothing, except to grow the
+ * context's receive buffer the first time a reply does not fit it.
+ * Threads: one at a time per context. Since: 0.1
  */
 int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
 		 struct tstats_record *ret);
