@@ -606,7 +606,7 @@ static enum cli_exit check_formats(const struct cli_opts *opts)
 		return usage_error("--format text and --json exclude each other");
 	if (prom && opts->json)
 		return usage_error("--format prometheus and --json exclude each other");
-	if (prom && (opts->listen || opts->command || opts->list_columns))
+	if (prom && (opts->listen || opts->command || opts->list_columns || opts->check))
 		return usage_error("--format prometheus works with -p/-t, --all and --cgroup");
 	if (prom && opts->interval_ns)
 		return usage_error("--format prometheus takes one snapshot (Prometheus computes "

@@ -956,6 +956,7 @@ static enum cli_exit unknown_column(const char *what, const char *name, size_t l
 
 	cli_escape(shown, name, len > 64 ? 64 : len);
 	cli_warn("unknown column '%s'%s", shown, what);
+	fputs("Try '" CLI_NAME " --list-columns' for the column names.\n", stderr);
 	return CLI_EXIT_USAGE;
 }
 
@@ -1153,8 +1154,13 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 			sym_json_object_put(arr);
 			r = -ENOMEM;
 		} else {
+			r = cli_json_add(root, "schema_version",
+					 sym_json_object_new_int(1), false);
 			/* root owns arr from here on, also on failure. */
-			r = cli_json_add(root, "columns", arr, false);
+			if (r == 0)
+				r = cli_json_add(root, "columns", arr, false);
+			else
+				sym_json_object_put(arr);
 		}
 		for (size_t i = 0; r == 0 && i < table.n; i++) {
 			const struct cli_column *c = &table.cols[i];

@@ -2486,23 +2486,27 @@ START_TEST(test_all_unknown_column)
 	run_cli(&r, "--all", "-o", "pid,bogus,comm");
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_str_eq(r.out, "");
-	ck_assert_str_eq(r.err, "taskstats-cli: unknown column 'bogus'\n");
+	ck_assert_str_eq(r.err, "taskstats-cli: unknown column 'bogus'\n"
+			 "Try 'taskstats-cli --list-columns' for the column names.\n");
 	run_free(&r);
 
 	run_cli(&r, "--all", "-i", "1", "--sort", "cpu");
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_str_eq(r.out, "");
-	ck_assert_str_eq(r.err, "taskstats-cli: unknown column 'cpu' for --sort\n");
+	ck_assert_str_eq(r.err, "taskstats-cli: unknown column 'cpu' for --sort\n"
+			 "Try 'taskstats-cli --list-columns' for the column names.\n");
 	run_free(&r);
 
 	/* Names are echoed escaped. */
 	run_cli(&r, "--all", "-o", "pid,\x1b[2J");
 	ck_assert_int_eq(r.status, 2);
-	ck_assert_str_eq(r.err, "taskstats-cli: unknown column '\\x1b[2J'\n");
+	ck_assert_str_eq(r.err, "taskstats-cli: unknown column '\\x1b[2J'\n"
+			 "Try 'taskstats-cli --list-columns' for the column names.\n");
 	run_free(&r);
 	run_cli(&r, "--all", "-o", "pid,,comm");
 	ck_assert_int_eq(r.status, 2);
-	ck_assert_str_eq(r.err, "taskstats-cli: unknown column ''\n");
+	ck_assert_str_eq(r.err, "taskstats-cli: unknown column ''\n"
+			 "Try 'taskstats-cli --list-columns' for the column names.\n");
 	run_free(&r);
 }
 END_TEST
@@ -2527,6 +2531,8 @@ START_TEST(test_list_columns)
 	run_cli(&r, "--list-columns", "--json");
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	py_true(r.out, man_prog, man);
+	py_true(r.out, "list(d) == ['schema_version', 'columns'] and d['schema_version'] == 1",
+		NULL);
 	py_true(r.out, "len({c['name'] for c in d['columns']}) == len(d['columns']) and "
 		"all(set(c) == {'name', 'unit', 'description'} and c['description'] "
 		"for c in d['columns'])", NULL);

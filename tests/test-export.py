@@ -368,6 +368,7 @@ def test_usage():
             (["--format", "prometheus", "--json", "-p", me], "exclude each other"),
             (["--format", "text", "--json", "-p", me], "exclude each other"),
             (["--format", "prometheus", "--listen"], "works with -p/-t"),
+            (["--format", "prometheus", "--check"], "works with -p/-t"),
             (["--format", "prometheus", "-i", "1"], "one snapshot"),
             (["--format", "prometheus", "-a", "--sort", "cpu%"], "do not apply"),
             (["--format"], "needs an argument")):
