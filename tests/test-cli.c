@@ -560,6 +560,49 @@ START_TEST(test_exact)
 }
 END_TEST
 
+/* A thread that reports its id on p[1], then waits for a byte on p[2]. */
+static void *tid_thread(void *arg)
+{
+	int *p = arg;
+	pid_t tid = gettid();
+	char c;
+
+	if (write(p[1], &tid, sizeof(tid)) != (ssize_t)sizeof(tid))
+		return NULL;
+	if (read(p[2], &c, 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+/* -t of a thread that is not the leader: the whole group, said so. */
+START_TEST(test_tgid_of_thread)
+{
+	char id[16], want[96];
+	pthread_t t;
+	int p[4];	/* the thread writes its id to p[1], waits on p[2] */
+	pid_t tid;
+	struct run r;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(pipe(p + 2), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, tid_thread, p), 0);
+	ck_assert_int_eq(read(p[0], &tid, sizeof(tid)), (ssize_t)sizeof(tid));
+	run_cli(&r, "-t", fmt(id, sizeof(id), "%d", (int)tid));
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	fmt(want, sizeof(want), "note: %d is a thread of process %d: these are the whole",
+	    (int)tid, (int)getpid());
+	ck_assert_msg(strstr(r.out, want), "%.1000s", r.out);
+	run_free(&r);
+	run_cli(&r, "-t", fmt(id, sizeof(id), "%d", (int)getpid()));
+	ck_assert_ptr_null(strstr(r.out, "is a thread of process"));
+	run_free(&r);
+	ck_assert_int_eq(write(p[3], "x", 1), 1);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	for (int i = 0; i < 4; i++)
+		close(p[i]);
+}
+END_TEST
+
 /* -t of a zombie: the kernel counted no thread, and the report says so. */
 START_TEST(test_tgid_zombie)
 {
@@ -3130,6 +3173,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_exact);
 	tcase_add_test(tc, test_tgid_text);
 	tcase_add_test(tc, test_tgid_zombie);
+	tcase_add_test(tc, test_tgid_of_thread);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_delayacct_note);
 	suite_add_tcase(s, tc);
