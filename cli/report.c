@@ -157,6 +157,7 @@ static const char *fmt_value(char *buf, const struct tstats_field_info *info,
 
 enum {
 	SHOW_NONZERO = 1 << 0,	/* only when non-zero (exit status, flags) */
+	SHOW_ZERO_NONE = 1 << 3, /* 0 means there is none (no executable) */
 	SHOW_NEVER = 1 << 1,	/* shown in the header */
 	SHOW_FALLBACK = 1 << 2,	/* only when .primary is absent */
 };
@@ -182,8 +183,8 @@ static const struct label {
 	{ TSTATS_F_GID, "gid", 0, 0, NULL, 0 },
 	{ TSTATS_F_BTIME64, "started", 0, 0, NULL, 0 },
 	{ TSTATS_F_BTIME, "started", SHOW_FALLBACK, TSTATS_F_BTIME64, NULL, 0 },
-	{ TSTATS_F_EXE_DEV, "exe device", 0, 0, NULL, 0 },
-	{ TSTATS_F_EXE_INODE, "exe inode", 0, 0, NULL, 0 },
+	{ TSTATS_F_EXE_DEV, "exe device", SHOW_ZERO_NONE, 0, NULL, 0 },
+	{ TSTATS_F_EXE_INODE, "exe inode", SHOW_ZERO_NONE, 0, NULL, 0 },
 	{ TSTATS_F_NICE, "nice", 0, 0, NULL, 0 },
 	{ TSTATS_F_SCHED, "policy", 0, 0, sched_policies,
 	  sizeof(sched_policies) / sizeof(sched_policies[0]) },
@@ -289,6 +290,9 @@ static bool render_field(struct text_state *st, const struct tstats_record *rec,
 		strcpy(l->value, "-");
 	} else if (lab && (lab->show & SHOW_NONZERO) && v == 0) {
 		return false;
+	} else if (lab && (lab->show & SHOW_ZERO_NONE) && v == 0 && !st->opts->exact) {
+		/* A kernel thread has no executable: the kernel leaves 0. */
+		strcpy(l->value, "none");
 	} else {
 		fmt_value(l->value, info, v, st->opts->exact);
 		if (lab && v < lab->n_names) {

@@ -603,6 +603,31 @@ START_TEST(test_tgid_of_thread)
 }
 END_TEST
 
+/* A kernel thread has no executable: "none", not device 0:0, inode 0. */
+START_TEST(test_kernel_thread_exe)
+{
+	char comm[32] = "";
+	struct run r;
+	FILE *f = fopen("/proc/2/comm", "re");
+
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	if (strcmp(comm, "kthreadd\n") != 0)
+		return;		/* not the initial PID namespace */
+	run_cli(&r, "-p", "2");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "\n  exe device        none\n") &&
+		      strstr(r.out, "\n  exe inode         none\n"), "%.1500s", r.out);
+	run_free(&r);
+	run_cli(&r, "-p", "2", "-x");
+	ck_assert_msg(strstr(r.out, "\n  exe inode         0\n"), "%.1500s", r.out);
+	run_free(&r);
+}
+END_TEST
+
 /* -t of a zombie: the kernel counted no thread, and the report says so. */
 START_TEST(test_tgid_zombie)
 {
@@ -3174,6 +3199,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_tgid_text);
 	tcase_add_test(tc, test_tgid_zombie);
 	tcase_add_test(tc, test_tgid_of_thread);
+	tcase_add_test(tc, test_kernel_thread_exe);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_delayacct_note);
 	suite_add_tcase(s, tc);
