@@ -125,6 +125,7 @@ static void burn_cpu_ms(unsigned int ms)
 	while (thread_cpu_ns() - start < (uint64_t)ms * 1000000u)
 		for (int i = 0; i < 10000; i++)
 			sink += (uint64_t)i * 2654435761u;
+	(void)sink;
 }
 
 static pid_t reaped_pid(void)
