@@ -83,8 +83,7 @@ static void mark_empty_group(struct tstats_record *rec)
 	if (rec->kind != TSTATS_KIND_TGID)
 		return;
 	for (unsigned int f = 0; f < TSTATS_F__COUNT; f++)
-		if (f != TSTATS_F_VERSION && rec->value[f] &&
-		    (rec->present[f / 64] >> (f % 64) & 1))
+		if (f != TSTATS_F_VERSION && rec->value[f] && mask_has(rec->present, f))
 			return;
 	rec->flags |= TSTATS_RECORD_EMPTY_GROUP;
 }
@@ -153,7 +152,7 @@ int codec_decode(const void *payload, size_t len, unsigned int kind,
 			rec->value[f] = load_unsigned(p + off, d->size);
 			break;
 		}
-		rec->present[f / 64] |= UINT64_C(1) << (f % 64);
+		mask_set(rec->present, f);
 	}
 	/* The version field holds what was used to decode. */
 	rec->value[TSTATS_F_VERSION] = version;
@@ -382,7 +381,7 @@ static void plan_build(struct codec_plan *plan, unsigned int version,
 			continue;
 		if (kind == TSTATS_KIND_TGID && !d->info.in_tgid)
 			continue;
-		plan->present[f / 64] |= UINT64_C(1) << (f % 64);
+		mask_set(plan->present, f);
 		/* The version is set from the header, as in codec_decode. */
 		if (f == TSTATS_F_VERSION)
 			continue;

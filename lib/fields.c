@@ -302,7 +302,7 @@ TSTATS_EXPORT int tstats_record_has(const struct tstats_record *rec, unsigned in
 {
 	if (!rec || field >= TSTATS_FIELD_CAPACITY)
 		return 0;
-	return (rec->present[field / 64] >> (field % 64)) & 1;
+	return mask_has(rec->present, field);
 }
 
 TSTATS_EXPORT int tstats_record_get(const struct tstats_record *rec, unsigned int field,

@@ -12,6 +12,18 @@
 
 #define TSTATS_EXPORT __attribute__((visibility("default")))
 
+/* Field masks: one bit per field id, uint64_t[TSTATS_FIELD_CAPACITY / 64]
+ * (a record's present[], the process view's sources, the rates' valid[]). */
+static inline void mask_set(uint64_t *mask, unsigned int f)
+{
+	mask[f / 64] |= UINT64_C(1) << (f % 64);
+}
+
+static inline bool mask_has(const uint64_t *mask, unsigned int f)
+{
+	return (mask[f / 64] >> (f % 64)) & 1;
+}
+
 /*
  * Kernel protocol constants (include/uapi/linux/taskstats.h and
  * cgroupstats.h). Spelled out here so that nothing depends on the build

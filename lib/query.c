@@ -519,14 +519,14 @@ static bool is_leader(const struct tstats_record *rec, uint32_t want)
 
 static bool sum_has(const struct sum_sink *s, int f)
 {
-	return f >= 0 && (s->present[f / 64] >> (f % 64) & 1);
+	return f >= 0 && mask_has(s->present, (unsigned int)f);
 }
 
 static void sum_set(struct sum_sink *s, int f, uint64_t v)
 {
 	s->sum[f] = v;
-	s->present[f / 64] |= UINT64_C(1) << (f % 64);
-	s->extreme[f / 64] |= UINT64_C(1) << (f % 64);
+	mask_set(s->present, (unsigned int)f);
+	mask_set(s->extreme, (unsigned int)f);
 }
 
 /* Folds one thread's delay extremes into the group's. A minimum of 0
@@ -561,7 +561,7 @@ static int sum_put(void *u, size_t i, int err, const struct tstats_record *rec)
 		if (!field_is_counter(f) || !tstats_record_has(rec, f))
 			continue;
 		s->sum[f] += rec->value[f];
-		s->present[f / 64] |= UINT64_C(1) << (f % 64);
+		mask_set(s->present, f);
 	}
 	fold_extremes(s, rec);
 	if (!s->have_leader && is_leader(rec, s->want)) {
@@ -569,11 +569,6 @@ static int sum_put(void *u, size_t i, int err, const struct tstats_record *rec)
 		s->have_leader = true;
 	}
 	return 0;
-}
-
-static void set_bit(uint64_t *mask, unsigned int f)
-{
-	mask[f / 64] |= UINT64_C(1) << (f % 64);
 }
 
 /* The thread list of id's group into qs->tids; its length or -errno. */
@@ -644,21 +639,21 @@ TSTATS_EXPORT int tstats_query_process(struct tstats_ctx *ctx, uint32_t tgid,
 			if (!tstats_record_has(&group, f))
 				continue;
 			p.rec.value[f] = group.value[f];
-			set_bit(p.from_tgid, f);
-		} else if (field_is_counter(f) || (s.extreme[f / 64] >> (f % 64) & 1)) {
-			if (!(s.present[f / 64] >> (f % 64) & 1))
+			mask_set(p.from_tgid, f);
+		} else if (field_is_counter(f) || mask_has(s.extreme, f)) {
+			if (!mask_has(s.present, f))
 				continue;
 			p.rec.value[f] = s.sum[f];
-			set_bit(p.from_threads, f);
+			mask_set(p.from_threads, f);
 		} else {
 			if (!tstats_record_has(&s.leader, f))
 				continue;
 			p.rec.value[f] = s.leader.value[f];
 			if (f == TSTATS_F_COMM)
 				memcpy(p.rec.comm, s.leader.comm, sizeof(p.rec.comm));
-			set_bit(p.from_leader, f);
+			mask_set(p.from_leader, f);
 		}
-		set_bit(p.rec.present, f);
+		mask_set(p.rec.present, f);
 	}
 	memcpy(ret, &p, sizeof(p));
 	return 0;
@@ -668,12 +663,12 @@ TSTATS_EXPORT int tstats_process_source(const struct tstats_process *p, unsigned
 {
 	if (!p || field >= TSTATS_FIELD_CAPACITY)
 		return TSTATS_SOURCE_NONE;
-	if (p->from_tgid[field / 64] >> (field % 64) & 1)
+	if (mask_has(p->from_tgid, field))
 		return TSTATS_SOURCE_TGID;
-	if (p->from_threads[field / 64] >> (field % 64) & 1)
+	if (mask_has(p->from_threads, field))
 		return field_is_counter(field) ? TSTATS_SOURCE_THREAD_SUM :
 						 TSTATS_SOURCE_THREAD_EXTREME;
-	if (p->from_leader[field / 64] >> (field % 64) & 1)
+	if (mask_has(p->from_leader, field))
 		return TSTATS_SOURCE_LEADER;
 	return TSTATS_SOURCE_NONE;
 }

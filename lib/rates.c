@@ -10,12 +10,7 @@
 
 static bool has(const struct tstats_record *r, unsigned int f)
 {
-	return (r->present[f / 64] >> (f % 64)) & 1;
-}
-
-static void set_bit(uint64_t *mask, unsigned int f)
-{
-	mask[f / 64] |= UINT64_C(1) << (f % 64);
+	return mask_has(r->present, f);
 }
 
 bool field_is_counter(unsigned int f)
@@ -93,27 +88,26 @@ TSTATS_EXPORT int tstats_rates(const struct tstats_record *before, const struct 
 		a = before->value[f];
 		b = after->value[f];
 		if (b < a) {
-			set_bit(r.backwards, f);
+			mask_set(r.backwards, f);
 			continue;
 		}
 		r.delta[f] = b - a;
 		r.per_sec[f] = (double)(b - a) / secs;
-		set_bit(r.valid, f);
+		mask_set(r.valid, f);
 	}
 
-#define VALID(f) ((r.valid[(f) / 64] >> ((f) % 64)) & 1)
-	if (VALID(TSTATS_F_UTIME)) {
+	if (mask_has(r.valid, TSTATS_F_UTIME)) {
 		r.user_pct = (double)r.delta[TSTATS_F_UTIME] * 1000.0 * pct;
 		r.summary_valid |= TSTATS_RATES_USER;
 	}
-	if (VALID(TSTATS_F_STIME)) {
+	if (mask_has(r.valid, TSTATS_F_STIME)) {
 		r.system_pct = (double)r.delta[TSTATS_F_STIME] * 1000.0 * pct;
 		r.summary_valid |= TSTATS_RATES_SYSTEM;
 	}
-	if (VALID(TSTATS_F_CPU_RUN_VIRTUAL_TOTAL)) {
+	if (mask_has(r.valid, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL)) {
 		r.cpu_pct = (double)r.delta[TSTATS_F_CPU_RUN_VIRTUAL_TOTAL] * pct;
 		r.summary_valid |= TSTATS_RATES_CPU;
-	} else if (VALID(TSTATS_F_UTIME) && VALID(TSTATS_F_STIME)) {
+	} else if (mask_has(r.valid, TSTATS_F_UTIME) && mask_has(r.valid, TSTATS_F_STIME)) {
 		r.cpu_pct = r.user_pct + r.system_pct;
 		r.summary_valid |= TSTATS_RATES_CPU;
 	}
@@ -123,12 +117,11 @@ TSTATS_EXPORT int tstats_rates(const struct tstats_record *before, const struct 
 	for (unsigned int i = 0; i < ndelay; i++) {
 		int total = tstats_delay_class(i)->total;
 
-		if (total < 0 || !VALID((unsigned int)total))
+		if (total < 0 || !mask_has(r.valid, (unsigned int)total))
 			continue;
 		r.delay_pct[i] = (double)r.delta[total] * pct;
 		r.delay_valid |= 1u << i;
 	}
-#undef VALID
 	memcpy(ret, &r, sizeof(r));
 	return 0;
 }
@@ -138,9 +131,9 @@ TSTATS_EXPORT int tstats_rates_get(const struct tstats_rates *rates, unsigned in
 {
 	if (!rates || field >= TSTATS_FIELD_CAPACITY)
 		return -EINVAL;
-	if ((rates->backwards[field / 64] >> (field % 64)) & 1)
+	if (mask_has(rates->backwards, field))
 		return -ERANGE;
-	if (!((rates->valid[field / 64] >> (field % 64)) & 1))
+	if (!mask_has(rates->valid, field))
 		return -ENODATA;
 	if (delta)
 		*delta = rates->delta[field];
