@@ -260,13 +260,11 @@ enum cli_exit cli_run_cgroup(const struct cli_opts *opts)
 		r = print_json(out, res, opts->n_cgroups, opts->compact);
 	else
 		r = print_text(out, res, opts->n_cgroups);
-	errno = 0;
-	if (r == 0 && (fflush(out) != 0 || ferror(out)))
-		r = errno ? -errno : -EIO;
+	if (r == 0)
+		r = cli_flush(out);
 out:
 	if (r < 0) {
-		cli_warn(r == -ENOMEM ? "out of memory" : "cannot write the output: %s",
-			 strerror(-r));
+		cli_warn_output(r);
 		status = CLI_EXIT_FAILURE;
 	}
 	tstats_ctx_free(ctx);

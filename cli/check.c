@@ -651,12 +651,10 @@ enum cli_exit cli_run_check(const struct cli_opts *opts)
 
 	r = opts->json ? print_json(out, res, e.status, opts->compact) :
 			 print_text(out, res, e.status);
-	errno = 0;
-	if (r == 0 && (fflush(out) != 0 || ferror(out)))
-		r = errno ? -errno : -EIO;
+	if (r == 0)
+		r = cli_flush(out);
 	if (r < 0) {
-		cli_warn(r == -ENOMEM ? "out of memory" : "cannot write the output: %s",
-			 strerror(-r));
+		cli_warn_output(r);
 		return CLI_EXIT_FAILURE;
 	}
 	return e.status;

@@ -237,6 +237,10 @@ char *cli_utf8_sanitize(char *out, const char *s, size_t len);
 
 /* Writes "taskstats-cli: " and the escaped untrusted text to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Flushes out: 0, or the -errno (-EIO if none) of a write that failed. */
+int cli_flush(FILE *out);
+/* Says why output failed (r: -ENOMEM, or a write's -errno). */
+void cli_warn_output(int r);
 
 /*
  * Restricted mode (privs.c): running with privileges the real user does

@@ -210,12 +210,11 @@ static int flush_line(struct listen_state *ls)
 {
 	/* One line at a time, also into a pipe: a reader sees each exit as
 	 * it comes. */
-	errno = 0;
-	if (fflush(ls->out) != 0 || ferror(ls->out)) {
-		ls->error = errno ? -errno : -EIO;
-		return ls->error;
-	}
-	return 0;
+	int r = cli_flush(ls->out);
+
+	if (r < 0)
+		ls->error = r;
+	return r;
 }
 
 static int64_t realtime_ns(struct timespec *ts)
@@ -515,10 +514,7 @@ enum cli_exit cli_run_listen(const struct cli_opts *opts)
 	goto out;
 
 write_error:
-	if (r == -ENOMEM)
-		cli_warn("out of memory");
-	else
-		cli_warn("cannot write the output: %s", strerror(-r));
+	cli_warn_output(r);
 	status = CLI_EXIT_FAILURE;
 	if (l)
 		summary(l, &ls, &t0, eff);

@@ -211,10 +211,7 @@ static enum cli_exit run_query(const struct cli_opts *opts)
 
 out:
 	if (r < 0) {
-		if (r == -ENOMEM)
-			cli_warn("out of memory");
-		else
-			cli_warn("cannot write the output: %s", strerror(-r));
+		cli_warn_output(r);
 		status = CLI_EXIT_FAILURE;
 	}
 	out->free(state);
@@ -331,12 +328,14 @@ static const struct option long_options[] = {
 /* '+': stop at the first non-option ("-- COMMAND"). */
 static const char short_options[] = "+:p:t:xjJo:lai:c:s:nrhVC:";
 
-/* After --help or --version: whether it reached standard output. */
+/* After --help or --version: whether it reached standard output. The
+ * text is long enough that printf() writes as it goes: a failure is its
+ * errno, which cli_flush() would not see. */
 static int stdout_written(void)
 {
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return CLI_EXIT_OK;
-	cli_warn("cannot write the output: %s", strerror(errno));
+	cli_warn_output(-errno);
 	return CLI_EXIT_FAILURE;
 }
 

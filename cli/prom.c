@@ -507,10 +507,7 @@ static int prom_end(void *state)
 		fprintf(st->out, " %" PRIu32 "\n", st->tasks[i].threads);
 	}
 	free(done);
-	errno = 0;
-	if (fflush(st->out) != 0 || ferror(st->out))
-		return errno ? -errno : -EIO;
-	return 0;
+	return cli_flush(st->out);
 }
 
 static void prom_free(void *state)
@@ -694,8 +691,5 @@ int cli_prom_cgroups(FILE *out, const char *const *paths,
 		}
 		free(labels);
 	}
-	errno = 0;
-	if (fflush(out) != 0 || ferror(out))
-		return errno ? -errno : -EIO;
-	return 0;
+	return cli_flush(out);
 }

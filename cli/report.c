@@ -566,10 +566,7 @@ static int text_end(void *state)
 {
 	struct text_state *st = state;
 
-	errno = 0;
-	if (fflush(st->out) != 0 || ferror(st->out))
-		return errno ? -errno : -EIO;
-	return 0;
+	return cli_flush(st->out);
 }
 
 static void text_free(void *state)

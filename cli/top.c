@@ -825,9 +825,8 @@ static int emit(struct top *t, const struct sample *prev, const struct sample *c
 		}
 	}
 	/* Each interval reaches the reader when it is complete. */
-	errno = 0;
-	if (r == 0 && (fflush(t->out) != 0 || ferror(t->out)))
-		r = errno ? -errno : -EIO;
+	if (r == 0)
+		r = cli_flush(t->out);
 	if (r < 0)
 		t->failed = r == -ENOMEM ? NULL : "cannot write the output";
 	return r;
@@ -1214,12 +1213,10 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 		}
 	}
 	cli_columns_done(&table);
-	errno = 0;
-	if (r == 0 && (fflush(out) != 0 || ferror(out)))
-		r = errno ? -errno : -EIO;
+	if (r == 0)
+		r = cli_flush(out);
 	if (r < 0) {
-		cli_warn(r == -ENOMEM ? "out of memory" : "cannot write the output: %s",
-			 strerror(-r));
+		cli_warn_output(r);
 		return CLI_EXIT_FAILURE;
 	}
 	return CLI_EXIT_OK;

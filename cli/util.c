@@ -88,6 +88,22 @@ static const char *const kind_labels[][2] = {
 	[TSTATS_KIND_TGID] = { "TGID", "tgid" },
 };
 
+int cli_flush(FILE *out)
+{
+	errno = 0;
+	if (fflush(out) != 0 || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+void cli_warn_output(int r)
+{
+	if (r == -ENOMEM)
+		cli_warn("out of memory");
+	else
+		cli_warn("cannot write the output: %s", strerror(-r));
+}
+
 const char *cli_kind_label(uint32_t kind)
 {
 	if (kind >= sizeof(kind_labels) / sizeof(kind_labels[0]) ||
