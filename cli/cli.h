@@ -206,8 +206,8 @@ const char *cli_fmt_u64(char *buf, uint64_t v);
 uint64_t cli_mul_sat(uint64_t a, uint64_t b);
 /*
  * num * mul / den * m / unit, rounded half up, saturating (unit: 1 or
- * even; m <= 100 and m * unit < 2^64). Exact while (den - 1) * mul * m * 2 fits in 64 bits;
- * a value num * mul / den past 2^64 counts as 2^64 - 1.
+ * even; m <= 100 and m * unit < 2^64). Exact while (den - 1) * mul * m * 2
+ * fits in 64 bits; a value num * mul / den past 2^64 counts as 2^64 - 1.
  */
 uint64_t cli_round_frac(uint64_t num, uint64_t mul, uint64_t den, uint64_t m,
 			uint64_t unit);

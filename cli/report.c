@@ -157,9 +157,9 @@ static const char *fmt_value(char *buf, const struct tstats_field_info *info,
 
 enum {
 	SHOW_NONZERO = 1 << 0,	/* only when non-zero (exit status, flags) */
-	SHOW_ZERO_NONE = 1 << 3, /* 0 means there is none (no executable) */
 	SHOW_NEVER = 1 << 1,	/* shown in the header */
 	SHOW_FALLBACK = 1 << 2,	/* only when .primary is absent */
+	SHOW_ZERO_NONE = 1 << 3, /* 0 means there is none (no executable) */
 };
 
 static const char *const sched_policies[] = {
@@ -434,6 +434,7 @@ static uint32_t tgid_of(uint32_t id)
 static void print_header(const struct text_state *st, const struct tstats_record *rec)
 {
 	char comm[VALUE_MAX];
+	uint32_t tgid;
 
 	fprintf(st->out, "%s %" PRIu32 " (%s): taskstats v%" PRIu32 ", %" PRIu32 " bytes\n",
 		cli_kind_label(rec->kind), rec->id, escaped_comm(comm, rec),
@@ -446,22 +447,20 @@ static void print_header(const struct text_state *st, const struct tstats_record
 			TSTATS_VERSION_KNOWN);
 	if (rec->flags & TSTATS_RECORD_SHORT)
 		fprintf(st->out, "  note: the payload is shorter than its version's struct: trailing fields are absent\n");
-	if (rec->kind == TSTATS_KIND_TGID) {
-		/* The kernel takes any thread's id for its whole group. */
-		uint32_t tgid = tgid_of(rec->id);
-
-		if (tgid && tgid != rec->id)
-			fprintf(st->out, "  note: %" PRIu32 " is a thread of process %" PRIu32
-				": these are the whole process's totals\n", rec->id, tgid);
-	}
+	if (rec->kind != TSTATS_KIND_TGID)
+		return;
+	/* The kernel takes any thread's id for its whole group. */
+	tgid = tgid_of(rec->id);
+	if (tgid && tgid != rec->id)
+		fprintf(st->out, "  note: %" PRIu32 " is a thread of process %" PRIu32
+			": these are the whole process's totals\n", rec->id, tgid);
 	if (rec->flags & TSTATS_RECORD_EMPTY_GROUP)
 		fprintf(st->out, "  note: the kernel counted no thread: every thread of this process has\n"
 			"  exited (a zombie, not yet reaped); its last thread's own record (-p) has\n"
 			"  its final values\n");
-	if (rec->kind == TSTATS_KIND_TGID)
-		fprintf(st->out, "  note: for a thread group the kernel sums only CPU times, context switches\n"
-			"  and delay counts and totals; identity, memory, I/O and the longest and\n"
-			"  shortest delays are per thread (use -p for one thread)\n");
+	fprintf(st->out, "  note: for a thread group the kernel sums only CPU times, context switches\n"
+		"  and delay counts and totals; identity, memory, I/O and the longest and\n"
+		"  shortest delays are per thread (use -p for one thread)\n");
 }
 
 static int text_task(void *state, const struct tstats_record *rec)
