@@ -33,6 +33,7 @@
 #include <linux/netlink.h>
 
 #include "internal.h"
+#include "children.h"
 #include "libtaskstats.h"
 #include "nlbuild.h"
 
@@ -122,36 +123,6 @@ static void set_field(struct tstats_record *r, unsigned int f, uint64_t v)
 {
 	r->value[f] = v;
 	r->present[f / 64] |= UINT64_C(1) << (f % 64);
-}
-
-static pid_t reaped_pid(void)
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		_exit(0);
-	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-	return pid;
-}
-
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void burn_cpu_ms(unsigned int ms)
-{
-	volatile uint64_t sink = 0;
-	uint64_t start = thread_cpu_ns();
-
-	while (thread_cpu_ns() - start < (uint64_t)ms * 1000000u)
-		for (int i = 0; i < 10000; i++)
-			sink += (uint64_t)i * 2654435761u;
-	(void)sink;
 }
 
 /* Every thread id, from the library (with room to spare). */
@@ -1615,19 +1586,6 @@ static void *writer_thread(void *arg)
 		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
 			return (void *)1;
 	return NULL;
-}
-
-/*
- * In a child that waits to be killed: die with the test process. Under
- * valgrind (CK_FORK=no) Check has no per-test process group to kill after
- * a failed assertion, and a child left holding the test's stdout would keep
- * meson waiting until the test's timeout.
- */
-static void die_with_parent(pid_t parent)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(99);
 }
 
 static pid_t spawn_mt_writer(const char *path, int ready_fd)

@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "children.h"
+
 #define NOBODY 65534
 
 /* ---- running programs -------------------------------------------------- */
@@ -380,18 +382,6 @@ static pid_t spawn_stopped(const char *comm, unsigned int cpu_ms)
 }
 
 /* A PID that existed a moment ago and has been reaped. */
-static pid_t reaped_pid(void)
-{
-	pid_t pid = fork();
-	int st;
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		_exit(0);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	return pid;
-}
-
 static void setup(void)
 {
 	child = 0;

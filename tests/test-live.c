@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "libtaskstats.h"
 
 #define MIB (1024u * 1024u)
@@ -109,36 +110,6 @@ static void read_proc_comm(pid_t pid, char *out, size_t len)
 	out[strcspn(out, "\n")] = '\0';
 }
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void burn_cpu_ms(unsigned int ms)
-{
-	volatile uint64_t sink = 0;
-	uint64_t start = thread_cpu_ns();
-
-	while (thread_cpu_ns() - start < (uint64_t)ms * 1000000u)
-		for (int i = 0; i < 10000; i++)
-			sink += (uint64_t)i * 2654435761u;
-	(void)sink;
-}
-
-static pid_t reaped_pid(void)
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		_exit(0);
-	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-	return pid;
-}
-
 START_TEST(query_self)
 {
 	struct tstats_record r;
@@ -216,19 +187,6 @@ START_TEST(query_many_in_a_row)
 	}
 }
 END_TEST
-
-/*
- * In a child that waits to be killed: die with the test process. Under
- * valgrind (CK_FORK=no) Check has no per-test process group to kill after
- * a failed assertion, and a child left holding the test's stdout would keep
- * meson waiting until the test's timeout.
- */
-static void die_with_parent(pid_t parent)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(99);
-}
 
 /*
  * The worker: burns ~200 ms of CPU, writes and fsyncs 1 MiB, names itself,
