@@ -542,11 +542,20 @@ def run_cgroup():
                      ["-C", cg, "--listen"]):
             p = cli(*args, expect=2)
             check(p.stdout == b"" and b"Try" in p.stderr, "%s: %r" % (args, p.stderr))
-        # No privilege needed.
+        # No privilege needed. nobody runs a copy of the CLI and its
+        # library in a directory anyone may enter: the checkout itself may
+        # be private (a clone in a mode 700 mktemp directory).
         os.chmod(v1, 0o755)
-        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                            CLI, "-C", cg, "--json"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE)
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o755)
+            for sub in ("bin", "lib"):
+                os.mkdir(os.path.join(tmp, sub))
+            exe = shutil.copy(CLI, os.path.join(tmp, "bin"))
+            shutil.copy(os.path.join(os.path.dirname(os.path.abspath(CLI)), "..", "lib",
+                                     "libtaskstats.so.0"), os.path.join(tmp, "lib"))
+            p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                exe, "-C", cg, "--json"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
         check(p.returncode == 0 and counts(json.loads(p.stdout), cg) == (1, 0, 1, 0, 0),
               "unprivileged: %d %r" % (p.returncode, p.stderr))
     finally:
