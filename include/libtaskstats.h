@@ -901,6 +901,248 @@ int tstats_query_cgroup(struct tstats_ctx *ctx, const char *path,
 int tstats_query_cgroup_fd(struct tstats_ctx *ctx, int fd, struct tstats_cgroupstats *ret);
 
 /*
+ * Monitor: exact interval accounting
+ *
+ * A monitor follows tasks over time and accounts for every one of them,
+ * including those that exit between two samples: the kernel hands each
+ * thread's final record to exit listeners, and the monitor adds it to the
+ * interval in which the thread exited. Over any interval, the counters of
+ * the tasks it follows (CPU time, I/O bytes, faults, context switches,
+ * delays: every TSTATS_FIELD_COUNTER field) add up to what those tasks
+ * did in it, live tasks' increases plus the final values of tasks that
+ * exited, also of tasks born and gone within the interval.
+ *
+ * It owns a query context and an exit listener, opened by
+ * tstats_monitor_new() before its first sample. The application owns the
+ * loop: it calls tstats_monitor_tick() at each interval's end, and
+ * tstats_monitor_dispatch() whenever tstats_monitor_fd() is readable in
+ * between (so that a burst of exits does not overflow the socket), then
+ * reads the interval with tstats_monitor_foreach() at four levels:
+ * threads, processes (every thread of a thread group, the exited ones
+ * included: the kernel's TGID record leaves out I/O and faults), groups of
+ * processes (by command name, user, cgroup or a key of the caller's), and
+ * one total.
+ *
+ * Tasks are kept per (thread id, start time): a reused id is a new task,
+ * never compared with its predecessor. A task is dropped once its final
+ * record has been accounted for. An interval is "complete" when nothing
+ * was lost; exit messages the kernel dropped (a full receive buffer) or a
+ * followed task that vanished without a final record make it incomplete,
+ * with counts (struct tstats_monitor_stats), never silently wrong.
+ *
+ * Every counter the monitor derives only grows: a thread's exit moves its
+ * final values into its process's share; it never makes a total go down.
+ *
+ * Requirements: those of an exit listener (CAP_NET_ADMIN, the initial
+ * user, PID and network namespaces) and /proc. Memory: about 1.5 KiB per
+ * followed thread, plus the threads that exited in one interval, plus the
+ * groups (kept for the monitor's life; bounded with max_groups). No
+ * allocation per tick in steady state beyond new tasks.
+ * Threads: a monitor may be used by one thread at a time.
+ */
+struct tstats_monitor;
+
+/* What tstats_monitor_set_group_by() folds processes by. */
+enum tstats_group_by {
+	TSTATS_GROUP_BY_NONE = 0,	/* no groups (the default) */
+	TSTATS_GROUP_BY_COMM,		/* command name of the process (raw bytes) */
+	TSTATS_GROUP_BY_USER,		/* real uid, as decimal text */
+	/* The cgroup v2 path ("/system.slice/foo.service") from
+	 * /proc/TGID/cgroup, read when the process is first seen; a process
+	 * that lived and died between two samples takes its parent's (a
+	 * child starts in its parent's cgroup). "" where unknown (cgroup v1
+	 * only, or the process and its parent gone). */
+	TSTATS_GROUP_BY_CGROUP,
+	TSTATS_GROUP_BY_KEY,		/* the key function of tstats_monitor_tick() */
+};
+
+/*
+ * Opens a monitor: a query context and an exit listener on cpulist (NULL:
+ * every possible CPU, see tstats_listener_new()). It follows every task
+ * on the machine until tstats_monitor_watch() narrows it. Returns 0 and
+ * the monitor in *ret, or the errors of tstats_ctx_new() and
+ * tstats_listener_new() (-EPERM without CAP_NET_ADMIN, -ENOENT without a
+ * TASKSTATS family, -EINVAL outside the initial namespaces), -ENOMEM.
+ * The caller owns the monitor: free it with tstats_monitor_free().
+ * Thread-safe: each call makes its own monitor. Since: 0.2
+ */
+int tstats_monitor_new(const char *cpulist, struct tstats_monitor **ret);
+
+/* Deregisters the listener, closes both sockets and frees everything.
+ * NULL is accepted. Threads: one at a time per monitor. Since: 0.2 */
+void tstats_monitor_free(struct tstats_monitor *m);
+
+/*
+ * Follows only the thread group tgid (and, with every call, one more):
+ * its threads, live and exiting, those it starts later included. Other
+ * tasks' exits are passed over. A group watched after the first tick is
+ * taken from its next sample on (its past is not counted). Returns 0,
+ * -EINVAL (m NULL, tgid 0), -ENOMEM.
+ * Threads: one at a time per monitor. Since: 0.2
+ */
+int tstats_monitor_watch(struct tstats_monitor *m, uint32_t tgid);
+
+/*
+ * Sets how processes are grouped (enum tstats_group_by) from the next tick
+ * on, and the most groups kept (0: no limit): processes that would open
+ * a group past the limit are counted in one group flagged
+ * TSTATS_ROW_OTHER instead, so that the number of groups is bounded. A
+ * group, once opened, is kept for the monitor's life, so that its totals
+ * never go down. Returns 0 or -EINVAL (m NULL, an unknown by, or a change
+ * of by after the first tick).
+ * Threads: one at a time per monitor. Since: 0.2
+ */
+int tstats_monitor_set_group_by(struct tstats_monitor *m, unsigned int by,
+				unsigned int max_groups);
+
+/* The exit listener's receive buffer, as tstats_listener_set_rcvbuf().
+ * Threads: one at a time per monitor. Since: 0.2 */
+int tstats_monitor_set_rcvbuf(struct tstats_monitor *m, int bytes);
+
+/* The descriptor to watch for POLLIN between ticks (the exit listener's,
+ * owned by the monitor: never read or close it); when readable, call
+ * tstats_monitor_dispatch(). Returns the fd or -EINVAL.
+ * Threads: one at a time per monitor. Since: 0.2 */
+int tstats_monitor_fd(const struct tstats_monitor *m);
+
+/*
+ * Writes the group key of a process (TSTATS_GROUP_BY_KEY) into buf[size]
+ * (size is 4096), NUL-terminated; rec is the record of its group leader
+ * (or of another of its threads when the leader is gone), valid during
+ * the call. Called from tstats_monitor_tick() when a process is first seen
+ * and again when its command name changes (an exec). Returns >= 0, or
+ * < 0 to count the process in the TSTATS_ROW_OTHER group. userdata comes
+ * last, as given to the tick: a cgo.Handle fits.
+ */
+typedef int (*tstats_group_key_fn)(const struct tstats_record *rec, char *buf, size_t size,
+				   void *userdata);
+
+/*
+ * Takes the exit messages pending now, without blocking, into the
+ * coming interval. Returns the number of exit records taken, or an
+ * -errno of the socket (losses are counted, not returned: see
+ * tstats_monitor_stats()). The last interval's rows stay readable until
+ * the next dispatch or tick.
+ * Threads: one at a time per monitor. Since: 0.2
+ */
+int tstats_monitor_dispatch(struct tstats_monitor *m);
+
+/*
+ * Ends an interval: lists the followed threads in /proc, queries them in
+ * one batch, takes the pending exit messages and closes the interval.
+ * The first tick only takes the baseline and returns 0; every later one
+ * returns 1 with an interval to read. Or returns a negative errno: -EPERM,
+ * -ETIMEDOUT and the other errors of a batch (tstats_query_batch()),
+ * -errno from /proc, -ENOMEM; the interval is then left open and the next
+ * tick closes it. key and userdata serve TSTATS_GROUP_BY_KEY (else NULL);
+ * nothing is kept past the call.
+ * Threads: one at a time per monitor. Since: 0.2
+ */
+int tstats_monitor_tick(struct tstats_monitor *m, tstats_group_key_fn key, void *userdata);
+
+/* Levels of tstats_monitor_foreach(). */
+enum tstats_level {
+	TSTATS_LEVEL_THREAD = 1,
+	TSTATS_LEVEL_PROCESS,
+	TSTATS_LEVEL_GROUP,
+	TSTATS_LEVEL_TOTAL,	/* one row: every followed task */
+};
+
+/* struct tstats_monitor_row.flags */
+enum tstats_row_flag {
+	TSTATS_ROW_STARTED = 1u << 0,	/* started in the interval */
+	TSTATS_ROW_EXITED = 1u << 1,	/* exited in the interval: final values */
+	/* A thread that vanished without a final record (its exit message
+	 * was dropped): its last increase is unknown. */
+	TSTATS_ROW_LOST = 1u << 2,
+	/* The group of processes past max_groups (or whose key function
+	 * failed); its key is "". */
+	TSTATS_ROW_OTHER = 1u << 3,
+};
+
+/*
+ * One thread, process, group or the total over the last interval. Valid
+ * only during the tstats_monitor_foreach() callback (copy what you keep).
+ */
+struct tstats_monitor_row {
+	uint32_t level;		/* enum tstats_level */
+	/* Thread: its id; process: its TGID; group: an index, the same for
+	 * the monitor's life; total: 0. */
+	uint32_t id;
+	uint32_t tgid;		/* thread and process: the TGID; else 0 */
+	uint32_t flags;		/* enum tstats_row_flag */
+	/* Live at the interval's end, and started and exited in it: threads
+	 * (a thread row counts itself), and processes (process, group and
+	 * total rows). */
+	uint32_t threads, threads_started, threads_exited;
+	uint32_t processes, processes_started, processes_exited;
+	/* Group: its key (raw bytes, NUL-terminated, untrusted: a command
+	 * name or a cgroup path is chosen by users; see tstats_text()).
+	 * NULL for the other levels. */
+	const char *key;
+	/* Thread: its newest record, the final one if it exited. Process:
+	 * its group leader's (another thread's once the leader is gone),
+	 * for identity (comm, uid, ppid...) and peaks; its counters are the
+	 * leader's alone. NULL for groups and the total. */
+	const struct tstats_record *rec;
+	/* The interval: rates.interval_ns its length; rates.delta[] and
+	 * per_sec[] every counter field's increase in it, summed over the
+	 * row's threads (rates.valid says which fields have one). */
+	struct tstats_rates rates;
+	/* The same counters summed since the monitor started following the
+	 * row (since its start, for a task started since): they never go
+	 * down. Valid where rates.valid is. */
+	uint64_t total[TSTATS_FIELD_CAPACITY];
+};
+
+/*
+ * Called once per row. Return 0 to go on, > 0 to stop, < 0 to abort.
+ * Must not call into the monitor.
+ */
+typedef int (*tstats_row_fn)(const struct tstats_monitor_row *row, void *userdata);
+
+/*
+ * Calls fn for every row of level of the last interval: every followed
+ * thread or process, those that started or exited in it included (in no
+ * particular order), or every group, or the one total. Returns the number
+ * of rows passed, the negative value fn returned to abort, -EINVAL (bad
+ * level, fn NULL), or -ENODATA before the second tick.
+ * Threads: one at a time per monitor. Since: 0.2
+ */
+int tstats_monitor_foreach(struct tstats_monitor *m, unsigned int level, tstats_row_fn fn,
+			   void *userdata);
+
+/* Counters of a monitor (tstats_monitor_stats()). */
+struct tstats_monitor_stats {
+	uint64_t ticks;		/* ticks taken, the baseline included */
+	uint64_t interval_ns;	/* the last interval's length */
+	/* 1: nothing was lost in the last interval; 0: see lost_*. */
+	uint32_t complete;
+	uint32_t reserved0;
+	/* Followed now: threads, processes, groups (at the last tick). */
+	uint64_t threads, processes, groups;
+	/* In the last interval: exit records accounted for, of which those
+	 * of threads never sampled (started and gone within it). */
+	uint64_t exits, exits_unsampled;
+	/* In the last interval: receive-buffer overflows, and exit
+	 * messages the kernel dropped (UINT64_MAX: unknown); followed
+	 * threads that vanished without a final record. */
+	uint64_t lost_overflows, lost_messages, lost_threads;
+	/* The same losses since the monitor was opened, and the number of
+	 * incomplete intervals. */
+	uint64_t total_overflows, total_lost_messages, total_lost_threads;
+	uint64_t incomplete_intervals;
+	/* The last tick's cost: CLOCK_MONOTONIC ns from its start to its
+	 * end, and the threads it queried. */
+	uint64_t tick_ns, tick_queried;
+	uint64_t reserved[6];	/* 0 */
+};
+
+/* Copies the monitor's counters to *ret. Returns 0 or -EINVAL.
+ * Threads: one at a time per monitor. Since: 0.2 */
+int tstats_monitor_stats(const struct tstats_monitor *m, struct tstats_monitor_stats *ret);
+
+/*
  * Bindings
  *
  * A binding that mirrors the structs of this header by hand (Python ctypes,
@@ -920,6 +1162,8 @@ enum tstats_struct {
 	TSTATS_STRUCT_RATES,		/* struct tstats_rates */
 	TSTATS_STRUCT_PROCESS,		/* struct tstats_process */
 	TSTATS_STRUCT_CGROUPSTATS,	/* struct tstats_cgroupstats */
+	TSTATS_STRUCT_MONITOR_ROW,	/* struct tstats_monitor_row, since 0.2 */
+	TSTATS_STRUCT_MONITOR_STATS,	/* struct tstats_monitor_stats, since 0.2 */
 };
 
 /* sizeof the struct (enum tstats_struct) in the running library, or 0 for

@@ -264,6 +264,27 @@ bool field_is_counter(unsigned int field);
  * count, which may exceed cap (only cap written), or -ESRCH, -errno. */
 int tasks_list_threads(uint32_t id, uint32_t *ids, size_t cap);
 
+/*
+ * For the monitor (monitor.c): tstats_query_each() by item index, with the
+ * CLOCK_MONOTONIC window [lo, hi] in which the kernel built the answer
+ * (the send of its round): a task's start time is then its answer's
+ * elapsed time before that window. Returns 0, the negative value fn
+ * returned to abort, or an error of the whole call.
+ */
+typedef int (*timed_item_fn)(size_t i, int err, const struct tstats_record *rec,
+			     uint64_t lo, uint64_t hi, void *userdata);
+int query_each_timed(struct tstats_ctx *ctx, unsigned int kind, const uint32_t *ids, size_t n,
+		     timed_item_fn fn, void *userdata);
+
+/* Fills the per-second rates and the CPU and delay percentages of r from
+ * its interval_ns, valid[] and delta[] (rates.c). */
+void rates_finish(struct tstats_rates *r);
+
+/* Every thread in /proc with its thread group (tasks.c): tids[i] belongs
+ * to tgids[i]. The count, which may exceed cap (only cap written), or
+ * -errno. */
+int tasks_list_pairs(uint32_t *tids, uint32_t *tgids, size_t cap);
+
 /* For tests: the batch engine's counters and knobs (query.c). */
 struct qstats {
 	uint64_t chunks;	/* sendto()s of request batches */

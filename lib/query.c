@@ -28,9 +28,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <linux/netlink.h>
 
 #include "internal.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Receive slot per answer: a v16 answer is 596 bytes, v17 724. A larger
  * one is caught by MSG_TRUNC, the slot grows and the id is asked again. */
@@ -207,6 +216,10 @@ struct job {
 	void *u;
 	int stop;	/* what the sink returned to stop or abort */
 	int fatal;	/* an error of the whole call carried by an answer */
+	/* CLOCK_MONOTONIC just before and just after the send of the round
+	 * being delivered: the kernel built each of its answers in between
+	 * (query_each_timed()). */
+	uint64_t sent_lo, sent_hi;
 };
 
 struct chunk_walk {
@@ -302,7 +315,9 @@ static int run_round(struct tstats_ctx *ctx, struct qstate *qs, struct job *j, u
 				  j->kind, w.seq0 + i, j->ids[qs->pend[i]]);
 		qs->done[i] = 0;
 	}
+	j->sent_lo = mono_ns();
 	r = t->ops->send(t->impl, qs->sbuf, (size_t)m * CODEC_REQ_LEN);
+	j->sent_hi = mono_ns();
 	if (r < 0)
 		return r;
 	qs->stats.chunks++;
@@ -488,6 +503,36 @@ TSTATS_EXPORT int tstats_query_each(struct tstats_ctx *ctx, unsigned int kind, c
 	if (j.stop < 0)
 		return j.stop;
 	return s.delivered;
+}
+
+struct timed_sink {
+	const struct job *job;
+	timed_item_fn fn;
+	void *userdata;
+};
+
+static int timed_put(void *u, size_t i, int err, const struct tstats_record *rec)
+{
+	struct timed_sink *s = u;
+
+	return s->fn(i, err, rec, s->job->sent_lo, s->job->sent_hi, s->userdata);
+}
+
+int query_each_timed(struct tstats_ctx *ctx, unsigned int kind, const uint32_t *ids, size_t n,
+		     timed_item_fn fn, void *userdata)
+{
+	struct job j = { .kind = kind, .ids = ids, .sink = timed_put };
+	struct timed_sink s = { .job = &j, .fn = fn, .userdata = userdata };
+	int r;
+
+	r = check_args(ctx, kind, ids, n);
+	if (r < 0)
+		return r;
+	j.u = &s;
+	r = run_job(ctx, &j, n);
+	if (r < 0)
+		return r;
+	return j.stop < 0 ? j.stop : 0;
 }
 
 /*

@@ -62,12 +62,47 @@ static bool restarted(const struct tstats_record *before, const struct tstats_re
 	return false;
 }
 
+void rates_finish(struct tstats_rates *r)
+{
+	double secs = (double)r->interval_ns / 1e9;
+	double pct = 100.0 / (double)r->interval_ns;	/* from ns to % */
+	unsigned int ndelay;
+
+	for (unsigned int f = 0; f < TSTATS_F__COUNT; f++)
+		if (mask_has(r->valid, f))
+			r->per_sec[f] = (double)r->delta[f] / secs;
+	if (mask_has(r->valid, TSTATS_F_UTIME)) {
+		r->user_pct = (double)r->delta[TSTATS_F_UTIME] * 1000.0 * pct;
+		r->summary_valid |= TSTATS_RATES_USER;
+	}
+	if (mask_has(r->valid, TSTATS_F_STIME)) {
+		r->system_pct = (double)r->delta[TSTATS_F_STIME] * 1000.0 * pct;
+		r->summary_valid |= TSTATS_RATES_SYSTEM;
+	}
+	if (mask_has(r->valid, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL)) {
+		r->cpu_pct = (double)r->delta[TSTATS_F_CPU_RUN_VIRTUAL_TOTAL] * pct;
+		r->summary_valid |= TSTATS_RATES_CPU;
+	} else if (mask_has(r->valid, TSTATS_F_UTIME) && mask_has(r->valid, TSTATS_F_STIME)) {
+		r->cpu_pct = r->user_pct + r->system_pct;
+		r->summary_valid |= TSTATS_RATES_CPU;
+	}
+	ndelay = tstats_delay_class_count();
+	if (ndelay > TSTATS_RATES_DELAY_CAPACITY)
+		ndelay = TSTATS_RATES_DELAY_CAPACITY;
+	for (unsigned int i = 0; i < ndelay; i++) {
+		int total = tstats_delay_class(i)->total;
+
+		if (total < 0 || !mask_has(r->valid, (unsigned int)total))
+			continue;
+		r->delay_pct[i] = (double)r->delta[total] * pct;
+		r->delay_valid |= 1u << i;
+	}
+}
+
 TSTATS_EXPORT int tstats_rates(const struct tstats_record *before, const struct tstats_record *after,
 			       uint64_t interval_ns, struct tstats_rates *ret)
 {
 	struct tstats_rates r;
-	double secs, pct;	/* interval in s; multiplier from ns to % */
-	unsigned int ndelay;
 
 	if (!before || !after || !ret || interval_ns == 0)
 		return -EINVAL;
@@ -78,8 +113,6 @@ TSTATS_EXPORT int tstats_rates(const struct tstats_record *before, const struct 
 
 	memset(&r, 0, sizeof(r));
 	r.interval_ns = interval_ns;
-	secs = (double)interval_ns / 1e9;
-	pct = 100.0 / (double)interval_ns;
 	for (unsigned int f = 0; f < TSTATS_F__COUNT; f++) {
 		uint64_t a, b;
 
@@ -92,36 +125,9 @@ TSTATS_EXPORT int tstats_rates(const struct tstats_record *before, const struct 
 			continue;
 		}
 		r.delta[f] = b - a;
-		r.per_sec[f] = (double)(b - a) / secs;
 		mask_set(r.valid, f);
 	}
-
-	if (mask_has(r.valid, TSTATS_F_UTIME)) {
-		r.user_pct = (double)r.delta[TSTATS_F_UTIME] * 1000.0 * pct;
-		r.summary_valid |= TSTATS_RATES_USER;
-	}
-	if (mask_has(r.valid, TSTATS_F_STIME)) {
-		r.system_pct = (double)r.delta[TSTATS_F_STIME] * 1000.0 * pct;
-		r.summary_valid |= TSTATS_RATES_SYSTEM;
-	}
-	if (mask_has(r.valid, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL)) {
-		r.cpu_pct = (double)r.delta[TSTATS_F_CPU_RUN_VIRTUAL_TOTAL] * pct;
-		r.summary_valid |= TSTATS_RATES_CPU;
-	} else if (mask_has(r.valid, TSTATS_F_UTIME) && mask_has(r.valid, TSTATS_F_STIME)) {
-		r.cpu_pct = r.user_pct + r.system_pct;
-		r.summary_valid |= TSTATS_RATES_CPU;
-	}
-	ndelay = tstats_delay_class_count();
-	if (ndelay > TSTATS_RATES_DELAY_CAPACITY)
-		ndelay = TSTATS_RATES_DELAY_CAPACITY;
-	for (unsigned int i = 0; i < ndelay; i++) {
-		int total = tstats_delay_class(i)->total;
-
-		if (total < 0 || !mask_has(r.valid, (unsigned int)total))
-			continue;
-		r.delay_pct[i] = (double)r.delta[total] * pct;
-		r.delay_valid |= 1u << i;
-	}
+	rates_finish(&r);
 	memcpy(ret, &r, sizeof(r));
 	return 0;
 }

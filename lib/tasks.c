@@ -39,6 +39,8 @@ static uint32_t name_to_id(const char *s)
 
 struct id_list {
 	uint32_t *ids;
+	uint32_t *tgids;	/* tasks_list_pairs(): each id's group, or NULL */
+	uint32_t tgid;		/* the group being listed */
 	size_t cap;
 	size_t count;	/* found, also past cap */
 	int procfd;
@@ -85,8 +87,11 @@ static int for_each_id(int dfd, id_fn fn, struct id_list *l)
 
 static int put_id(uint32_t id, struct id_list *l)
 {
-	if (l->count < l->cap)
+	if (l->count < l->cap) {
 		l->ids[l->count] = id;
+		if (l->tgids)
+			l->tgids[l->count] = l->tgid;
+	}
 	l->count++;
 	return 0;
 }
@@ -108,6 +113,7 @@ static int put_threads(uint32_t tgid, struct id_list *l)
 {
 	int fd, r;
 
+	l->tgid = tgid;
 	fd = open_task_dir(l->procfd, tgid, "");
 	if (fd == -ESRCH)
 		return 0;	/* exited since the listing */
@@ -137,6 +143,21 @@ TSTATS_EXPORT int tstats_list_tasks(unsigned int kind, uint32_t *ids, size_t cap
 	if (l.procfd < 0)
 		return -errno;
 	r = for_each_id(l.procfd, kind == TSTATS_KIND_PID ? put_threads : put_id, &l);
+	close(l.procfd);
+	if (r < 0)
+		return r;
+	return count_result(&l);
+}
+
+int tasks_list_pairs(uint32_t *tids, uint32_t *tgids, size_t cap)
+{
+	struct id_list l = { .ids = tids, .tgids = tgids, .cap = cap };
+	int r;
+
+	l.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l.procfd < 0)
+		return -errno;
+	r = for_each_id(l.procfd, put_threads, &l);
 	close(l.procfd);
 	if (r < 0)
 		return r;

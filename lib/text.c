@@ -180,6 +180,10 @@ TSTATS_EXPORT size_t tstats_struct_size(unsigned int type)
 		return sizeof(struct tstats_process);
 	case TSTATS_STRUCT_CGROUPSTATS:
 		return sizeof(struct tstats_cgroupstats);
+	case TSTATS_STRUCT_MONITOR_ROW:
+		return sizeof(struct tstats_monitor_row);
+	case TSTATS_STRUCT_MONITOR_STATS:
+		return sizeof(struct tstats_monitor_stats);
 	default:
 		return 0;
 	}
