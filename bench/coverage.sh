@@ -1,0 +1,138 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Coverage of short-lived tasks (see bench/README.md). Run by hand, as root
+# (the monitor needs CAP_NET_ADMIN), after building:
+#   bench/coverage.sh [BUILDDIR]
+#
+# In one run, on one fork-heavy workload (tests/forkload), three tools
+# account for CPU time over the same window, each against the busy time
+# /proc/stat gives for its own window:
+#   - the libtaskstats monitor (bench/monitor-cover): a tick a second,
+#     exits taken as they come;
+#   - pidstat -u 1 (sysstat): a /proc sampler at 1 s;
+#   - bench/proc-sampler: the /proc sampler process-exporter is.
+# Then the monitor's own CPU cost per tick per 1,000 tasks, on the machine
+# without the workload and during it.
+set -eu
+
+build=${1:-build}
+rate=${RATE:-200}			# children per second
+duration=${DURATION:-10}		# seconds of workload
+cpu_ms=${CPU_MS:-3}			# CPU time each child burns
+write_kib=${WRITE_KIB:-64}		# what a writing child writes and syncs
+write_every=${WRITE_EVERY:-10}		# every Nth child writes
+pad=${PAD:-2}				# seconds of sampling before and after it
+idle=${IDLE:-10}			# seconds of the monitor alone, for its cost
+extra=${EXTRA_THREADS:-1000}		# idle threads added during both phases
+rcvbuf=${RCVBUF:-4194304}		# the monitor's exit-listener buffer (bytes)
+
+cover=$build/bench/monitor-cover
+sampler=$build/bench/proc-sampler
+forkload=$build/tests/forkload
+tsbench=$build/bench/tsbench
+for f in "$cover" "$sampler" "$forkload" "$tsbench"; do
+	[ -x "$f" ] || { echo "no $f: build first (meson setup $build && meson compile -C $build)" >&2; exit 1; }
+done
+command -v pidstat > /dev/null || { echo "no pidstat: apt-get install sysstat" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+spawner=
+cleanup() {
+	[ -n "$spawner" ] && kill "$spawner" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+hz=$(getconf CLK_TCK)
+# Busy ticks of the aggregate line of /proc/stat: user nice system irq
+# softirq steal (guest time is already in user and nice).
+busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+now() { date +%s.%N; }
+
+echo "# Coverage of short-lived tasks"
+echo
+echo "kernel $(uname -r), $(nproc) CPUs; workload: forkload $rate/s for $duration s," \
+	"$cpu_ms ms CPU each, every ${write_every}th writes+fsyncs $write_kib KiB"
+echo
+
+# Idle threads, so that the cost per 1,000 tasks is measured over
+# thousands of tasks (they use no CPU: coverage is unchanged).
+if [ "$extra" -gt 0 ]; then
+	"$tsbench" spawn "$extra" > "$tmp/ready" &
+	spawner=$!
+	while ! grep -q ready "$tmp/ready" 2>/dev/null; do sleep 0.1; done
+fi
+
+# 1. The monitor alone, without the workload: its cost per tick.
+"$cover" "$idle" "$rcvbuf" > "$tmp/idle"
+
+# 2. All three samplers, started together, over pad + workload + pad.
+n=$((pad + duration + pad))
+"$cover" "$n" "$rcvbuf" > "$tmp/monitor" &
+cover_pid=$!
+"$sampler" "$n" > "$tmp/sampler" &
+sampler_pid=$!
+# pidstat's window is its run: the busy time is read right before it
+# starts and right after it exits.
+(
+	b0=$(busy); t0=$(now)
+	LC_ALL=C pidstat -u -h 1 "$n" > "$tmp/pidstat"
+	t1=$(now); b1=$(busy)
+	echo "$t0 $t1 $b0 $b1" > "$tmp/pidstat.window"
+) &
+pidstat_pid=$!
+sleep "$pad"
+nice "$forkload" "$rate" "$duration" "$cpu_ms" "$write_kib" "$write_every" > "$tmp/forkload"
+wait "$cover_pid" "$sampler_pid" "$pidstat_pid"
+
+# pidstat prints percentages of each interval (its own uptime delta); all
+# are 1 s but the first, which also spans pidstat's first scan: that one
+# is taken as the window less the other n - 1 seconds.
+pidstat_cpu=$(awk -v n="$n" -v win="$(cat "$tmp/pidstat.window")" '
+	BEGIN { split(win, w, " "); first = (w[2] - w[1]) - (n - 1) }
+	/^#/ { k++; next }
+	NF >= 10 && $1 ~ /^[0-9]/ { s += ($4 + $5 + $6) / 100 * (k == 1 ? first : 1) }
+	END { printf "%.3f", s }' "$tmp/pidstat")
+pidstat_busy=$(awk -v hz="$hz" '{ printf "%.3f", ($4 - $3) / hz }' "$tmp/pidstat.window")
+
+field() { awk -v k="$2" '$1 == "total" { for (i = 2; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$1"; }
+row() { awk -v t="$1" -v c="$2" -v b="$3" 'BEGIN { printf "| %s | %.3f | %.3f | %.1f%% |\n", t, c, b, 100 * c / b }'; }
+
+echo "## CPU time accounted for over the same window (${n} s, one run)"
+echo
+echo "| tool | CPU s accounted | busy CPU s | fraction |"
+echo "|---|---|---|---|"
+mb=$(field "$tmp/monitor" busy_s)
+row "libtaskstats monitor: utime+stime" "$(field "$tmp/monitor" cpu_s)" "$mb"
+row "libtaskstats monitor: cpu_run_virtual_total" "$(field "$tmp/monitor" run_virtual_s)" "$mb"
+row "pidstat -u 1" "$pidstat_cpu" "$pidstat_busy"
+sb=$(field "$tmp/sampler" busy_s)
+row "/proc sampler, new pids no baseline" "$(field "$tmp/sampler" cpu_s)" "$sb"
+row "/proc sampler, new pids from 0 (process-exporter)" "$(field "$tmp/sampler" cpu_new_zero_s)" "$sb"
+echo
+awk '{ printf "Workload: %d children, %.3f CPU s by their own clocks, %.1f MiB written.\n", $2, $4 / 1e9, $6 / 1048576 }' "$tmp/forkload"
+echo "Busy time no task is charged with (irq + softirq + steal): $(field "$tmp/monitor" untasked_s) s of $mb."
+echo "Monitor: $(field "$tmp/monitor" incomplete) incomplete intervals, $(field "$tmp/monitor" lost_messages) exit messages lost, $(field "$tmp/monitor" lost_threads) threads lost."
+echo
+
+# 3. Cost per tick: "workload" intervals are those in which at least
+# rate/2 tasks exited.
+cost() {
+	awk -v sel="$2" -v min="$3" '
+		$1 != "interval" { next }
+		{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1) }
+		sel == "busy" && v["exits"] < min { next }
+		{ k++; q += v["queried"]; t += v["tick_cpu_ns"]; p += v["proc_cpu_ns"] }
+		END {
+			if (!k) { print "| " sel " | 0 | | | |"; exit }
+			printf "| %s | %d | %.0f | %.3f | %.3f | %.3f |\n", sel == "busy" ? "during the workload" : "without the workload",
+				k, q / k, t / k / 1e6, t / q * 1000 / 1e6, p / q * 1000 / 1e6
+		}' "$1"
+}
+echo "## Monitor's own CPU per tick ($extra idle threads added)"
+echo
+echo "| phase | ticks | tasks queried per tick | tick CPU ms | tick CPU ms per 1,000 tasks | process CPU ms per tick per 1,000 tasks |"
+echo "|---|---|---|---|---|---|"
+cost "$tmp/idle" idle 0
+cost "$tmp/monitor" busy $((rate / 2))

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * monitor-cover: how much of the machine's busy CPU time a monitor
+ * (tstats_monitor_*) accounts for, and what each tick costs it. For
+ * bench/coverage.sh.
+ *
+ *   monitor-cover SECONDS [RCVBUF]
+ *
+ * Follows every task on the machine for SECONDS one-second intervals: a
+ * tick every second, tstats_monitor_dispatch() whenever the exit
+ * listener's fd is readable in between. Right after each tick it reads
+ * /proc/stat, so that the monitor's intervals and the busy time cover the
+ * same window. RCVBUF sizes the exit listener's receive buffer (bytes;
+ * default: the kernel's): a busy machine may keep this process off a CPU
+ * for longer than the default buffer lasts. One line per interval, then a total:
+ *
+ *   interval I seconds S cpu_us U run_ns R busy_ticks B untasked_ticks X
+ *     queried Q exits E tick_cpu_ns C proc_cpu_ns P complete K
+ *   total intervals N seconds S cpu_s U run_virtual_s R busy_s B
+ *     untasked_s X incomplete I lost_messages L lost_threads T
+ *
+ * cpu_us is the TOTAL row's utime + stime increase (every followed task,
+ * those that exited in the interval included), run_ns its
+ * cpu_run_virtual_total increase; tick_cpu_ns the CPU time this process
+ * spent inside tstats_monitor_tick(), proc_cpu_ns all of its CPU time in
+ * the interval (dispatches and the total's read included); queried the
+ * threads the tick queried. proc_cpu_ns runs from one tick's end to the
+ * next's, so that it sums to the process's CPU time. Needs CAP_NET_ADMIN.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "busy.h"
+#include "libtaskstats.h"
+
+#define NS_PER_S 1000000000ull
+
+struct total {
+	uint64_t cpu_us, run_ns;
+};
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+static int valid(const struct tstats_rates *r, unsigned int field)
+{
+	return (r->valid[field / 64] >> (field % 64)) & 1;
+}
+
+static int on_total(const struct tstats_monitor_row *row, void *userdata)
+{
+	struct total *t = userdata;
+
+	if (valid(&row->rates, TSTATS_F_UTIME) && valid(&row->rates, TSTATS_F_STIME))
+		t->cpu_us = row->rates.delta[TSTATS_F_UTIME] + row->rates.delta[TSTATS_F_STIME];
+	if (valid(&row->rates, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL))
+		t->run_ns = row->rates.delta[TSTATS_F_CPU_RUN_VIRTUAL_TOTAL];
+	return 0;
+}
+
+/* Waits until deadline (CLOCK_MONOTONIC ns), taking exit messages into the
+ * monitor whenever its fd is readable. Returns 0 or -errno. */
+static int wait_dispatching(struct tstats_monitor *m, uint64_t deadline)
+{
+	struct pollfd p = { .fd = tstats_monitor_fd(m), .events = POLLIN };
+
+	for (;;) {
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		struct timespec ts;
+		int r;
+
+		if (now >= deadline)
+			return 0;
+		ts.tv_sec = (time_t)((deadline - now) / NS_PER_S);
+		ts.tv_nsec = (long)((deadline - now) % NS_PER_S);
+		r = ppoll(&p, 1, &ts, NULL);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r > 0) {
+			r = tstats_monitor_dispatch(m);
+			if (r < 0)
+				return r;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct tstats_monitor_stats st = { 0 };
+	struct tstats_monitor *m = NULL;
+	struct busy b0, prev, cur;
+	uint64_t sum_cpu_us = 0, sum_run_ns = 0, deadline, t0, t_prev, cpu_prev;
+	long seconds, rcvbuf = 0, done = 0;
+	int r;
+
+	if (argc < 2 || argc > 3 || (seconds = strtol(argv[1], NULL, 10)) <= 0 ||
+	    (argc == 3 && ((rcvbuf = strtol(argv[2], NULL, 10)) <= 0 || rcvbuf > INT_MAX / 2))) {
+		fprintf(stderr, "usage: monitor-cover SECONDS [RCVBUF]\n");
+		return 2;
+	}
+	r = tstats_monitor_new(NULL, &m);
+	if (r < 0) {
+		fprintf(stderr, "monitor-cover: tstats_monitor_new: %s\n", strerror(-r));
+		return 1;
+	}
+	if (rcvbuf) {
+		r = tstats_monitor_set_rcvbuf(m, (int)rcvbuf);
+		if (r < 0) {
+			fprintf(stderr, "monitor-cover: receive buffer: %s\n", strerror(-r));
+			goto out;
+		}
+	}
+	r = tstats_monitor_tick(m, NULL, NULL);	/* the baseline */
+	if (r < 0 || busy_read(&b0) < 0) {
+		fprintf(stderr, "monitor-cover: baseline: %s\n", strerror(r < 0 ? -r : errno));
+		goto out;
+	}
+	prev = b0;
+	t0 = t_prev = clock_ns(CLOCK_MONOTONIC);
+	cpu_prev = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	deadline = t0;
+	while (done < seconds) {
+		struct total t = { 0 };
+		uint64_t c0, c1, now;
+
+		deadline += NS_PER_S;
+		r = wait_dispatching(m, deadline);
+		if (r < 0) {
+			fprintf(stderr, "monitor-cover: dispatch: %s\n", strerror(-r));
+			goto out;
+		}
+		c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+		r = tstats_monitor_tick(m, NULL, NULL);
+		c1 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+		if (r < 0) {
+			/* The interval stays open: the next tick closes it,
+			 * and its busy time runs on with it. */
+			fprintf(stderr, "monitor-cover: tick: %s (interval merged into the next)\n",
+				strerror(-r));
+			continue;
+		}
+		now = clock_ns(CLOCK_MONOTONIC);
+		r = busy_read(&cur);
+		if (r < 0) {
+			fprintf(stderr, "monitor-cover: /proc/stat: %s\n", strerror(-r));
+			goto out;
+		}
+		r = tstats_monitor_foreach(m, TSTATS_LEVEL_TOTAL, on_total, &t);
+		if (r >= 0)
+			r = tstats_monitor_stats(m, &st);
+		if (r < 0) {
+			fprintf(stderr, "monitor-cover: reading the interval: %s\n", strerror(-r));
+			goto out;
+		}
+		sum_cpu_us += t.cpu_us;
+		sum_run_ns += t.run_ns;
+		done++;
+		printf("interval %ld seconds %.6f cpu_us %" PRIu64 " run_ns %" PRIu64
+		       " busy_ticks %" PRIu64 " untasked_ticks %" PRIu64 " queried %" PRIu64
+		       " exits %" PRIu64 " tick_cpu_ns %" PRIu64 " proc_cpu_ns %" PRIu64
+		       " complete %u\n",
+		       done, (double)(now - t_prev) / NS_PER_S, t.cpu_us, t.run_ns,
+		       busy_ticks(&prev, &cur), busy_untasked_ticks(&prev, &cur),
+		       st.tick_queried, st.exits, c1 - c0, c1 - cpu_prev, st.complete);
+		fflush(stdout);
+		prev = cur;
+		t_prev = now;
+		cpu_prev = c1;
+	}
+	{
+		double hz = (double)sysconf(_SC_CLK_TCK);
+
+		printf("total intervals %ld seconds %.6f cpu_s %.6f run_virtual_s %.6f busy_s %.6f"
+		       " untasked_s %.6f incomplete %" PRIu64 " lost_messages %" PRIu64
+		       " lost_threads %" PRIu64 "\n",
+		       done, (double)(t_prev - t0) / NS_PER_S, (double)sum_cpu_us / 1e6,
+		       (double)sum_run_ns / 1e9, (double)busy_ticks(&b0, &prev) / hz,
+		       (double)busy_untasked_ticks(&b0, &prev) / hz, st.incomplete_intervals,
+		       st.total_lost_messages, st.total_lost_threads);
+	}
+	tstats_monitor_free(m);
+	return 0;
+out:
+	tstats_monitor_free(m);
+	return 1;
+}
