@@ -934,7 +934,7 @@ int tstats_query_cgroup_fd(struct tstats_ctx *ctx, int fd, struct tstats_cgroups
  * final values into its process's share; it never makes a total go down.
  *
  * Requirements: those of an exit listener (CAP_NET_ADMIN, the initial
- * user, PID and network namespaces) and /proc. Memory: about 1.5 KiB per
+ * user, PID and network namespaces) and /proc. Memory: about 2 KiB per
  * followed thread, plus the threads that exited in one interval, plus the
  * groups (kept for the monitor's life; bounded with max_groups). No
  * allocation per tick in steady state beyond new tasks.

@@ -290,7 +290,7 @@ int acct_init(struct acct *a)
 	memset(a, 0, sizeof(*a));
 	a->task_free = a->proc_free = a->other = ACCT_NONE;
 	a->read_cgroup = acct_read_cgroup;
-	a->is_zombie = acct_is_zombie;
+	a->is_alive = acct_is_alive;
 	for (unsigned int f = 0; f < TSTATS_F__COUNT; f++) {
 		if (!field_is_counter(f))
 			continue;
@@ -385,26 +385,34 @@ int acct_read_cgroup(uint32_t pid, char *buf, size_t size)
 	return -ENOENT;
 }
 
-bool acct_is_zombie(uint32_t tgid, uint32_t tid)
+/* PF_EXITING in the flags of /proc/PID/stat (include/linux/sched.h). */
+#define PF_EXITING_FLAG 0x4u
+
+bool acct_is_alive(uint32_t tgid, uint32_t tid)
 {
 	char path[64], data[512];
-	const char *paren;
+	unsigned long long flags;
+	const char *p;
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", tgid, tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return false;	/* reaped meanwhile */
 	n = read(fd, data, sizeof(data) - 1);
 	close(fd);
 	if (n <= 0)
 		return false;
 	data[n] = '\0';
-	/* "TID (COMM) S ...": the comm may hold ") ", the state follows
-	 * the last one. */
-	paren = strrchr(data, ')');
-	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+	/* "TID (COMM) S PPID PGRP SID TTY TPGID FLAGS ...": the comm may hold
+	 * ") ", the fields follow the last one. A task that has sent its exit
+	 * record runs its exit path (PF_EXITING) before it is a zombie, and
+	 * on a busy machine that can take long. */
+	p = strrchr(data, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %llu", &flags) != 1)
+		return false;
+	return !(flags & PF_EXITING_FLAG);
 }
 
 /* ---- samples and exits -------------------------------------------------- */
@@ -470,10 +478,12 @@ int acct_sample(struct acct *a, uint32_t tid, uint32_t tgid, const struct tstats
 			continue;
 		if (!(t->flags & (AT_TOMB | AT_FINAL)))
 			break;
-		/* A task whose final record is in, sampled again: a zombie
-		 * (the same dead task), or a new task whose start fell in the
-		 * wide window of an unsampled exit. Only the first is dead. */
-		if (a->is_zombie(tgid, tid)) {
+		/* A task whose final record is in, sampled again: the same
+		 * task exiting or a zombie (reaped by now or not), or a new
+		 * task whose start fell in the wide window of an unsampled
+		 * exit. Only the second is alive; should it exit before we
+		 * look, its own exit record still counts it. */
+		if (!a->is_alive(tgid, tid)) {
 			t->seen_tick = a->tick;
 			return 0;
 		}
@@ -523,29 +533,33 @@ void acct_sample_unknown(struct acct *a, uint32_t tid)
 			a->tasks[i].seen_tick = a->tick;
 }
 
-/* Could rec, read at now, be the final record of t? */
-static bool may_be_final(const struct acct *a, const struct acct_task *t,
-			 const struct tstats_record *rec, uint64_t now)
-{
-	const struct tstats_record *s = &t->rec;
+/*
+ * The start window of an exit record read at now: the task exited after
+ * the previous drain began (else that drain would have taken the message;
+ * less EXIT_SLACK_NS, for the moment between the kernel filling the record
+ * and queueing it) and before now.
+ */
+#define EXIT_SLACK_NS 10000000u
 
+static void exit_window(const struct acct *a, const struct tstats_record *rec, uint64_t now,
+			uint64_t *slo, uint64_t *shi)
+{
+	uint64_t lo = a->drained_ns > EXIT_SLACK_NS ? a->drained_ns - EXIT_SLACK_NS : 0;
+
+	start_window(rec, lo, now, slo, shi);
+}
+
+/*
+ * Could rec, with start window [slo, shi], be the final record of t? Its
+ * start must fit t's. Neither its age nor its counters can be compared
+ * with t's newest sample: a zombie sampled after its exit is older then,
+ * and has run a little further (its exit path) than its exit record says.
+ */
+static bool may_be_final(const struct acct_task *t, uint64_t slo, uint64_t shi)
+{
 	if (t->flags & (AT_TOMB | AT_FINAL | AT_LOST))
 		return false;
-	if (mask_has(rec->present, TSTATS_F_ETIME) && mask_has(s->present, TSTATS_F_ETIME)) {
-		uint64_t e = rec->value[TSTATS_F_ETIME];
-
-		/* Younger at its exit than when we sampled it: not it. */
-		if (e < s->value[TSTATS_F_ETIME])
-			return false;
-		/* Older than t can be by now: an earlier task of that id. */
-		if (e < UINT64_MAX / 1000 && t->start_lo > now - (e * 1000 < now ? e * 1000 : now) + 1000)
-			return false;
-	}
-	for (unsigned int i = 0; i < a->nc; i++)
-		if (has_counter(a, rec, i) && has_counter(a, s, i) &&
-		    counter(a, rec, i) < counter(a, s, i))
-			return false;
-	return true;
+	return t->start_lo <= shi && slo <= t->start_hi;
 }
 
 int acct_exit(struct acct *a, const struct tstats_record *rec, uint64_t now)
@@ -558,10 +572,11 @@ int acct_exit(struct acct *a, const struct tstats_record *rec, uint64_t now)
 
 	if (rec->kind != TSTATS_KIND_PID)
 		return 0;	/* the TGID record: we sum the threads ourselves */
+	exit_window(a, rec, now, &slo, &shi);
 	for (i = a->thash[hash_u32(rec->id) & a->thash_mask]; i != ACCT_NONE;
 	     i = a->tasks[i].hnext) {
 		t = &a->tasks[i];
-		if (t->tid != rec->id || !may_be_final(a, t, rec, now))
+		if (t->tid != rec->id || !may_be_final(t, slo, shi))
 			continue;
 		if (best == ACCT_NONE || t->start_lo < a->tasks[best].start_lo)
 			best = i;
@@ -581,7 +596,6 @@ int acct_exit(struct acct *a, const struct tstats_record *rec, uint64_t now)
 		tgid = tstats_record_get(rec, TSTATS_F_TGID, &v) == 0 ? (uint32_t)v : rec->id;
 		if (!acct_watching(a, tgid))
 			return 0;
-		start_window(rec, a->drained_ns, now, &slo, &shi);
 		born = shi >= a->open_lo;
 		r = task_new(a, rec->id, &best);
 		if (r < 0)

@@ -86,8 +86,8 @@ struct acct_group {
 
 /* Reads the cgroup v2 path of process pid into buf; 0 or -errno. */
 typedef int (*acct_cgroup_fn)(uint32_t pid, char *buf, size_t size);
-/* Is thread tid of group tgid a zombie (exited, not yet reaped)? */
-typedef bool (*acct_zombie_fn)(uint32_t tgid, uint32_t tid);
+/* Is thread tid of group tgid alive: not exiting, a zombie or gone? */
+typedef bool (*acct_alive_fn)(uint32_t tgid, uint32_t tid);
 
 struct acct {
 	unsigned int nc;		/* counters */
@@ -107,7 +107,7 @@ struct acct {
 	uint32_t other;			/* the TSTATS_ROW_OTHER group */
 	unsigned int by, max_groups;
 	acct_cgroup_fn read_cgroup;
-	acct_zombie_fn is_zombie;
+	acct_alive_fn is_alive;
 
 	uint32_t *watch;		/* sorted; nwatch 0: every task */
 	size_t nwatch;
@@ -161,7 +161,7 @@ int acct_foreach(struct acct *a, unsigned int level, struct tstats_monitor_row *
 
 /* The default cgroup reader: the "0::" line of /proc/PID/cgroup. */
 int acct_read_cgroup(uint32_t pid, char *buf, size_t size);
-/* The default zombie test: the state in /proc/TGID/task/TID/stat. */
-bool acct_is_zombie(uint32_t tgid, uint32_t tid);
+/* The default test: the state in /proc/TGID/task/TID/stat. */
+bool acct_is_alive(uint32_t tgid, uint32_t tid);
 
 #endif

@@ -12,10 +12,11 @@
  * the child lives (the kernel charges write_bytes to the task that
  * dirties the pages). Then it prints, on stdout, one line:
  *
- *   children N cpu_ns C write_bytes W
+ *   children N cpu_ns C write_bytes W parent_cpu_ns P
  *
  * with the children's CPU time measured by themselves (summed through a
- * pipe) and the bytes they wrote and synced. Exit status 0, or 1 with a
+ * pipe), the bytes they wrote and synced, and forkload's own CPU time (the
+ * forks), all as the scheduler counts it (sum_exec_runtime). Exit status 0, or 1 with a
  * message when something fails.
  */
 #define _GNU_SOURCE
@@ -166,7 +167,8 @@ int main(int argc, char **argv)
 	/* Every child has exited: the pipe holds the rest, then EOF. */
 	if (collect(fds[0], &cpu, &bytes) < 0)
 		goto short_report;
-	printf("children %lu cpu_ns %" PRIu64 " write_bytes %" PRIu64 "\n", children, cpu, bytes);
+	printf("children %lu cpu_ns %" PRIu64 " write_bytes %" PRIu64 " parent_cpu_ns %" PRIu64 "\n",
+	       children, cpu, bytes, clock_ns(CLOCK_PROCESS_CPUTIME_ID));
 	return 0;
 short_report:
 	fprintf(stderr, "forkload: a child's report is cut short\n");

@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The monitor against the live kernel: what it accounts for over intervals
+ * full of short-lived processes, checked against the machine's busy time
+ * (/proc/stat) and against what a workload reports it did. Exits 77 (skip)
+ * only where taskstats or its exit events are really unavailable.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "children.h"
+#include "libtaskstats.h"
+
+#define MIB (1024u * 1024u)
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Busy CPU time of the machine from /proc/stat, in ns: every state but
+ * idle and iowait (guest time is inside user and nice already). */
+static uint64_t busy_ns(void)
+{
+	unsigned long long v[8] = { 0 };
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "re");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+				&v[2], &v[3], &v[4], &v[5], &v[6], &v[7]), 8);
+	fclose(f);
+	return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * (1000000000ull / (uint64_t)hz);
+}
+
+/* Waits for exits until the deadline, taking them as they come. */
+static void wait_dispatching(struct tstats_monitor *m, uint64_t deadline)
+{
+	struct pollfd pfd = { .fd = tstats_monitor_fd(m), .events = POLLIN };
+
+	for (uint64_t now = mono_ns(); now < deadline; now = mono_ns()) {
+		int r = poll(&pfd, 1, (int)((deadline - now) / 1000000u) + 1);
+
+		if (r > 0)
+			ck_assert_int_ge(tstats_monitor_dispatch(m), 0);
+	}
+}
+
+struct sums {
+	uint64_t cpu_us;	/* utime + stime */
+	uint64_t run_ns;	/* cpu_run_virtual_total */
+	uint64_t write_bytes;
+	uint64_t exited, started;
+	const char *key;	/* group rows: only this one */
+	bool found;
+};
+
+static int add_row(const struct tstats_monitor_row *row, void *userdata)
+{
+	struct sums *s = userdata;
+	uint64_t u = 0, st = 0, w = 0, v = 0;
+
+	if (s->key && (!row->key || strcmp(row->key, s->key) != 0))
+		return 0;
+	s->found = true;
+	tstats_rates_get(&row->rates, TSTATS_F_UTIME, &u, NULL);
+	tstats_rates_get(&row->rates, TSTATS_F_STIME, &st, NULL);
+	tstats_rates_get(&row->rates, TSTATS_F_WRITE_BYTES, &w, NULL);
+	tstats_rates_get(&row->rates, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL, &v, NULL);
+	s->cpu_us += u + st;
+	s->run_ns += v;
+	s->write_bytes += w;
+	s->exited += row->processes_exited;
+	s->started += row->processes_started;
+	return 0;
+}
+
+/* Runs cmd in the background; its stdout is read by finish(). */
+static FILE *start(const char *cmd)
+{
+	FILE *f = popen(cmd, "re");
+
+	ck_assert_msg(f != NULL, "popen %s", cmd);
+	return f;
+}
+
+/*
+ * Conservation: over intervals full of short-lived processes (200 a
+ * second, each burning 3 ms and every fourth writing and syncing 64 KiB),
+ * the CPU time the monitor attributes to tasks adds up to the machine's
+ * busy time, and the workload's group wrote what the workload says.
+ *
+ * Tolerance 5% for CPU against /proc/stat: both sides count in ticks
+ * (utime/stime are tick-sampled, /proc/stat is in USER_HZ ticks per CPU),
+ * and the kernel charges interrupt time (irq, softirq) to /proc/stat but
+ * to no task. The workload's group is compared in the scheduler's own ns
+ * (cpu_run_virtual_total, what the children read of themselves with
+ * CLOCK_PROCESS_CPUTIME_ID): 5%, for the children's exit paths, which run
+ * after they report. The bytes are exact up to the kernel's KiB rounding:
+ * 1%.
+ */
+START_TEST(conservation)
+{
+	const char *forkload = getenv("TSTATS_FORKLOAD");
+	struct tstats_monitor_stats st;
+	struct tstats_monitor *m;
+	struct sums all = { 0 }, group = { .key = "forkload" };
+	unsigned long children = 0;
+	uint64_t cpu_ns = 0, bytes = 0, parent_ns = 0, busy0, busy1 = 0, deadline;
+	char cmd[4096];
+	FILE *load;
+	int r;
+
+	ck_assert_ptr_nonnull(forkload);
+	ck_assert_int_eq(tstats_monitor_new(NULL, &m), 0);
+	ck_assert_int_gt(tstats_monitor_set_rcvbuf(m, 8 * MIB), 0);
+	ck_assert_int_eq(tstats_monitor_set_group_by(m, TSTATS_GROUP_BY_COMM, 0), 0);
+	/* The busy time is read on both sides of each sampling tick: the
+	 * tick's own time, on a loaded machine, is the edge's uncertainty. */
+	busy0 = busy_ns();
+	ck_assert_int_eq(tstats_monitor_tick(m, NULL, NULL), 0);
+	busy0 = (busy0 + busy_ns()) / 2;
+	deadline = mono_ns();
+
+	snprintf(cmd, sizeof(cmd), "'%s' 200 5 3 64 4", forkload);
+	load = start(cmd);
+	for (int k = 0; k < 7; k++) {
+		deadline += 1000000000u;
+		wait_dispatching(m, deadline);
+		if (k == 6)
+			busy1 = busy_ns();
+		r = tstats_monitor_tick(m, NULL, NULL);
+		ck_assert_int_eq(r, 1);
+		if (k == 6)
+			busy1 = (busy1 + busy_ns()) / 2;
+		ck_assert_int_eq(tstats_monitor_foreach(m, TSTATS_LEVEL_TOTAL, add_row, &all), 1);
+		ck_assert_int_ge(tstats_monitor_foreach(m, TSTATS_LEVEL_GROUP, add_row, &group), 1);
+		ck_assert_int_eq(tstats_monitor_stats(m, &st), 0);
+		ck_assert_msg(st.complete, "interval %d incomplete: %" PRIu64 " overflows, %" PRIu64
+			      " threads lost", k, st.lost_overflows, st.lost_threads);
+	}
+	ck_assert_int_eq(fscanf(load, "children %lu cpu_ns %" SCNu64 " write_bytes %" SCNu64
+				" parent_cpu_ns %" SCNu64, &children, &cpu_ns, &bytes, &parent_ns), 4);
+	cpu_ns += parent_ns;
+	ck_assert_int_eq(pclose(load), 0);
+	ck_assert_uint_eq(children, 1000);
+
+	/* The machine's busy time, every task's CPU time. */
+	fprintf(stderr, "conservation: tasks %.3f s, /proc/stat busy %.3f s (%.2f%%)\n",
+		(double)all.cpu_us / 1e6, (double)(busy1 - busy0) / 1e9,
+		100.0 * (double)all.cpu_us * 1000 / (double)(busy1 - busy0));
+	ck_assert_msg(all.cpu_us * 1000 >= (busy1 - busy0) * 95 / 100 &&
+		      all.cpu_us * 1000 <= (busy1 - busy0) * 105 / 100,
+		      "tasks %" PRIu64 " us vs busy %" PRIu64 " ns", all.cpu_us, busy1 - busy0);
+	/* The workload's own group: every child, its CPU and its bytes. */
+	ck_assert(group.found);
+	ck_assert_uint_ge(group.exited, 1000);
+	fprintf(stderr, "conservation: forkload group %.3f s CPU (it says %.3f s), "
+		"%" PRIu64 " bytes written (it says %" PRIu64 ")\n",
+		(double)group.run_ns / 1e9, (double)cpu_ns / 1e9, group.write_bytes, bytes);
+	ck_assert_uint_ge(group.run_ns, cpu_ns);
+	ck_assert_uint_le(group.run_ns, cpu_ns * 105 / 100);
+	ck_assert_uint_ge(group.write_bytes, bytes * 99 / 100);
+	ck_assert_uint_le(group.write_bytes, bytes * 101 / 100);
+	tstats_monitor_free(m);
+}
+END_TEST
+
+/* A worker thread writes and exits: its bytes stay in the process. */
+static void *writer(void *arg)
+{
+	static char buf[MIB];
+	int fd = *(int *)arg;
+
+	memset(buf, 'w', sizeof(buf));
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	ck_assert_int_eq(fsync(fd), 0);
+	return NULL;
+}
+
+struct proc_find {
+	uint32_t tgid;
+	uint64_t write_total;
+	uint64_t write_delta;
+	bool found;
+};
+
+static int find_proc(const struct tstats_monitor_row *row, void *userdata)
+{
+	struct proc_find *p = userdata;
+
+	if (row->id != p->tgid)
+		return 0;
+	p->found = true;
+	p->write_total = row->total[TSTATS_F_WRITE_BYTES];
+	tstats_rates_get(&row->rates, TSTATS_F_WRITE_BYTES, &p->write_delta, NULL);
+	return 0;
+}
+
+START_TEST(exited_thread_keeps_its_bytes)
+{
+	struct proc_find p = { .tgid = (uint32_t)getpid() };
+	struct tstats_monitor_stats st;
+	struct tstats_monitor *m;
+	char path[] = "/var/tmp/tstats-monitor.XXXXXX";
+	uint64_t before;
+	pthread_t th;
+	int fd;
+
+	ck_assert_int_eq(tstats_monitor_new(NULL, &m), 0);
+	ck_assert_int_gt(tstats_monitor_set_rcvbuf(m, 8 * MIB), 0);
+	ck_assert_int_eq(tstats_monitor_watch(m, (uint32_t)getpid()), 0);
+	ck_assert_int_eq(tstats_monitor_tick(m, NULL, NULL), 0);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(pthread_create(&th, NULL, writer, &fd), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	close(fd);
+	/* The thread is gone: its final record carries the bytes. */
+	ck_assert_int_eq(tstats_monitor_tick(m, NULL, NULL), 1);
+	ck_assert_int_eq(tstats_monitor_stats(m, &st), 0);
+	ck_assert_msg(st.complete, "exit messages lost: %" PRIu64 " overflows", st.lost_overflows);
+	ck_assert_int_ge(tstats_monitor_foreach(m, TSTATS_LEVEL_PROCESS, find_proc, &p), 1);
+	ck_assert(p.found);
+	ck_assert_uint_ge(p.write_delta, 5 * MIB);
+	ck_assert_uint_ge(p.write_total, 5 * MIB);
+	before = p.write_total;
+	/* And they stay: the total never goes down. */
+	ck_assert_int_eq(tstats_monitor_tick(m, NULL, NULL), 1);
+	p.found = false;
+	ck_assert_int_ge(tstats_monitor_foreach(m, TSTATS_LEVEL_PROCESS, find_proc, &p), 1);
+	ck_assert(p.found);
+	ck_assert_uint_ge(p.write_total, before);
+	ck_assert_uint_eq(p.write_delta, 0);
+	tstats_monitor_free(m);
+}
+END_TEST
+
+/* Forks a child that burns ms of CPU and then waits to be killed. */
+static pid_t spinner(unsigned int ms)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		die_with_parent(parent);
+		burn_cpu_ms(ms);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+/* Forks children until one gets pid want (ns_last_pid steers the next id;
+ * other tasks on the machine may take it first). */
+static pid_t fork_as(pid_t want)
+{
+	for (int tries = 0; tries < 200; tries++) {
+		char buf[32];
+		pid_t pid;
+		int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			return -1;
+		snprintf(buf, sizeof(buf), "%d", (int)want - 1);
+		ck_assert_int_gt(write(fd, buf, strlen(buf)), 0);
+		close(fd);
+		pid = spinner(0);
+		if (pid == want)
+			return pid;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return -1;
+}
+
+struct reuse {
+	uint32_t tid;
+	int rows, exited, started;
+	uint64_t started_cpu, exited_cpu;
+};
+
+static int find_reuse(const struct tstats_monitor_row *row, void *userdata)
+{
+	struct reuse *s = userdata;
+	uint64_t u = 0, st = 0;
+
+	if (row->id != s->tid)
+		return 0;
+	s->rows++;
+	ck_assert_int_eq(tstats_rates_get(&row->rates, TSTATS_F_UTIME, &u, NULL), 0);
+	ck_assert_int_eq(tstats_rates_get(&row->rates, TSTATS_F_STIME, &st, NULL), 0);
+	if (row->flags & TSTATS_ROW_EXITED) {
+		s->exited++;
+		s->exited_cpu = u + st;
+	}
+	if (row->flags & TSTATS_ROW_STARTED) {
+		s->started++;
+		s->started_cpu = u + st;
+	}
+	return 0;
+}
+
+/*
+ * A reused PID is a new task: its first values are not diffed against its
+ * predecessor's. The predecessor burned 300 ms; the successor, given the
+ * same id through ns_last_pid, burns none: a diff would read it as a
+ * counter going backwards or as the predecessor's time.
+ */
+START_TEST(reused_pid_is_never_diffed)
+{
+	struct tstats_monitor *m;
+	struct reuse s = { 0 };
+	pid_t a, b;
+
+	a = spinner(300);
+	usleep(400000);	/* it has burned its 300 ms */
+	ck_assert_int_eq(tstats_monitor_new(NULL, &m), 0);
+	ck_assert_int_eq(tstats_monitor_tick(m, NULL, NULL), 0);
+	kill(a, SIGKILL);
+	ck_assert_int_eq(waitpid(a, NULL, 0), a);
+	b = fork_as(a);
+	ck_assert_msg(b == a, "could not get pid %d again", (int)a);
+	usleep(50000);
+	ck_assert_int_eq(tstats_monitor_tick(m, NULL, NULL), 1);
+	s.tid = (uint32_t)a;
+	ck_assert_int_ge(tstats_monitor_foreach(m, TSTATS_LEVEL_THREAD, find_reuse, &s), 2);
+	kill(b, SIGKILL);
+	waitpid(b, NULL, 0);
+	/* Two tasks of one id: the old one's exit (nothing burned since the
+	 * baseline), the new one's start with its own small values. */
+	ck_assert_int_eq(s.rows, 2);
+	ck_assert_int_eq(s.exited, 1);
+	ck_assert_int_eq(s.started, 1);
+	ck_assert_uint_lt(s.exited_cpu, 100000);
+	ck_assert_uint_lt(s.started_cpu, 100000);
+	tstats_monitor_free(m);
+}
+END_TEST
+
+struct zsum {
+	uint32_t tid;
+	uint64_t cpu_us;
+	int exited;
+};
+
+static int find_zombie(const struct tstats_monitor_row *row, void *userdata)
+{
+	struct zsum *z = userdata;
+	uint64_t u = 0, st = 0;
+
+	if (row->id != z->tid)
+		return 0;
+	tstats_rates_get(&row->rates, TSTATS_F_UTIME, &u, NULL);
+	tstats_rates_get(&row->rates, TSTATS_F_STIME, &st, NULL);
+	z->cpu_us += u + st;
+	z->exited += !!(row->flags & TSTATS_ROW_EXITED);
+	return 0;
+}
+
+/* A child that exits but is not reaped stays in /proc as a zombie: its
+ * final values count once, however many samples still find it. */
+START_TEST(zombie_counts_once)
+{
+	struct tstats_monitor *m;
+	struct zsum z = { 0 };
+	pid_t pid;
+
+	ck_assert_int_eq(tstats_monitor_new(NULL, &m), 0);
+	ck_assert_int_gt(tstats_monitor_set_rcvbuf(m, 8 * MIB), 0);
+	ck_assert_int_eq(tstats_monitor_tick(m, NULL, NULL), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		burn_cpu_ms(200);
+		_exit(0);
+	}
+	z.tid = (uint32_t)pid;
+	/* Exited, not reaped (WNOWAIT): a zombie from here on. */
+	{
+		siginfo_t si;
+
+		ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+	}
+	for (int k = 0; k < 4; k++) {
+		usleep(150000);
+		ck_assert_int_eq(tstats_monitor_tick(m, NULL, NULL), 1);
+		ck_assert_int_ge(tstats_monitor_foreach(m, TSTATS_LEVEL_THREAD, find_zombie, &z), 1);
+	}
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	ck_assert_int_eq(z.exited, 1);
+	/* 200 ms burned, counted once (ticks of 4 ms or 10 ms either way). */
+	ck_assert_uint_ge(z.cpu_us, 180000);
+	ck_assert_uint_le(z.cpu_us, 260000);
+	tstats_monitor_free(m);
+}
+END_TEST
+
+/* Exits faster than a tiny receive buffer holds: the interval says it is
+ * incomplete, and how much was lost. */
+START_TEST(exit_storm_marks_incomplete)
+{
+	struct tstats_monitor_stats st;
+	struct tstats_monitor *m;
+	int r;
+
+	ck_assert_int_eq(tstats_monitor_new(NULL, &m), 0);
+	ck_assert_int_gt(tstats_monitor_set_rcvbuf(m, 1), 0);
+	ck_assert_int_eq(tstats_monitor_tick(m, NULL, NULL), 0);
+	for (int i = 0; i < 2000; i++) {
+		pid_t pid = fork();
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			_exit(0);
+		ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	}
+	r = tstats_monitor_tick(m, NULL, NULL);
+	ck_assert_int_eq(r, 1);
+	ck_assert_int_eq(tstats_monitor_stats(m, &st), 0);
+	ck_assert_uint_eq(st.complete, 0);
+	ck_assert_uint_gt(st.lost_overflows, 0);
+	ck_assert_msg(st.lost_messages > 0, "lost messages %" PRIu64, st.lost_messages);
+	ck_assert_uint_eq(st.incomplete_intervals, 1);
+	tstats_monitor_free(m);
+}
+END_TEST
+
+START_TEST(arguments)
+{
+	struct tstats_monitor_stats st;
+	struct tstats_monitor *m;
+
+	ck_assert_int_eq(tstats_monitor_new(NULL, NULL), -EINVAL);
+	ck_assert_int_eq(tstats_monitor_new("x", &m), -EINVAL);
+	ck_assert_int_eq(tstats_monitor_new(NULL, &m), 0);
+	ck_assert_int_eq(tstats_monitor_watch(m, 0), -EINVAL);
+	ck_assert_int_eq(tstats_monitor_set_group_by(m, 99, 0), -EINVAL);
+	ck_assert_int_eq(tstats_monitor_foreach(m, TSTATS_LEVEL_TOTAL, add_row, NULL), -ENODATA);
+	ck_assert_int_eq(tstats_monitor_foreach(m, 0, add_row, NULL), -EINVAL);
+	ck_assert_int_eq(tstats_monitor_tick(m, NULL, NULL), 0);
+	/* The grouping is fixed once the baseline is taken. */
+	ck_assert_int_eq(tstats_monitor_set_group_by(m, TSTATS_GROUP_BY_USER, 0), -EINVAL);
+	ck_assert_int_eq(tstats_monitor_foreach(m, TSTATS_LEVEL_TOTAL, add_row, NULL), -ENODATA);
+	ck_assert_int_eq(tstats_monitor_stats(m, &st), 0);
+	ck_assert_uint_eq(st.ticks, 1);
+	ck_assert_uint_gt(st.threads, 0);
+	ck_assert_int_ge(tstats_monitor_fd(m), 0);
+	ck_assert_int_eq(tstats_monitor_fd(NULL), -EINVAL);
+	tstats_monitor_free(m);
+	tstats_monitor_free(NULL);
+}
+END_TEST
+
+/* Skip only where taskstats or its exit events are really absent here. */
+static int probe(void)
+{
+	struct tstats_monitor *m;
+	int e = tstats_monitor_new(NULL, &m);
+
+	if (e == -ENOENT || e == -EPROTONOSUPPORT) {
+		fprintf(stderr, "SKIP: no TASKSTATS family here (%s)\n", strerror(-e));
+		return 77;
+	}
+	if (e == -EPERM) {
+		fprintf(stderr, "SKIP: no CAP_NET_ADMIN\n");
+		return 77;
+	}
+	if (e < 0) {
+		fprintf(stderr, "tstats_monitor_new: %s\n", strerror(-e));
+		return 1;
+	}
+	tstats_monitor_free(m);
+	return 0;
+}
+
+int main(void)
+{
+	Suite *s = suite_create("monitor");
+	TCase *tc = tcase_create("live");
+	SRunner *sr;
+	int failed, p;
+
+	p = probe();
+	if (p)
+		return p;
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, arguments);
+	tcase_add_test(tc, conservation);
+	tcase_add_test(tc, exited_thread_keeps_its_bytes);
+	tcase_add_test(tc, reused_pid_is_never_diffed);
+	tcase_add_test(tc, zombie_counts_once);
+	tcase_add_test(tc, exit_storm_marks_incomplete);
+	suite_add_tcase(s, tc);
+
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
