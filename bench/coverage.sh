@@ -12,8 +12,11 @@
 #     exits taken as they come;
 #   - pidstat -u 1 (sysstat): a /proc sampler at 1 s;
 #   - bench/proc-sampler: the /proc sampler process-exporter is.
-# Then the monitor's own CPU cost per tick per 1,000 tasks, on the machine
-# without the workload and during it.
+# The workload runs under a command name of its own, in a cgroup of its
+# own: a second table gives what each tool accounts for of the workload's
+# processes alone (by that name) against the cgroup's CPU time, which no
+# other user of the machine adds to. Then the monitor's own CPU cost per
+# tick per 1,000 tasks, on the machine without the workload and during it.
 set -eu
 
 build=${1:-build}
@@ -38,11 +41,24 @@ command -v pidstat > /dev/null || { echo "no pidstat: apt-get install sysstat" >
 
 tmp=$(mktemp -d)
 spawner=
+wrapper=
+cg=
 cleanup() {
 	[ -n "$spawner" ] && kill "$spawner" 2>/dev/null || true
+	[ -n "$wrapper" ] && kill "$wrapper" 2>/dev/null || true
+	[ -n "$cg" ] && rmdir "$cg" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
+
+# The workload's command name (forkload's children are forks: they keep
+# it) and its cgroup, under the cgroup v2 hierarchy if there is one.
+name=covload
+ln -s "$(realpath "$forkload")" "$tmp/$name"
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -n "$cg2" ] && mkdir "$cg2/tstats-coverage.$$" 2>/dev/null; then
+	cg=$cg2/tstats-coverage.$$
+fi
 
 hz=$(getconf CLK_TCK)
 # Busy ticks of the aggregate line of /proc/stat: user nice system irq
@@ -52,7 +68,8 @@ now() { date +%s.%N; }
 
 echo "# Coverage of short-lived tasks"
 echo
-echo "kernel $(uname -r), $(nproc) CPUs; workload: forkload $rate/s for $duration s," \
+hz_kernel=$(zcat /proc/config.gz 2>/dev/null | sed -n 's/^CONFIG_HZ=//p' || true)
+echo "kernel $(uname -r)${hz_kernel:+ (HZ $hz_kernel)}, $(nproc) CPUs; workload: forkload $rate/s for $duration s," \
 	"$cpu_ms ms CPU each, every ${write_every}th writes+fsyncs $write_kib KiB"
 echo
 
@@ -65,13 +82,23 @@ if [ "$extra" -gt 0 ]; then
 fi
 
 # 1. The monitor alone, without the workload: its cost per tick.
-"$cover" "$idle" "$rcvbuf" > "$tmp/idle"
+"$cover" "$idle" "$rcvbuf" "$name" > "$tmp/idle"
 
 # 2. All three samplers, started together, over pad + workload + pad.
+# The workload's process is in its cgroup before they start (so that the
+# monitor sees it there from its first tick), and waits for "go".
+mkfifo "$tmp/go"
+sh -c 'cg=$1 go=$2; shift 2
+	if [ -n "$cg" ]; then echo $$ > "$cg/cgroup.procs" || exit 1; fi
+	read x < "$go"; exec nice "$@"' \
+	sh "$cg" "$tmp/go" "$tmp/$name" "$rate" "$duration" "$cpu_ms" "$write_kib" "$write_every" \
+	> "$tmp/forkload" &
+wrapper=$!
+while [ -n "$cg" ] && ! grep -qx "$wrapper" "$cg/cgroup.procs"; do sleep 0.05; done
 n=$((pad + duration + pad))
-"$cover" "$n" "$rcvbuf" > "$tmp/monitor" &
+"$cover" "$n" "$rcvbuf" "$name" > "$tmp/monitor" &
 cover_pid=$!
-"$sampler" "$n" > "$tmp/sampler" &
+"$sampler" "$n" "$name" > "$tmp/sampler" &
 sampler_pid=$!
 # pidstat's window is its run: the busy time is read right before it
 # starts and right after it exits.
@@ -83,17 +110,29 @@ sampler_pid=$!
 ) &
 pidstat_pid=$!
 sleep "$pad"
-nice "$forkload" "$rate" "$duration" "$cpu_ms" "$write_kib" "$write_every" > "$tmp/forkload"
+echo go > "$tmp/go"
+wait "$wrapper"
+wrapper=
+# The cgroup's CPU time (CPU-precise, like cpu_run_virtual_total), exit
+# paths included: read once its last task is gone.
+cg_cpu=
+[ -n "$cg" ] && cg_cpu=$(awk '$1 == "usage_usec" { printf "%.6f", $2 / 1e6 }' "$cg/cpu.stat")
 wait "$cover_pid" "$sampler_pid" "$pidstat_pid"
 
 # pidstat prints percentages of each interval (its own uptime delta); all
 # are 1 s but the first, which also spans pidstat's first scan: that one
 # is taken as the window less the other n - 1 seconds.
-pidstat_cpu=$(awk -v n="$n" -v win="$(cat "$tmp/pidstat.window")" '
-	BEGIN { split(win, w, " "); first = (w[2] - w[1]) - (n - 1) }
-	/^#/ { k++; next }
-	NF >= 10 && $1 ~ /^[0-9]/ { s += ($4 + $5 + $6) / 100 * (k == 1 ? first : 1) }
-	END { printf "%.3f", s }' "$tmp/pidstat")
+# Its rows: %usr + %system + %guest is the process's utime + stime.
+pidstat_sum() {
+	awk -v n="$n" -v win="$(cat "$tmp/pidstat.window")" -v name="$1" '
+		BEGIN { split(win, w, " "); first = (w[2] - w[1]) - (n - 1) }
+		/^#/ { k++; next }
+		NF >= 10 && $1 ~ /^[0-9]/ && (name == "" || (NF == 10 && $10 == name)) {
+			s += ($4 + $5 + $6) / 100 * (k == 1 ? first : 1)
+		}
+		END { printf "%.3f", s }' "$tmp/pidstat"
+}
+pidstat_cpu=$(pidstat_sum "")
 pidstat_busy=$(awk -v hz="$hz" '{ printf "%.3f", ($4 - $3) / hz }' "$tmp/pidstat.window")
 
 field() { awk -v k="$2" '$1 == "total" { for (i = 2; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$1"; }
@@ -116,23 +155,43 @@ echo "Busy time no task is charged with (irq + softirq + steal): $(field "$tmp/m
 echo "Monitor: $(field "$tmp/monitor" incomplete) incomplete intervals, $(field "$tmp/monitor" lost_messages) exit messages lost, $(field "$tmp/monitor" lost_threads) threads lost."
 echo
 
-# 3. Cost per tick: "workload" intervals are those in which at least
-# rate/2 tasks exited.
+if [ -n "$cg_cpu" ]; then
+	echo "## The workload alone: its processes (command name $name) against its cgroup's CPU time"
+	echo
+	echo "| tool | CPU s accounted | cgroup CPU s | fraction |"
+	echo "|---|---|---|---|"
+	row "libtaskstats monitor: utime+stime" "$(field "$tmp/monitor" comm_cpu_s)" "$cg_cpu"
+	row "libtaskstats monitor: cpu_run_virtual_total" "$(field "$tmp/monitor" comm_run_virtual_s)" "$cg_cpu"
+	row "pidstat -u 1" "$(pidstat_sum "$name")" "$cg_cpu"
+	row "/proc sampler, new pids no baseline" "$(field "$tmp/sampler" comm_cpu_s)" "$cg_cpu"
+	row "/proc sampler, new pids from 0 (process-exporter)" "$(field "$tmp/sampler" comm_cpu_new_zero_s)" "$cg_cpu"
+	echo
+else
+	echo "(no writable cgroup v2 hierarchy: no table for the workload alone)"
+	echo
+fi
+
+# 3. Cost per tick. "During the workload": the intervals in which at least
+# rate/2 tasks exited. Exits per tick says how busy the exit listener was
+# (other users of the machine start and end tasks too); the process's CPU
+# outside its ticks (mostly taking exit records) is also given per exit.
 cost() {
 	awk -v sel="$2" -v min="$3" '
 		$1 != "interval" { next }
 		{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1) }
 		sel == "busy" && v["exits"] < min { next }
-		{ k++; q += v["queried"]; t += v["tick_cpu_ns"]; p += v["proc_cpu_ns"] }
+		{ k++; q += v["queried"]; e += v["exits"]; t += v["tick_cpu_ns"]; p += v["proc_cpu_ns"] }
 		END {
-			if (!k) { print "| " sel " | 0 | | | |"; exit }
-			printf "| %s | %d | %.0f | %.3f | %.3f | %.3f |\n", sel == "busy" ? "during the workload" : "without the workload",
-				k, q / k, t / k / 1e6, t / q * 1000 / 1e6, p / q * 1000 / 1e6
+			if (!k) { print "| " sel " | 0 | | | | | | |"; exit }
+			printf "| %s | %d | %.0f | %.0f | %.3f | %.3f | %.3f | %.1f |\n",
+				sel == "busy" ? "during the workload" : "without the workload",
+				k, q / k, e / k, t / k / 1e6, t / q * 1000 / 1e6, p / q * 1000 / 1e6,
+				e ? (p - t) / e / 1e3 : 0
 		}' "$1"
 }
 echo "## Monitor's own CPU per tick ($extra idle threads added)"
 echo
-echo "| phase | ticks | tasks queried per tick | tick CPU ms | tick CPU ms per 1,000 tasks | process CPU ms per tick per 1,000 tasks |"
-echo "|---|---|---|---|---|---|"
+echo "| phase | ticks | tasks queried per tick | exits per tick | tick CPU ms | tick CPU ms per 1,000 tasks | process CPU ms per tick per 1,000 tasks | CPU µs outside ticks per exit |"
+echo "|---|---|---|---|---|---|---|---|"
 cost "$tmp/idle" idle 0
 cost "$tmp/monitor" busy $((rate / 2))

@@ -4,27 +4,29 @@
  * (tstats_monitor_*) accounts for, and what each tick costs it. For
  * bench/coverage.sh.
  *
- *   monitor-cover SECONDS [RCVBUF]
+ *   monitor-cover SECONDS [RCVBUF [COMM]]
  *
  * Follows every task on the machine for SECONDS one-second intervals: a
  * tick every second, tstats_monitor_dispatch() whenever the exit
  * listener's fd is readable in between. Right after each tick it reads
  * /proc/stat, so that the monitor's intervals and the busy time cover the
  * same window. RCVBUF sizes the exit listener's receive buffer (bytes;
- * default: the kernel's): a busy machine may keep this process off a CPU
+ * 0 or none: the kernel's default): a busy machine may keep this process off a CPU
  * for longer than the default buffer lasts. One line per interval, then a total:
  *
  *   interval I seconds S cpu_us U run_ns R busy_ticks B untasked_ticks X
  *     queried Q exits E tick_cpu_ns C proc_cpu_ns P complete K
  *   total intervals N seconds S cpu_s U run_virtual_s R busy_s B
  *     untasked_s X incomplete I lost_messages L lost_threads T
+ *     [comm_cpu_s U comm_run_virtual_s R]
  *
  * cpu_us is the TOTAL row's utime + stime increase (every followed task,
  * those that exited in the interval included), run_ns its
  * cpu_run_virtual_total increase; tick_cpu_ns the CPU time this process
  * spent inside tstats_monitor_tick(), proc_cpu_ns all of its CPU time in
  * the interval (dispatches and the total's read included); queried the
- * threads the tick queried. proc_cpu_ns runs from one tick's end to the
+ * threads the tick queried. With COMM, processes are grouped by command
+ * name and the total also gives the sums of the group COMM alone. proc_cpu_ns runs from one tick's end to the
  * next's, so that it sums to the process's CPU time. Needs CAP_NET_ADMIN.
  */
 #define _GNU_SOURCE
@@ -44,8 +46,10 @@
 
 #define NS_PER_S 1000000000ull
 
+/* One row's CPU time in the interval: the total's, or a group's. */
 struct total {
 	uint64_t cpu_us, run_ns;
+	const char *key;	/* group rows: only the one with this key */
 };
 
 static uint64_t clock_ns(clockid_t id)
@@ -61,10 +65,12 @@ static int valid(const struct tstats_rates *r, unsigned int field)
 	return (r->valid[field / 64] >> (field % 64)) & 1;
 }
 
-static int on_total(const struct tstats_monitor_row *row, void *userdata)
+static int take_cpu(const struct tstats_monitor_row *row, void *userdata)
 {
 	struct total *t = userdata;
 
+	if (t->key && (!row->key || strcmp(row->key, t->key) != 0))
+		return 0;
 	if (valid(&row->rates, TSTATS_F_UTIME) && valid(&row->rates, TSTATS_F_STIME))
 		t->cpu_us = row->rates.delta[TSTATS_F_UTIME] + row->rates.delta[TSTATS_F_STIME];
 	if (valid(&row->rates, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL))
@@ -103,13 +109,15 @@ int main(int argc, char **argv)
 	struct tstats_monitor_stats st = { 0 };
 	struct tstats_monitor *m = NULL;
 	struct busy b0, prev, cur;
-	uint64_t sum_cpu_us = 0, sum_run_ns = 0, deadline, t0, t_prev, cpu_prev;
+	uint64_t sum_cpu_us = 0, sum_run_ns = 0, comm_cpu_us = 0, comm_run_ns = 0;
+	uint64_t deadline, t0, t_prev, cpu_prev;
 	long seconds, rcvbuf = 0, done = 0;
+	const char *comm = argc == 4 ? argv[3] : NULL;
 	int r;
 
-	if (argc < 2 || argc > 3 || (seconds = strtol(argv[1], NULL, 10)) <= 0 ||
-	    (argc == 3 && ((rcvbuf = strtol(argv[2], NULL, 10)) <= 0 || rcvbuf > INT_MAX / 2))) {
-		fprintf(stderr, "usage: monitor-cover SECONDS [RCVBUF]\n");
+	if (argc < 2 || argc > 4 || (seconds = strtol(argv[1], NULL, 10)) <= 0 ||
+	    (argc >= 3 && ((rcvbuf = strtol(argv[2], NULL, 10)) < 0 || rcvbuf > INT_MAX / 2))) {
+		fprintf(stderr, "usage: monitor-cover SECONDS [RCVBUF [COMM]]\n");
 		return 2;
 	}
 	r = tstats_monitor_new(NULL, &m);
@@ -124,6 +132,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (comm) {
+		r = tstats_monitor_set_group_by(m, TSTATS_GROUP_BY_COMM, 0);
+		if (r < 0) {
+			fprintf(stderr, "monitor-cover: grouping: %s\n", strerror(-r));
+			goto out;
+		}
+	}
 	r = tstats_monitor_tick(m, NULL, NULL);	/* the baseline */
 	if (r < 0 || busy_read(&b0) < 0) {
 		fprintf(stderr, "monitor-cover: baseline: %s\n", strerror(r < 0 ? -r : errno));
@@ -134,7 +149,7 @@ int main(int argc, char **argv)
 	cpu_prev = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	deadline = t0;
 	while (done < seconds) {
-		struct total t = { 0 };
+		struct total t = { 0 }, g = { .key = comm };
 		uint64_t c0, c1, now;
 
 		deadline += NS_PER_S;
@@ -159,7 +174,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "monitor-cover: /proc/stat: %s\n", strerror(-r));
 			goto out;
 		}
-		r = tstats_monitor_foreach(m, TSTATS_LEVEL_TOTAL, on_total, &t);
+		r = tstats_monitor_foreach(m, TSTATS_LEVEL_TOTAL, take_cpu, &t);
+		if (r >= 0 && comm)
+			r = tstats_monitor_foreach(m, TSTATS_LEVEL_GROUP, take_cpu, &g);
 		if (r >= 0)
 			r = tstats_monitor_stats(m, &st);
 		if (r < 0) {
@@ -168,6 +185,8 @@ int main(int argc, char **argv)
 		}
 		sum_cpu_us += t.cpu_us;
 		sum_run_ns += t.run_ns;
+		comm_cpu_us += g.cpu_us;
+		comm_run_ns += g.run_ns;
 		done++;
 		printf("interval %ld seconds %.6f cpu_us %" PRIu64 " run_ns %" PRIu64
 		       " busy_ticks %" PRIu64 " untasked_ticks %" PRIu64 " queried %" PRIu64
@@ -186,11 +205,15 @@ int main(int argc, char **argv)
 
 		printf("total intervals %ld seconds %.6f cpu_s %.6f run_virtual_s %.6f busy_s %.6f"
 		       " untasked_s %.6f incomplete %" PRIu64 " lost_messages %" PRIu64
-		       " lost_threads %" PRIu64 "\n",
+		       " lost_threads %" PRIu64,
 		       done, (double)(t_prev - t0) / NS_PER_S, (double)sum_cpu_us / 1e6,
 		       (double)sum_run_ns / 1e9, (double)busy_ticks(&b0, &prev) / hz,
 		       (double)busy_untasked_ticks(&b0, &prev) / hz, st.incomplete_intervals,
 		       st.total_lost_messages, st.total_lost_threads);
+		if (comm)
+			printf(" comm_cpu_s %.6f comm_run_virtual_s %.6f", (double)comm_cpu_us / 1e6,
+			       (double)comm_run_ns / 1e9);
+		printf("\n");
 	}
 	tstats_monitor_free(m);
 	return 0;

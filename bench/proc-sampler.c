@@ -3,7 +3,7 @@
  * proc-sampler: how much of the machine's busy CPU time a /proc sampler
  * accounts for, the way process-exporter works. For bench/coverage.sh.
  *
- *   proc-sampler SECONDS
+ *   proc-sampler SECONDS [COMM]
  *
  * Every second, for SECONDS seconds, it reads utime + stime of every
  * /proc/PID/stat (a process: its live threads and its exited ones) and
@@ -22,6 +22,10 @@
  * window. Prints one line:
  *
  *   total intervals N seconds S cpu_s X cpu_new_zero_s Y busy_s B untasked_s U
+ *     [comm_cpu_s X comm_cpu_new_zero_s Y]
+ *
+ * the last two, the same sums over the processes named COMM alone, when
+ * COMM is given.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -44,6 +48,7 @@ struct proc {
 	uint32_t pid;
 	uint64_t start;	/* ticks since boot */
 	uint64_t ticks;	/* utime + stime */
+	int named;	/* its command name is the COMM asked for */
 };
 
 struct scan {
@@ -61,9 +66,9 @@ static uint64_t clock_ns(clockid_t id)
 
 /* utime, stime and starttime from /proc/PID/stat; 0, or -1 when the
  * process is gone or the line unreadable. */
-static int read_stat(int dirfd, const char *pid, struct proc *ret)
+static int read_stat(int dirfd, const char *pid, const char *comm, struct proc *ret)
 {
-	char path[64], buf[1024], *s;
+	char path[64], buf[1024], *s, *name;
 	unsigned long long ut, st, start;
 	ssize_t n;
 	int fd;
@@ -79,13 +84,16 @@ static int read_stat(int dirfd, const char *pid, struct proc *ret)
 	buf[n] = '\0';
 	/* The command name, in parentheses, may hold anything: the fields
 	 * start after its last ')'. */
+	name = strchr(buf, '(');
 	s = strrchr(buf, ')');
-	if (!s || sscanf(s + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu"
+	if (!name || !s || s < name || sscanf(s + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu"
 			 " %*d %*d %*d %*d %*d %*d %llu", &ut, &st, &start) != 3)
 		return -1;
 	ret->pid = (uint32_t)strtoul(pid, NULL, 10);
 	ret->start = start;
 	ret->ticks = ut + st;
+	*s = '\0';
+	ret->named = comm && strcmp(name + 1, comm) == 0;
 	return 0;
 }
 
@@ -97,7 +105,7 @@ static int by_pid(const void *a, const void *b)
 }
 
 /* Every process in /proc, sorted by pid. Returns 0 or -errno. */
-static int scan(struct scan *s)
+static int scan(struct scan *s, const char *comm)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -119,7 +127,7 @@ static int scan(struct scan *s)
 			s->p = p;
 			s->cap = cap;
 		}
-		if (read_stat(dirfd(d), e->d_name, &s->p[s->n]) == 0)
+		if (read_stat(dirfd(d), e->d_name, comm, &s->p[s->n]) == 0)
 			s->n++;
 	}
 	closedir(d);
@@ -127,10 +135,16 @@ static int scan(struct scan *s)
 	return 0;
 }
 
-/* Adds cur's increases over prev: to *same for processes in both, to
- * *fresh for processes new in cur that started after first (ticks). */
+/* Increases, in ticks: of processes in both scans, of processes new in
+ * the second one that started after the first scan. */
+struct sums {
+	uint64_t same, fresh;
+};
+
+/* Adds cur's increases over prev to all[0], and those of the processes
+ * named COMM to all[1]; first: the first scan's time (ticks). */
 static void diff(const struct scan *prev, const struct scan *cur, uint64_t first,
-		 uint64_t *same, uint64_t *fresh)
+		 struct sums all[2])
 {
 	size_t i = 0;
 
@@ -140,10 +154,15 @@ static void diff(const struct scan *prev, const struct scan *cur, uint64_t first
 		while (i < prev->n && prev->p[i].pid < c->pid)
 			i++;
 		if (i < prev->n && prev->p[i].pid == c->pid && prev->p[i].start == c->start) {
-			if (c->ticks > prev->p[i].ticks)
-				*same += c->ticks - prev->p[i].ticks;
+			uint64_t d = c->ticks > prev->p[i].ticks ? c->ticks - prev->p[i].ticks : 0;
+
+			all[0].same += d;
+			if (c->named)
+				all[1].same += d;
 		} else if (c->start > first) {
-			*fresh += c->ticks;
+			all[0].fresh += c->ticks;
+			if (c->named)
+				all[1].fresh += c->ticks;
 		}
 	}
 }
@@ -152,18 +171,21 @@ int main(int argc, char **argv)
 {
 	struct scan a = { 0 }, b = { 0 }, *prev = &a, *cur = &b, *t;
 	struct busy b0, b1;
-	uint64_t same = 0, fresh = 0, first, t0, t1, deadline;
+	struct sums all[2] = { { 0, 0 }, { 0, 0 } };
+	uint64_t first, t0, t1, deadline;
+	const char *comm;
 	double hz = (double)sysconf(_SC_CLK_TCK);
 	long seconds, done;
 	int r;
 
-	if (argc != 2 || (seconds = strtol(argv[1], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: proc-sampler SECONDS\n");
+	if (argc < 2 || argc > 3 || (seconds = strtol(argv[1], NULL, 10)) <= 0) {
+		fprintf(stderr, "usage: proc-sampler SECONDS [COMM]\n");
 		return 2;
 	}
+	comm = argc == 3 ? argv[2] : NULL;
 	/* /proc's start times are boot-time clock ticks. */
 	first = (uint64_t)((double)clock_ns(CLOCK_BOOTTIME) * hz / 1e9);
-	r = scan(prev);
+	r = scan(prev, comm);
 	if (r == 0)
 		r = busy_read(&b0);
 	if (r < 0)
@@ -177,21 +199,26 @@ int main(int argc, char **argv)
 		ts.tv_nsec = (long)(deadline % NS_PER_S);
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			;
-		r = scan(cur);
+		r = scan(cur, comm);
 		if (r == 0)
 			r = busy_read(&b1);
 		if (r < 0)
 			goto fail;
 		t1 = clock_ns(CLOCK_MONOTONIC);
-		diff(prev, cur, first, &same, &fresh);
+		diff(prev, cur, first, all);
 		t = prev;
 		prev = cur;
 		cur = t;
 	}
 	printf("total intervals %ld seconds %.6f cpu_s %.6f cpu_new_zero_s %.6f busy_s %.6f"
-	       " untasked_s %.6f\n",
-	       done, (double)(t1 - t0) / NS_PER_S, (double)same / hz, (double)(same + fresh) / hz,
-	       (double)busy_ticks(&b0, &b1) / hz, (double)busy_untasked_ticks(&b0, &b1) / hz);
+	       " untasked_s %.6f",
+	       done, (double)(t1 - t0) / NS_PER_S, (double)all[0].same / hz,
+	       (double)(all[0].same + all[0].fresh) / hz, (double)busy_ticks(&b0, &b1) / hz,
+	       (double)busy_untasked_ticks(&b0, &b1) / hz);
+	if (comm)
+		printf(" comm_cpu_s %.6f comm_cpu_new_zero_s %.6f", (double)all[1].same / hz,
+		       (double)(all[1].same + all[1].fresh) / hz);
+	printf("\n");
 	free(a.p);
 	free(b.p);
 	return 0;
