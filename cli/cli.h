@@ -62,6 +62,8 @@ struct cli_opts {
 	bool all;		/* -a, or implied by --threads and --interval */
 	bool threads;		/* --threads: every thread, not every process */
 	uint64_t interval_ns;	/* -i: 0 for a snapshot */
+	/* --group-by: an enum tstats_group_by, TSTATS_GROUP_BY_NONE without */
+	unsigned int group_by;
 	uint32_t top;		/* --top: rows per interval; 0: all */
 	const char *sort;	/* -s: a column name; NULL: the default */
 	const char *columns;	/* -C: a column list, "+LIST" adds to the default */

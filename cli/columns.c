@@ -54,6 +54,11 @@ static const struct fixed_column {
 	  COL_RATE, TSTATS_F_NIVCSW, 0 },
 	{ "comm", "", "command name (chosen by the task; escaped)",
 	  COL_COMM, -1, COL_ASCENDING | COL_LEFT },
+	{ "status", "", "with --interval: new (started in the interval), exit (exited "
+	  "in it: its final values), new+exit, or lost (gone without a final record)",
+	  COL_STATUS, -1, COL_ASCENDING | COL_LEFT },
+	{ "group", "", "with --group-by: the group's command name, user id or cgroup "
+	  "(escaped; \"(other)\" past the limit)", COL_GROUP, -1, COL_ASCENDING | COL_LEFT },
 };
 
 #define N_FIXED (sizeof(fixed) / sizeof(fixed[0]))

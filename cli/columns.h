@@ -28,6 +28,8 @@ enum col_kind {
 	COL_RATE,	/* field .arg per second */
 	COL_DELAY,	/* delay class .arg as a percentage of the interval */
 	COL_FIELD,	/* field .arg: its change over the interval, or its value */
+	COL_STATUS,	/* started or exited in the interval (--interval) */
+	COL_GROUP,	/* the group's key (--group-by) */
 };
 
 enum col_flag {

@@ -294,6 +294,7 @@ enum {
 	OPT_OUTPUT_FILE,
 	OPT_FORMAT,
 	OPT_CHECK,
+	OPT_GROUP_BY,
 };
 
 static const struct option long_options[] = {
@@ -322,6 +323,7 @@ static const struct option long_options[] = {
 	{ "cgroup", required_argument, NULL, 'C' },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "group-by", required_argument, NULL, OPT_GROUP_BY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -366,7 +368,8 @@ static void help(void)
 	       "      --cpus=LIST            only exits on these CPUs (\"0-3,7\")\n"
 	       "  -c, --count=N              stop after N records\n"
 	       "      --rcvbuf=BYTES         the listener's receive buffer, suffix K, M or G\n"
-	       "                             (default 4M); raise it when events are lost\n"
+	       "                             (default 4M; 8M with --interval); raise it\n"
+	       "                             when events are lost\n"
 	       "\n"
 	       "Running a command:\n"
 	       "  -- COMMAND [ARG]...        run COMMAND with this stdin, stdout and stderr;\n"
@@ -387,8 +390,11 @@ static void help(void)
 	       "      --threads              every thread instead (implies --all)\n"
 	       "  -i, --interval=SEC         a table per interval of SEC seconds (\"0.5\")\n"
 	       "                             of what each task did in it: CPU %, bytes/s,\n"
-	       "                             delay %; the first sample is only the\n"
-	       "                             baseline (implies --all)\n"
+	       "                             delay %, tasks that exited in it included\n"
+	       "                             (STATUS), and a total; the first sample is\n"
+	       "                             only the baseline (implies --all)\n"
+	       "      --group-by=KEY         with --interval, one row per group of\n"
+	       "                             processes: comm, user or cgroup\n"
 	       "  -c, --count=N              stop after N intervals (default: at SIGINT or\n"
 	       "                             SIGTERM); with --listen, after N records\n"
 	       "  -s, --sort=COLUMN          largest first (ids and comm: smallest first);\n"
@@ -682,10 +688,14 @@ static enum cli_exit check_modes(const struct cli_opts *opts)
 		return usage_error("--cpus needs --listen");
 	if (opts->count && !opts->listen && !opts->all)
 		return usage_error("--count needs --listen or --interval");
-	if (opts->rcvbuf && !opts->listen && !opts->command)
-		return usage_error("--rcvbuf needs --listen or -- COMMAND");
+	if (opts->rcvbuf && !opts->listen && !opts->command && !opts->interval_ns)
+		return usage_error("--rcvbuf needs --listen, --interval or -- COMMAND");
 	if (opts->tree && !opts->command)
 		return usage_error("--tree needs -- COMMAND");
+	if (opts->group_by && !opts->interval_ns)
+		return usage_error("--group-by needs --interval");
+	if (opts->group_by && opts->threads)
+		return usage_error("--group-by groups processes: drop --threads");
 	return check_formats(opts);
 }
 
@@ -746,6 +756,22 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 		case 'a':
 			opts->all = true;
 			break;
+		case OPT_GROUP_BY: {
+			static const char *const keys[] = {
+				[TSTATS_GROUP_BY_COMM] = "comm",
+				[TSTATS_GROUP_BY_USER] = "user",
+				[TSTATS_GROUP_BY_CGROUP] = "cgroup",
+			};
+
+			opts->group_by = TSTATS_GROUP_BY_NONE;
+			for (unsigned int k = TSTATS_GROUP_BY_COMM; k <= TSTATS_GROUP_BY_CGROUP; k++)
+				if (strcmp(optarg, keys[k]) == 0)
+					opts->group_by = k;
+			if (opts->group_by == TSTATS_GROUP_BY_NONE)
+				return usage_error("invalid key '%s' for --group-by: comm, user or "
+						   "cgroup", shown_arg(shown, optarg));
+			break;
+		}
 		case OPT_THREADS:
 			opts->threads = opts->all = true;
 			break;

@@ -34,6 +34,10 @@
 #include "jsonc.h"
 #include "columns.h"
 
+/* The monitor's receive buffer for exit records when --rcvbuf does not
+ * say: a burst of about 7,000 exits between two reads. */
+#define MONITOR_RCVBUF (8 * 1024 * 1024)
+
 /* Longest --interval: a year. */
 #define MAX_INTERVAL_S (365ull * 24 * 3600)
 #define NSEC_PER_SEC 1000000000ull
@@ -46,11 +50,15 @@ static const char *const default_columns[2][2] = {
 	/* [threads][interval] */
 	{ "pid,uid,threads,utime,stime,read_bytes,write_bytes,cpu_delay_total,"
 	  "blkio_delay_total,comm",
-	  "pid,uid,threads,cpu%,usr%,sys%,read/s,write/s,cpu_delay%,blkio_delay%,comm" },
+	  "pid,uid,threads,cpu%,usr%,sys%,read/s,write/s,cpu_delay%,blkio_delay%,status,comm" },
 	{ "pid,tgid,uid,utime,stime,read_bytes,write_bytes,cpu_delay_total,"
 	  "blkio_delay_total,comm",
-	  "pid,tgid,uid,cpu%,usr%,sys%,read/s,write/s,cpu_delay%,blkio_delay%,comm" },
+	  "pid,tgid,uid,cpu%,usr%,sys%,read/s,write/s,cpu_delay%,blkio_delay%,status,comm" },
 };
+
+/* --group-by's default columns. */
+static const char default_group_columns[] =
+	"group,threads,cpu%,usr%,sys%,read/s,write/s,cpu_delay%,blkio_delay%";
 
 /* Always in a JSON line, before the selected columns. */
 static const char *const identity_columns[] = { "pid", "tgid", "comm", "uid", "threads" };
@@ -136,6 +144,11 @@ struct top {
 	size_t *widths;
 	size_t rows_cap;
 	unsigned int tables;		/* printed so far */
+	/* --interval: the monitor, and per row of samples[0] what it adds */
+	struct tstats_monitor *mon;
+	struct mrow *mrows;
+	char **keys;
+	size_t mcap;
 	bool warned_badmsg;
 	const char *failed;		/* what failed, for the error line */
 };
@@ -318,6 +331,25 @@ static int take_sample(struct top *t, struct sample *s)
 
 /* ---- cells ------------------------------------------------------------- */
 
+/* What an interval row of the monitor adds to a record. */
+struct mrow {
+	uint32_t flags;		/* enum tstats_row_flag */
+	const char *key;	/* --group-by: the group's key */
+};
+
+static const char *status_text(uint32_t flags)
+{
+	if ((flags & TSTATS_ROW_STARTED) && (flags & TSTATS_ROW_EXITED))
+		return "new+exit";
+	if (flags & TSTATS_ROW_EXITED)
+		return "exit";
+	if (flags & TSTATS_ROW_LOST)
+		return "lost";
+	if (flags & TSTATS_ROW_STARTED)
+		return "new";
+	return NULL;
+}
+
 static void cell_field(struct cell *v, const struct tstats_record *rec, unsigned int field)
 {
 	const struct tstats_field_info *info = tstats_field_info(field);
@@ -354,14 +386,30 @@ static void cell_double(struct cell *v, bool valid, double d)
  */
 static void compute(const struct top *t, const struct cli_column *c,
 		    const struct tstats_record *rec, uint32_t threads,
-		    const struct tstats_rates *rates, struct cell *v)
+		    const struct tstats_rates *rates, const struct mrow *mr, struct cell *v)
 {
 	uint64_t delta;
 	double per_sec;
 	int r;
 
 	v->type = CELL_NULL;
+	/* A group's row has no record of its own (kind 0). */
+	if (!rec->kind && c->kind != COL_THREADS && c->kind != COL_CPU &&
+	    c->kind != COL_USER && c->kind != COL_SYSTEM && c->kind != COL_RATE &&
+	    c->kind != COL_DELAY && c->kind != COL_FIELD && c->kind != COL_GROUP)
+		return;
 	switch (c->kind) {
+	case COL_STATUS:
+		if (mr)
+			v->s = status_text(mr->flags);
+		v->type = mr && v->s ? CELL_STR : CELL_NULL;
+		break;
+	case COL_GROUP:
+		if (mr && mr->key) {
+			v->type = CELL_STR;
+			v->s = mr->flags & TSTATS_ROW_OTHER ? "(other)" : mr->key;
+		}
+		break;
 	case COL_PID:
 		v->type = CELL_U64;
 		v->u = rec->id;
@@ -640,7 +688,7 @@ struct interval_info {
 };
 
 static int json_line(struct top *t, const struct interval_info *ii, const struct row *row,
-		     const struct tstats_record *rec, uint32_t threads)
+		     const struct tstats_record *rec, uint32_t threads, const struct mrow *mr)
 {
 	struct json_object *obj = sym_json_object_new_object();
 	const char *s;
@@ -660,7 +708,7 @@ static int json_line(struct top *t, const struct interval_info *ii, const struct
 
 		if (!t->identity[i])
 			continue;
-		compute(t, t->identity[i], rec, threads, NULL, &v);
+		compute(t, t->identity[i], rec, threads, NULL, mr, &v);
 		j = cell_json(&v, &r);
 		if (r == 0)
 			r = cli_json_add(obj, t->identity[i]->name, j, true);
@@ -750,6 +798,14 @@ static int cmp_rows(const void *pa, const void *pb, void *userdata)
 	return t->ascending ? r : -r;
 }
 
+static int cmp_ids(const void *pa, const void *pb, void *userdata)
+{
+	const struct row *a = pa, *b = pb;
+
+	(void)userdata;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
 static void add_row(struct top *t, size_t n, const struct sample *s, size_t idx,
 		    const struct tstats_rates *rates)
 {
@@ -761,7 +817,7 @@ static void add_row(struct top *t, size_t n, const struct sample *s, size_t idx,
 	row->idx = idx;
 	row->cells = &t->cells[n * t->n_cells];
 	for (size_t c = 0; c < t->n_cells; c++)
-		compute(t, t->cols[c], rec, threads, rates, &row->cells[c]);
+		compute(t, t->cols[c], rec, threads, rates, NULL, &row->cells[c]);
 }
 
 /* The rows of cur against its baseline prev (NULL: a snapshot). */
@@ -821,10 +877,289 @@ static int emit(struct top *t, const struct sample *prev, const struct sample *c
 		for (size_t i = 0; r == 0 && i < n; i++) {
 			size_t j = t->rows[i].idx;
 
-			r = json_line(t, &ii, &t->rows[i], &cur->recs[j], cur->threads[j]);
+			r = json_line(t, &ii, &t->rows[i], &cur->recs[j], cur->threads[j], NULL);
 		}
 	}
 	/* Each interval reaches the reader when it is complete. */
+	if (r == 0)
+		r = cli_flush(t->out);
+	if (r < 0)
+		t->failed = r == -ENOMEM ? NULL : "cannot write the output";
+	return r;
+}
+
+/* ---- intervals: the monitor -------------------------------------------- */
+
+/*
+ * With --interval the rows come from a monitor (tstats_monitor_tick()):
+ * live tasks' increases plus the final values of the tasks that exited in
+ * the interval, so that nothing that ran between two samples escapes.
+ * The rows of one interval are copied into samples[0] (records, ids,
+ * threads) and mrows/keys (status and group key), in two passes: one to
+ * count them, one to fill them, so that the cells' strings point into
+ * arrays that no longer move.
+ */
+struct collect {
+	struct top *t;
+	size_t n;
+	bool count_only;
+	int err;
+};
+
+static bool row_shown(const struct tstats_monitor_row *row)
+{
+	/* Restricted (privs.c): another user's task is left out. */
+	return !row->rec || cli_may_show(row->rec);
+}
+
+static int on_monitor_row(const struct tstats_monitor_row *row, void *userdata)
+{
+	struct collect *c = userdata;
+	struct top *t = c->t;
+	struct sample *s = &t->samples[0];
+	struct row *r;
+
+	if (!row_shown(row))
+		return 0;
+	if (c->count_only) {
+		c->n++;
+		return 0;
+	}
+	if (c->n >= s->cap || c->n >= t->mcap)
+		return 0;	/* a row that appeared between the passes */
+	if (row->rec) {
+		s->recs[c->n] = *row->rec;
+	} else {
+		memset(&s->recs[c->n], 0, sizeof(s->recs[c->n]));
+		s->recs[c->n].id = row->id;
+	}
+	s->ids[c->n] = row->id;
+	s->threads[c->n] = row->threads;
+	t->mrows[c->n].flags = row->flags;
+	t->mrows[c->n].key = NULL;
+	if (row->key) {
+		t->keys[c->n] = strdup(row->key);
+		if (!t->keys[c->n]) {
+			c->err = -ENOMEM;
+			return -1;
+		}
+		t->mrows[c->n].key = t->keys[c->n];
+	}
+	r = &t->rows[c->n];
+	r->id = row->id;
+	r->idx = c->n;
+	r->cells = &t->cells[c->n * t->n_cells];
+	for (size_t i = 0; i < t->n_cells; i++)
+		compute(t, t->cols[i], &s->recs[c->n], row->threads, &row->rates,
+			&t->mrows[c->n], &r->cells[i]);
+	c->n++;
+	return 0;
+}
+
+static void free_keys(struct top *t, size_t n)
+{
+	for (size_t i = 0; i < n && t->keys; i++) {
+		free(t->keys[i]);
+		t->keys[i] = NULL;
+	}
+}
+
+static int mrows_reserve(struct top *t, size_t n)
+{
+	void *p;
+	int r;
+
+	if (n > t->samples[0].cap) {
+		r = sample_grow(&t->samples[0], n);
+		if (r < 0)
+			return r;
+	}
+	if (n <= t->mcap)
+		return rows_reserve(t, n);
+	p = realloc(t->mrows, n * sizeof(*t->mrows));
+	if (!p)
+		return -ENOMEM;
+	t->mrows = p;
+	p = realloc(t->keys, n * sizeof(*t->keys));
+	if (!p)
+		return -ENOMEM;
+	t->keys = p;
+	memset(t->keys + t->mcap, 0, (n - t->mcap) * sizeof(*t->keys));
+	t->mcap = n;
+	return rows_reserve(t, n);
+}
+
+static unsigned int monitor_level(const struct cli_opts *opts)
+{
+	if (opts->group_by)
+		return TSTATS_LEVEL_GROUP;
+	return opts->threads ? TSTATS_LEVEL_THREAD : TSTATS_LEVEL_PROCESS;
+}
+
+/* The interval's total row, copied. */
+struct total {
+	struct tstats_rates rates;
+	uint32_t threads_exited, processes_started, processes_exited;
+};
+
+static int on_total(const struct tstats_monitor_row *row, void *userdata)
+{
+	struct total *tot = userdata;
+
+	tot->rates = row->rates;
+	tot->threads_exited = row->threads_exited;
+	tot->processes_started = row->processes_started;
+	tot->processes_exited = row->processes_exited;
+	return 0;
+}
+
+static uint64_t rate_delta(const struct tstats_rates *r, unsigned int f)
+{
+	uint64_t d = 0;
+
+	tstats_rates_get(r, f, &d, NULL);
+	return d;
+}
+
+/* What was lost in the interval: messages (or overflows, when the kernel's
+ * count is unknown) and threads gone without a final record. */
+static uint64_t lost_count(const struct tstats_monitor_stats *st)
+{
+	return (st->lost_messages == UINT64_MAX ? st->lost_overflows : st->lost_messages) +
+	       st->lost_threads;
+}
+
+static int print_total(struct top *t, const struct interval_info *ii, const struct total *tot,
+		       const struct tstats_monitor_stats *st)
+{
+	uint64_t cpu_us = rate_delta(&tot->rates, TSTATS_F_UTIME) +
+			  rate_delta(&tot->rates, TSTATS_F_STIME);
+	double secs = (double)st->interval_ns / 1e9;
+	char rd[CLI_FMT_MAX], wr[CLI_FMT_MAX];
+	struct json_object *obj;
+	const char *js;
+	int r = 0;
+
+	if (!t->opts->json) {
+		cli_fmt_size(rd, rate_delta(&tot->rates, TSTATS_F_READ_BYTES));
+		cli_fmt_size(wr, rate_delta(&tot->rates, TSTATS_F_WRITE_BYTES));
+		fprintf(t->out, "TOTAL %.2f CPU-seconds in %.2f s (%.1f%%), read %s, written %s; "
+			"%" PRIu32 " processes started, %" PRIu32 " exited (%" PRIu32
+			" threads exited); ", (double)cpu_us / 1e6, secs,
+			secs > 0 ? (double)cpu_us / 1e4 / secs : 0.0, rd, wr,
+			tot->processes_started, tot->processes_exited, tot->threads_exited);
+		if (st->complete)
+			fputs("complete\n", t->out);
+		else
+			fprintf(t->out, "INCOMPLETE: %" PRIu64 " exits lost (raise --rcvbuf)\n",
+				lost_count(st));
+		return 0;
+	}
+	obj = sym_json_object_new_object();
+	if (!obj)
+		return -ENOMEM;
+	r = cli_json_add(obj, "type", sym_json_object_new_string("total"), false);
+	if (r == 0)
+		r = cli_json_add(obj, "interval", sym_json_object_new_uint64(ii->k), false);
+	if (r == 0)
+		r = cli_json_add(obj, "time", sym_json_object_new_string(ii->time), false);
+	if (r == 0)
+		r = cli_json_add(obj, "seconds", json_double(secs, 6), false);
+	if (r == 0)
+		r = cli_json_add(obj, "cpu_seconds", json_double((double)cpu_us / 1e6, 6), false);
+	if (r == 0)
+		r = cli_json_add(obj, "read_bytes", sym_json_object_new_uint64(
+				 rate_delta(&tot->rates, TSTATS_F_READ_BYTES)), false);
+	if (r == 0)
+		r = cli_json_add(obj, "write_bytes", sym_json_object_new_uint64(
+				 rate_delta(&tot->rates, TSTATS_F_WRITE_BYTES)), false);
+	if (r == 0)
+		r = cli_json_add(obj, "processes_started",
+				 sym_json_object_new_uint64(tot->processes_started), false);
+	if (r == 0)
+		r = cli_json_add(obj, "processes_exited",
+				 sym_json_object_new_uint64(tot->processes_exited), false);
+	if (r == 0)
+		r = cli_json_add(obj, "tasks_exited",
+				 sym_json_object_new_uint64(tot->threads_exited), false);
+	if (r == 0)
+		r = cli_json_add(obj, "complete", sym_json_object_new_boolean(st->complete), false);
+	if (r == 0)
+		r = cli_json_add(obj, "lost", sym_json_object_new_uint64(lost_count(st)), false);
+	if (r == 0) {
+		js = sym_json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (!js)
+			r = -ENOMEM;
+		else if (fputs(js, t->out) == EOF || fputc('\n', t->out) == EOF)
+			r = -EIO;
+	}
+	sym_json_object_put(obj);
+	return r;
+}
+
+static int monitor_emit(struct top *t, unsigned int k)
+{
+	unsigned int level = monitor_level(t->opts);
+	struct collect c = { .t = t, .count_only = true };
+	struct interval_info ii = { .k = k };
+	struct tstats_monitor_stats st;
+	struct total tot = { 0 };
+	struct timespec real;
+	char stamp[64];
+	struct tm tm;
+	size_t n;
+	int r;
+
+	r = tstats_monitor_foreach(t->mon, level, on_monitor_row, &c);
+	if (r < 0)
+		return r;
+	r = mrows_reserve(t, c.n + 1);
+	if (r < 0)
+		return r;
+	c.n = 0;
+	c.count_only = false;
+	r = tstats_monitor_foreach(t->mon, level, on_monitor_row, &c);
+	if (r < 0) {
+		free_keys(t, c.n);
+		return c.err ? c.err : r;
+	}
+	n = c.n;
+	r = tstats_monitor_foreach(t->mon, TSTATS_LEVEL_TOTAL, on_total, &tot);
+	if (r >= 0)
+		r = tstats_monitor_stats(t->mon, &st);
+	if (r < 0) {
+		free_keys(t, n);
+		return r;
+	}
+	if (t->sort_cell != SIZE_MAX)
+		qsort_r(t->rows, n, sizeof(*t->rows), cmp_rows, t);
+	else
+		qsort_r(t->rows, n, sizeof(*t->rows), cmp_ids, t);
+	if (t->opts->top && n > t->opts->top)
+		n = t->opts->top;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	gmtime_r(&real.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), ".%03ldZ",
+		 real.tv_nsec / 1000000);
+	ii.time = stamp;
+	ii.seconds = (double)st.interval_ns / 1e9;
+	if (!t->opts->json) {
+		r = print_table(t, n);
+	} else {
+		r = 0;
+		for (size_t i = 0; r == 0 && i < n; i++) {
+			size_t j = t->rows[i].idx;
+
+			r = json_line(t, &ii, &t->rows[i], &t->samples[0].recs[j],
+				      t->samples[0].threads[j], &t->mrows[j]);
+		}
+	}
+	if (r == 0)
+		r = print_total(t, &ii, &tot, &st);
+	free_keys(t, c.n);
 	if (r == 0)
 		r = cli_flush(t->out);
 	if (r < 0)
@@ -857,12 +1192,14 @@ static void catch_signals(void)
 }
 
 /*
- * Sleeps until the monotonic deadline. Returns 1 when a signal asks to
- * stop, 0 at the deadline. The signals are blocked from the check of the
+ * Sleeps until the monotonic deadline, taking the monitor's exit records
+ * meanwhile (mon may be NULL). Returns 1 when a signal asks to stop, 0 at
+ * the deadline. The signals are blocked from the check of the
  * flag until ppoll() atomically lets them in, so none is missed.
  */
-static int sleep_until(uint64_t deadline)
+static int sleep_until(uint64_t deadline, struct tstats_monitor *mon)
 {
+	struct pollfd pfd = { .fd = mon ? tstats_monitor_fd(mon) : -1, .events = POLLIN };
 	sigset_t block, old, during;
 	int r = 0;
 
@@ -886,7 +1223,10 @@ static int sleep_until(uint64_t deadline)
 		left = deadline - now;
 		ts.tv_sec = (time_t)(left / NSEC_PER_SEC);
 		ts.tv_nsec = (long)(left % NSEC_PER_SEC);
-		ppoll(NULL, 0, &ts, &during);
+		/* The monitor's exits are taken as they come, so that a
+		 * burst does not overflow its socket before the tick. */
+		if (ppoll(&pfd, mon ? 1 : 0, &ts, &during) > 0 && mon)
+			tstats_monitor_dispatch(mon);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;
@@ -971,8 +1311,8 @@ static int setup_columns(struct top *t)
 
 	if (!list || list[0] == '+') {
 		/* A library without a default's field: it is left out. */
-		r = parse_columns(t, default_columns[opts->threads][interval], true, &bad,
-				  &bad_len);
+		r = parse_columns(t, opts->group_by ? default_group_columns :
+				  default_columns[opts->threads][interval], true, &bad, &bad_len);
 		if (r < 0)
 			goto nomem;
 	}
@@ -1047,45 +1387,68 @@ static void top_free(struct top *t)
 	free(t->widths);
 	free(t->cols);
 	tstats_ctx_free(t->ctx);
+	tstats_monitor_free(t->mon);
+	free(t->mrows);
+	free(t->keys);
 	cli_columns_done(&t->table);
+}
+
+static uint64_t mono_now(void)
+{
+	return now_ns();
+}
+
+static int monitor_loop(struct top *t)
+{
+	const struct cli_opts *opts = t->opts;
+	uint64_t deadline;
+	unsigned int k;
+	int r;
+
+	r = tstats_monitor_set_group_by(t->mon, opts->group_by, 0);
+	if (r == 0)
+		r = tstats_monitor_tick(t->mon, NULL, NULL);
+	if (r < 0) {
+		t->failed = "cannot query taskstats";
+		return r;
+	}
+	delayacct_note(t);
+	deadline = mono_now();
+	for (k = 1; !opts->count || k <= opts->count; k++) {
+		deadline += opts->interval_ns;
+		if (sleep_until(deadline, t->mon))
+			break;
+		r = tstats_monitor_tick(t->mon, NULL, NULL);
+		if (r < 0) {
+			t->failed = "cannot query taskstats";
+			return r;
+		}
+		r = monitor_emit(t, k);
+		if (r < 0)
+			return r;
+		/* Late (a slow tick, a stopped process): start afresh
+		 * rather than catch up with back-to-back ticks. */
+		if (now_ns() > deadline + opts->interval_ns)
+			deadline = now_ns();
+	}
+	return 0;
 }
 
 static int loop(struct top *t)
 {
 	const struct cli_opts *opts = t->opts;
-	struct sample *prev = &t->samples[0], *cur = &t->samples[1], *tmp;
-	uint64_t deadline;
-	unsigned int k;
+	struct sample *prev = &t->samples[0];
 	int r;
 
+	if (opts->interval_ns)
+		return monitor_loop(t);
 	r = take_sample(t, prev);
 	if (r < 0)
 		return r;
 	/* After the first sample: not before a failure to query at all. */
 	delayacct_note(t);
-	if (!opts->interval_ns)
-		return emit(t, NULL, prev, 0);
+	return emit(t, NULL, prev, 0);
 
-	deadline = prev->mono_ns;
-	for (k = 1; !opts->count || k <= opts->count; k++) {
-		deadline += opts->interval_ns;
-		if (sleep_until(deadline))
-			break;
-		r = take_sample(t, cur);
-		if (r < 0)
-			return r;
-		r = emit(t, prev, cur, k);
-		if (r < 0)
-			return r;
-		tmp = prev;
-		prev = cur;
-		cur = tmp;
-		/* Late (a slow sample, a stopped process): start afresh
-		 * rather than catch up with back-to-back samples. */
-		if (now_ns() > deadline + opts->interval_ns)
-			deadline = prev->mono_ns;
-	}
-	return 0;
 }
 
 enum cli_exit cli_run_all(const struct cli_opts *opts)
@@ -1106,13 +1469,27 @@ enum cli_exit cli_run_all(const struct cli_opts *opts)
 		goto out;
 	}
 
-	r = tstats_ctx_new(&t.ctx);
-	if (r < 0) {
-		status = cli_open_error(r);
-		goto out;
-	}
-	if (opts->interval_ns)
+	if (opts->interval_ns) {
+		r = tstats_monitor_new(NULL, &t.mon);
+		if (r == 0)
+			r = tstats_monitor_set_rcvbuf(t.mon, opts->rcvbuf ? (int)opts->rcvbuf :
+						      MONITOR_RCVBUF);
+		if (r < 0 && r != -EPERM) {
+			status = cli_open_error(r);
+			goto out;
+		}
+		if (r == -EPERM) {
+			status = cli_query_error(r, "cannot follow exits");
+			goto out;
+		}
 		catch_signals();
+	} else {
+		r = tstats_ctx_new(&t.ctx);
+		if (r < 0) {
+			status = cli_open_error(r);
+			goto out;
+		}
+	}
 
 	status = CLI_EXIT_OK;
 	r = loop(&t);

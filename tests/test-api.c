@@ -204,8 +204,12 @@ START_TEST(struct_sizes)
 			  sizeof(struct tstats_process));
 	ck_assert_uint_eq(tstats_struct_size(TSTATS_STRUCT_CGROUPSTATS),
 			  sizeof(struct tstats_cgroupstats));
+	ck_assert_uint_eq(tstats_struct_size(TSTATS_STRUCT_MONITOR_ROW),
+			  sizeof(struct tstats_monitor_row));
+	ck_assert_uint_eq(tstats_struct_size(TSTATS_STRUCT_MONITOR_STATS),
+			  sizeof(struct tstats_monitor_stats));
 	ck_assert_uint_eq(tstats_struct_size(0), 0);
-	ck_assert_uint_eq(tstats_struct_size(TSTATS_STRUCT_CGROUPSTATS + 1), 0);
+	ck_assert_uint_eq(tstats_struct_size(TSTATS_STRUCT_MONITOR_STATS + 1), 0);
 	/* What a ctypes mirror of struct tstats_record adds up to (x86_64). */
 	ck_assert_uint_eq(tstats_struct_size(TSTATS_STRUCT_RECORD),
 			  6 * 4 + 2 * 8 + 128 * 8 + 40);

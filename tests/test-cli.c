@@ -1097,7 +1097,7 @@ static const struct usage_case {
 	{ { "--cpus", "0" }, "--cpus needs --listen" },
 	{ { "--count", "3", "--", "true" }, "--count needs --listen" },
 	{ { "--tree", "-p", "1" }, "--tree needs -- COMMAND" },
-	{ { "--rcvbuf", "1M", "-p", "1" }, "--rcvbuf needs --listen or -- COMMAND" },
+	{ { "--rcvbuf", "1M", "-p", "1" }, "--rcvbuf needs --listen, --interval or -- COMMAND" },
 	{ { "--listen", "--count", "0" }, "invalid count '0' for --count: must be at least 1" },
 	{ { "--listen", "--count", "x" }, "invalid count 'x'" },
 	{ { "--listen", "--rcvbuf", "0" }, "invalid size '0' for --rcvbuf" },
@@ -2368,7 +2368,8 @@ static pid_t spawn_helper(enum helper_kind kind)
 
 /*
  * Evaluates a Python expression over d = the list of objects of a JSON
- * Lines text (one object per line, no empty line), as py_eval().
+ * Lines text (one object per line, no empty line), as py_eval(); the
+ * interval totals of --all -i ("type": "total") are in totals, not in d.
  */
 static char *py_lines_eval(const char *text, const char *expr, const char *extra)
 {
@@ -2377,6 +2378,8 @@ static char *py_lines_eval(const char *text, const char *expr, const char *extra
 		"d = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8').read()"
 		".split('\\n')[:-1]]\n"
 		"assert all(type(o) is dict for o in d)\n"
+		"totals = [o for o in d if o.get('type') == 'total']\n"
+		"d = [o for o in d if o.get('type') != 'total']\n"
 		"print(eval(sys.argv[2]))\n";
 	char *argv[] = { (char *)"/usr/bin/python3", (char *)"-c", (char *)prog,
 			 json_path, (char *)expr, (char *)extra, NULL };
@@ -2414,6 +2417,11 @@ START_TEST(test_all_json_intervals)
 	ck_assert_uint_gt(r.out_len, 0);
 	/* Exactly two intervals; nothing for the baseline. */
 	pyl_true(r.out, "sorted({o['interval'] for o in d}) == [1, 2]", NULL);
+	/* Each ends with its total: every task's CPU, exited ones too. */
+	pyl_true(r.out, "[o['interval'] for o in totals] == [1, 2] and all(set(o) >= "
+		 "{'type', 'interval', 'seconds', 'cpu_seconds', 'tasks_exited', 'complete', "
+		 "'lost'} and type(o['complete']) is bool and o['cpu_seconds'] > 0 "
+		 "for o in totals)", NULL);
 	pyl_true(r.out, "all(len({o['time'] for o in d if o['interval'] == k}) == 1 and "
 		 "all(o['seconds'] > 0.1 for o in d if o['interval'] == k) for k in (1, 2))",
 		 NULL);
@@ -2479,12 +2487,14 @@ START_TEST(test_all_sort_top)
 		 "([o['pid'] for o in d])", NULL);
 	run_free(&r);
 
-	/* Text: a header and three rows per interval, an empty line between. */
+	/* Text: a header, three rows and the total per interval, an empty
+	 * line between. */
 	run_cli(&r, "-a", "-i", "0.2", "-c", "2", "--top", "3");
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	t2 = strstr(r.out, "\n\n");
 	ck_assert_msg(t2, "one table only:\n%s", r.out);
-	ck_assert_int_eq(count_of(r.out, "\n"), 9);
+	ck_assert_int_eq(count_of(r.out, "\n"), 11);
+	ck_assert_int_eq(count_of(r.out, "\nTOTAL "), 2);
 	ck_assert_int_eq(count_of(r.out, "\n\n"), 1);
 	ck_assert_msg(strncmp(r.out + strspn(r.out, " "), "PID ", 4) == 0, "header:\n%s", r.out);
 	ck_assert_ptr_nonnull(strstr(t2 + 2, "CPU%"));
@@ -2504,6 +2514,9 @@ START_TEST(test_all_columns)
 		char *end = strchr(l, '\n'), *a, *b;
 
 		ck_assert_ptr_nonnull(end);
+		/* The interval's total line closes the table. */
+		if (strncmp(l, "TOTAL ", 6) == 0)
+			continue;
 		*end = '\0';
 		a = strchr(l, ' ');
 		b = strrchr(l, ' ');
@@ -2517,7 +2530,7 @@ START_TEST(test_all_columns)
 	/* -n: no header; JSON: identity and the columns asked for. */
 	run_cli(&r, "-a", "-i", "0.2", "-c", "1", "-o", "PID,comm,cpu%", "-n", "--top", "1");
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	ck_assert_int_eq(count_of(r.out, "\n"), 1);
+	ck_assert_int_eq(count_of(r.out, "\n"), 2);	/* the row and the total */
 	ck_assert_ptr_null(strstr(r.out, "PID"));
 	run_free(&r);
 	run_cli(&r, "-a", "-i", "0.2", "-c", "1", "-o", "pid,comm,cpu%", "-J");
@@ -2529,7 +2542,7 @@ START_TEST(test_all_columns)
 	/* "+LIST" adds to the default columns; fields give their change. */
 	run_cli(&r, "-a", "-i", "0.2", "-c", "1", "-o", "+utime,nice", "-J");
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	pyl_true(r.out, "all(list(o)[-3:] == ['blkio_delay%', 'utime', 'nice'] "
+	pyl_true(r.out, "all(list(o)[-3:] == ['status', 'utime', 'nice'] "
 		 "and 'cpu%' in o for o in d)", NULL);
 	pyl_true(r.out, "all(type(o['utime']) is int and type(o['nice']) is int for o in d)",
 		 NULL);

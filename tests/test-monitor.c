@@ -129,7 +129,7 @@ START_TEST(conservation)
 
 	ck_assert_ptr_nonnull(forkload);
 	ck_assert_int_eq(tstats_monitor_new(NULL, &m), 0);
-	ck_assert_int_gt(tstats_monitor_set_rcvbuf(m, 8 * MIB), 0);
+	ck_assert_int_gt(tstats_monitor_set_rcvbuf(m, 32 * MIB), 0);
 	ck_assert_int_eq(tstats_monitor_set_group_by(m, TSTATS_GROUP_BY_COMM, 0), 0);
 	/* The busy time is read on both sides of each sampling tick: the
 	 * tick's own time, on a loaded machine, is the edge's uncertainty. */
