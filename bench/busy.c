@@ -33,7 +33,7 @@ uint64_t busy_ticks(const struct busy *a, const struct busy *b)
 	return sum(b) - sum(a);
 }
 
-uint64_t busy_untasked_ticks(const struct busy *a, const struct busy *b)
+uint64_t busy_irq_steal_ticks(const struct busy *a, const struct busy *b)
 {
 	return (b->irq + b->softirq + b->steal) - (a->irq + a->softirq + a->steal);
 }

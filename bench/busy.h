@@ -20,9 +20,11 @@ int busy_read(struct busy *ret);
  * (guest time is already inside user and nice). */
 uint64_t busy_ticks(const struct busy *a, const struct busy *b);
 
-/* Of those, the ticks no task is charged with: irq + softirq + steal
- * (with CONFIG_IRQ_TIME_ACCOUNTING the kernel keeps interrupt time out
- * of the interrupted task's utime and stime). */
-uint64_t busy_untasked_ticks(const struct busy *a, const struct busy *b);
+/* Of those, irq + softirq + steal. Interrupt time is charged to the
+ * interrupted task with tick accounting, but to the idle task (which no
+ * tool sees) when the CPU was idle, and to no task at all with
+ * CONFIG_IRQ_TIME_ACCOUNTING; steal time (the hypervisor ran something
+ * else) to no task. What no per-task tool can fully account for. */
+uint64_t busy_irq_steal_ticks(const struct busy *a, const struct busy *b);
 
 #endif

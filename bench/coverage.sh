@@ -28,6 +28,7 @@ write_every=${WRITE_EVERY:-10}		# every Nth child writes
 pad=${PAD:-2}				# seconds of sampling before and after it
 idle=${IDLE:-10}			# seconds of the monitor alone, for its cost
 extra=${EXTRA_THREADS:-1000}		# idle threads added during both phases
+keep=${KEEP:-}				# a directory to keep the raw outputs in
 rcvbuf=${RCVBUF:-4194304}		# the monitor's exit-listener buffer (bytes)
 
 cover=$build/bench/monitor-cover
@@ -47,6 +48,8 @@ cleanup() {
 	[ -n "$spawner" ] && kill "$spawner" 2>/dev/null || true
 	[ -n "$wrapper" ] && kill "$wrapper" 2>/dev/null || true
 	[ -n "$cg" ] && rmdir "$cg" 2>/dev/null || true
+	[ -n "$keep" ] && mkdir -p "$keep" && cp "$tmp"/idle "$tmp"/monitor "$tmp"/sampler \
+		"$tmp"/pidstat* "$tmp"/forkload "$keep"/ 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -94,7 +97,10 @@ sh -c 'cg=$1 go=$2; shift 2
 	sh "$cg" "$tmp/go" "$tmp/$name" "$rate" "$duration" "$cpu_ms" "$write_kib" "$write_every" \
 	> "$tmp/forkload" &
 wrapper=$!
-while [ -n "$cg" ] && ! grep -qx "$wrapper" "$cg/cgroup.procs"; do sleep 0.05; done
+while [ -n "$cg" ] && ! grep -qx "$wrapper" "$cg/cgroup.procs"; do
+	kill -0 "$wrapper" 2>/dev/null || { echo "cannot move the workload into $cg" >&2; exit 1; }
+	sleep 0.05
+done
 n=$((pad + duration + pad))
 "$cover" "$n" "$rcvbuf" "$name" > "$tmp/monitor" &
 cover_pid=$!
@@ -150,8 +156,11 @@ sb=$(field "$tmp/sampler" busy_s)
 row "/proc sampler, new pids no baseline" "$(field "$tmp/sampler" cpu_s)" "$sb"
 row "/proc sampler, new pids from 0 (process-exporter)" "$(field "$tmp/sampler" cpu_new_zero_s)" "$sb"
 echo
-awk '{ printf "Workload: %d children, %.3f CPU s by their own clocks, %.1f MiB written.\n", $2, $4 / 1e9, $6 / 1048576 }' "$tmp/forkload"
-echo "Busy time no task is charged with (irq + softirq + steal): $(field "$tmp/monitor" untasked_s) s of $mb."
+awk '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1)
+	printf "Workload: %d children, %.3f CPU s by their own clocks", v["children"], v["cpu_ns"] / 1e9
+	if ("parent_cpu_ns" in v) printf " (its parent: %.3f s more)", v["parent_cpu_ns"] / 1e9
+	printf ", %.1f MiB written.\n", v["write_bytes"] / 1048576 }' "$tmp/forkload"
+echo "Of the busy time, interrupts and steal (irq + softirq + steal, partly charged to no visible task): $(printf %.2f "$(field "$tmp/monitor" irq_steal_s)") s of $(printf %.2f "$mb") s."
 echo "Monitor: $(field "$tmp/monitor" incomplete) incomplete intervals, $(field "$tmp/monitor" lost_messages) exit messages lost, $(field "$tmp/monitor" lost_threads) threads lost."
 echo
 

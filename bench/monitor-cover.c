@@ -14,10 +14,10 @@
  * 0 or none: the kernel's default): a busy machine may keep this process off a CPU
  * for longer than the default buffer lasts. One line per interval, then a total:
  *
- *   interval I seconds S cpu_us U run_ns R busy_ticks B untasked_ticks X
+ *   interval I seconds S cpu_us U run_ns R busy_ticks B irq_steal_ticks X
  *     queried Q exits E tick_cpu_ns C proc_cpu_ns P complete K
  *   total intervals N seconds S cpu_s U run_virtual_s R busy_s B
- *     untasked_s X incomplete I lost_messages L lost_threads T
+ *     irq_steal_s X incomplete I lost_messages L lost_threads T
  *     [comm_cpu_s U comm_run_virtual_s R]
  *
  * cpu_us is the TOTAL row's utime + stime increase (every followed task,
@@ -189,11 +189,11 @@ int main(int argc, char **argv)
 		comm_run_ns += g.run_ns;
 		done++;
 		printf("interval %ld seconds %.6f cpu_us %" PRIu64 " run_ns %" PRIu64
-		       " busy_ticks %" PRIu64 " untasked_ticks %" PRIu64 " queried %" PRIu64
+		       " busy_ticks %" PRIu64 " irq_steal_ticks %" PRIu64 " queried %" PRIu64
 		       " exits %" PRIu64 " tick_cpu_ns %" PRIu64 " proc_cpu_ns %" PRIu64
 		       " complete %u\n",
 		       done, (double)(now - t_prev) / NS_PER_S, t.cpu_us, t.run_ns,
-		       busy_ticks(&prev, &cur), busy_untasked_ticks(&prev, &cur),
+		       busy_ticks(&prev, &cur), busy_irq_steal_ticks(&prev, &cur),
 		       st.tick_queried, st.exits, c1 - c0, c1 - cpu_prev, st.complete);
 		fflush(stdout);
 		prev = cur;
@@ -204,11 +204,11 @@ int main(int argc, char **argv)
 		double hz = (double)sysconf(_SC_CLK_TCK);
 
 		printf("total intervals %ld seconds %.6f cpu_s %.6f run_virtual_s %.6f busy_s %.6f"
-		       " untasked_s %.6f incomplete %" PRIu64 " lost_messages %" PRIu64
+		       " irq_steal_s %.6f incomplete %" PRIu64 " lost_messages %" PRIu64
 		       " lost_threads %" PRIu64,
 		       done, (double)(t_prev - t0) / NS_PER_S, (double)sum_cpu_us / 1e6,
 		       (double)sum_run_ns / 1e9, (double)busy_ticks(&b0, &prev) / hz,
-		       (double)busy_untasked_ticks(&b0, &prev) / hz, st.incomplete_intervals,
+		       (double)busy_irq_steal_ticks(&b0, &prev) / hz, st.incomplete_intervals,
 		       st.total_lost_messages, st.total_lost_threads);
 		if (comm)
 			printf(" comm_cpu_s %.6f comm_run_virtual_s %.6f", (double)comm_cpu_us / 1e6,

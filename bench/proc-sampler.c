@@ -21,7 +21,7 @@
  * Right after each scan it reads /proc/stat, so that both cover the same
  * window. Prints one line:
  *
- *   total intervals N seconds S cpu_s X cpu_new_zero_s Y busy_s B untasked_s U
+ *   total intervals N seconds S cpu_s X cpu_new_zero_s Y busy_s B irq_steal_s U
  *     [comm_cpu_s X comm_cpu_new_zero_s Y]
  *
  * the last two, the same sums over the processes named COMM alone, when
@@ -211,10 +211,10 @@ int main(int argc, char **argv)
 		cur = t;
 	}
 	printf("total intervals %ld seconds %.6f cpu_s %.6f cpu_new_zero_s %.6f busy_s %.6f"
-	       " untasked_s %.6f",
+	       " irq_steal_s %.6f",
 	       done, (double)(t1 - t0) / NS_PER_S, (double)all[0].same / hz,
 	       (double)(all[0].same + all[0].fresh) / hz, (double)busy_ticks(&b0, &b1) / hz,
-	       (double)busy_untasked_ticks(&b0, &b1) / hz);
+	       (double)busy_irq_steal_ticks(&b0, &b1) / hz);
 	if (comm)
 		printf(" comm_cpu_s %.6f comm_cpu_new_zero_s %.6f", (double)all[1].same / hz,
 		       (double)(all[1].same + all[1].fresh) / hz);
