@@ -14,8 +14,8 @@
 #   - bench/proc-sampler: the /proc sampler process-exporter is.
 # The workload runs under a command name of its own, in a cgroup of its
 # own: a second table gives what each tool accounts for of the workload's
-# processes alone (by that name) against the cgroup's CPU time, which no
-# other user of the machine adds to. Then the monitor's own CPU cost per
+# processes alone (by that name) against the cgroup's CPU time over the
+# tool's window, which no other user of the machine adds to. Then the monitor's own CPU cost per
 # tick per 1,000 tasks, on the machine without the workload and during it.
 set -eu
 
@@ -67,6 +67,10 @@ hz=$(getconf CLK_TCK)
 # Busy ticks of the aggregate line of /proc/stat: user nice system irq
 # softirq steal (guest time is already in user and nice).
 busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+# The workload cgroup's CPU time (µs), 0 without one.
+cgroup_us() {
+	if [ -n "$cg" ]; then awk '$1 == "usage_usec" { print $2 }' "$cg/cpu.stat"; else echo 0; fi
+}
 now() { date +%s.%N; }
 
 echo "# Coverage of short-lived tasks"
@@ -85,7 +89,7 @@ if [ "$extra" -gt 0 ]; then
 fi
 
 # 1. The monitor alone, without the workload: its cost per tick.
-"$cover" "$idle" "$rcvbuf" "$name" > "$tmp/idle"
+"$cover" -b "$rcvbuf" -c "$name" "$idle" > "$tmp/idle"
 
 # 2. All three samplers, started together, over pad + workload + pad.
 # The workload's process is in its cgroup before they start (so that the
@@ -102,28 +106,30 @@ while [ -n "$cg" ] && ! grep -qx "$wrapper" "$cg/cgroup.procs"; do
 	sleep 0.05
 done
 n=$((pad + duration + pad))
-"$cover" "$n" "$rcvbuf" "$name" > "$tmp/monitor" &
+cgopt=${cg:+-g$cg}
+"$cover" -b "$rcvbuf" -c "$name" $cgopt "$n" > "$tmp/monitor" &
 cover_pid=$!
-"$sampler" "$n" "$name" > "$tmp/sampler" &
+"$sampler" -c "$name" $cgopt "$n" > "$tmp/sampler" &
 sampler_pid=$!
-# pidstat's window is its run: the busy time is read right before it
+# pidstat's window is its run: the references are read right before it
 # starts and right after it exits.
 (
-	b0=$(busy); t0=$(now)
+	c0=$(cgroup_us); b0=$(busy); t0=$(now)
 	LC_ALL=C pidstat -u -h 1 "$n" > "$tmp/pidstat"
-	t1=$(now); b1=$(busy)
-	echo "$t0 $t1 $b0 $b1" > "$tmp/pidstat.window"
+	t1=$(now); b1=$(busy); c1=$(cgroup_us)
+	echo "$t0 $t1 $b0 $b1 $c0 $c1" > "$tmp/pidstat.window"
 ) &
 pidstat_pid=$!
 sleep "$pad"
 echo go > "$tmp/go"
+wait "$cover_pid" "$sampler_pid" "$pidstat_pid"
+# A workload slowed down by a busy machine may outlast the window: the
+# tables stay right (every reference is read over each tool's own
+# window), but the workload's own figures then cover more.
+overran=
+kill -0 "$wrapper" 2>/dev/null && overran=1
 wait "$wrapper"
 wrapper=
-# The cgroup's CPU time (CPU-precise, like cpu_run_virtual_total), exit
-# paths included: read once its last task is gone.
-cg_cpu=
-[ -n "$cg" ] && cg_cpu=$(awk '$1 == "usage_usec" { printf "%.6f", $2 / 1e6 }' "$cg/cpu.stat")
-wait "$cover_pid" "$sampler_pid" "$pidstat_pid"
 
 # pidstat prints percentages of each interval (its own uptime delta); all
 # are 1 s but the first, which also spans pidstat's first scan: that one
@@ -160,20 +166,24 @@ awk '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1)
 	printf "Workload: %d children, %.3f CPU s by their own clocks", v["children"], v["cpu_ns"] / 1e9
 	if ("parent_cpu_ns" in v) printf " (its parent: %.3f s more)", v["parent_cpu_ns"] / 1e9
 	printf ", %.1f MiB written.\n", v["write_bytes"] / 1048576 }' "$tmp/forkload"
+[ -n "$overran" ] && echo "(The workload outlasted the sampling window: its own figures are not those of the window.)"
 echo "Of the busy time, interrupts and steal (irq + softirq + steal, partly charged to no visible task): $(printf %.2f "$(field "$tmp/monitor" irq_steal_s)") s of $(printf %.2f "$mb") s."
 echo "Monitor: $(field "$tmp/monitor" incomplete) incomplete intervals, $(field "$tmp/monitor" lost_messages) exit messages lost, $(field "$tmp/monitor" lost_threads) threads lost."
 echo
 
-if [ -n "$cg_cpu" ]; then
+if [ -n "$cg" ]; then
+	mc=$(field "$tmp/monitor" cgroup_s)
+	pc=$(awk '{ printf "%.6f", ($6 - $5) / 1e6 }' "$tmp/pidstat.window")
+	sc=$(field "$tmp/sampler" cgroup_s)
 	echo "## The workload alone: its processes (command name $name) against its cgroup's CPU time"
 	echo
 	echo "| tool | CPU s accounted | cgroup CPU s | fraction |"
 	echo "|---|---|---|---|"
-	row "libtaskstats monitor: utime+stime" "$(field "$tmp/monitor" comm_cpu_s)" "$cg_cpu"
-	row "libtaskstats monitor: cpu_run_virtual_total" "$(field "$tmp/monitor" comm_run_virtual_s)" "$cg_cpu"
-	row "pidstat -u 1" "$(pidstat_sum "$name")" "$cg_cpu"
-	row "/proc sampler, new pids no baseline" "$(field "$tmp/sampler" comm_cpu_s)" "$cg_cpu"
-	row "/proc sampler, new pids from 0 (process-exporter)" "$(field "$tmp/sampler" comm_cpu_new_zero_s)" "$cg_cpu"
+	row "libtaskstats monitor: utime+stime" "$(field "$tmp/monitor" comm_cpu_s)" "$mc"
+	row "libtaskstats monitor: cpu_run_virtual_total" "$(field "$tmp/monitor" comm_run_virtual_s)" "$mc"
+	row "pidstat -u 1" "$(pidstat_sum "$name")" "$pc"
+	row "/proc sampler, new pids no baseline" "$(field "$tmp/sampler" comm_cpu_s)" "$sc"
+	row "/proc sampler, new pids from 0 (process-exporter)" "$(field "$tmp/sampler" comm_cpu_new_zero_s)" "$sc"
 	echo
 else
 	echo "(no writable cgroup v2 hierarchy: no table for the workload alone)"
