@@ -64,6 +64,14 @@ struct cli_opts {
 	uint64_t interval_ns;	/* -i: 0 for a snapshot */
 	/* --group-by: an enum tstats_group_by, TSTATS_GROUP_BY_NONE without */
 	unsigned int group_by;
+	/* -p/-t with --interval: watch those tasks over time (top.c) */
+	bool watch;
+	/* --interval filters: -u, --comm (repeatable), --active */
+	bool has_uid;
+	uint32_t uid;
+	const char **comms;
+	size_t n_comms;
+	bool active;
 	uint32_t top;		/* --top: rows per interval; 0: all */
 	const char *sort;	/* -s: a column name; NULL: the default */
 	const char *columns;	/* -C: a column list, "+LIST" adds to the default */

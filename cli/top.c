@@ -149,6 +149,9 @@ struct top {
 	struct mrow *mrows;
 	char **keys;
 	size_t mcap;
+	/* -p/-t with --interval: the watched tasks and their sums */
+	struct watched *watched;
+	size_t n_watched;
 	bool warned_badmsg;
 	const char *failed;		/* what failed, for the error line */
 };
@@ -890,6 +893,63 @@ static int emit(struct top *t, const struct sample *prev, const struct sample *c
 
 /* ---- intervals: the monitor -------------------------------------------- */
 
+/* A task watched with -p/-t and --interval, summed over the intervals for
+ * the closing average. */
+struct watched {
+	uint32_t id;
+	bool seen;
+	uint64_t cpu_ns, read_bytes, write_bytes, interval_ns;
+	unsigned int intervals;
+	struct tstats_record rec;	/* its newest record, for the name */
+};
+
+static uint64_t rate_delta(const struct tstats_rates *r, unsigned int f);
+
+/* CPU time of an interval row in ns: the scheduler's, else utime + stime. */
+static uint64_t row_cpu_ns(const struct tstats_rates *r)
+{
+	uint64_t v;
+
+	if (tstats_rates_get(r, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL, &v, NULL) == 0)
+		return v;
+	return (rate_delta(r, TSTATS_F_UTIME) + rate_delta(r, TSTATS_F_STIME)) * 1000;
+}
+
+/* -p/-t: the watched task of this row, or NULL for another. */
+static struct watched *watched_of(struct top *t, const struct tstats_monitor_row *row)
+{
+	for (size_t i = 0; i < t->n_watched; i++)
+		if (t->watched[i].id == row->id)
+			return &t->watched[i];
+	return NULL;
+}
+
+/* -u, --comm, --active. */
+static bool row_passes(const struct top *t, const struct tstats_monitor_row *row)
+{
+	const struct cli_opts *opts = t->opts;
+	uint64_t v;
+
+	if (opts->has_uid && (!row->rec || tstats_record_get(row->rec, TSTATS_F_UID, &v) < 0 ||
+			      v != opts->uid))
+		return false;
+	if (opts->n_comms) {
+		bool found = false;
+
+		for (size_t i = 0; row->rec && i < opts->n_comms && !found; i++)
+			found = strcmp(row->rec->comm, opts->comms[i]) == 0;
+		if (!found)
+			return false;
+	}
+	if (opts->active && !(row->flags & (TSTATS_ROW_STARTED | TSTATS_ROW_EXITED)) &&
+	    row_cpu_ns(&row->rates) == 0 && rate_delta(&row->rates, TSTATS_F_READ_BYTES) == 0 &&
+	    rate_delta(&row->rates, TSTATS_F_WRITE_BYTES) == 0 &&
+	    rate_delta(&row->rates, TSTATS_F_READ_CHAR) == 0 &&
+	    rate_delta(&row->rates, TSTATS_F_WRITE_CHAR) == 0)
+		return false;
+	return true;
+}
+
 /*
  * With --interval the rows come from a monitor (tstats_monitor_tick()):
  * live tasks' increases plus the final values of the tasks that exited in
@@ -906,10 +966,14 @@ struct collect {
 	int err;
 };
 
-static bool row_shown(const struct tstats_monitor_row *row)
+static bool row_shown(struct top *t, const struct tstats_monitor_row *row)
 {
 	/* Restricted (privs.c): another user's task is left out. */
-	return !row->rec || cli_may_show(row->rec);
+	if (row->rec && !cli_may_show(row->rec))
+		return false;
+	if (t->n_watched && !watched_of(t, row))
+		return false;
+	return row_passes(t, row);
 }
 
 static int on_monitor_row(const struct tstats_monitor_row *row, void *userdata)
@@ -919,11 +983,23 @@ static int on_monitor_row(const struct tstats_monitor_row *row, void *userdata)
 	struct sample *s = &t->samples[0];
 	struct row *r;
 
-	if (!row_shown(row))
+	if (!row_shown(t, row))
 		return 0;
 	if (c->count_only) {
 		c->n++;
 		return 0;
+	}
+	if (t->n_watched) {
+		struct watched *w = watched_of(t, row);
+
+		w->seen = true;
+		w->cpu_ns += row_cpu_ns(&row->rates);
+		w->read_bytes += rate_delta(&row->rates, TSTATS_F_READ_BYTES);
+		w->write_bytes += rate_delta(&row->rates, TSTATS_F_WRITE_BYTES);
+		w->interval_ns += row->rates.interval_ns;
+		w->intervals++;
+		if (row->rec)
+			w->rec = *row->rec;
 	}
 	if (c->n >= s->cap || c->n >= t->mcap)
 		return 0;	/* a row that appeared between the passes */
@@ -993,6 +1069,9 @@ static unsigned int monitor_level(const struct cli_opts *opts)
 {
 	if (opts->group_by)
 		return TSTATS_LEVEL_GROUP;
+	if (opts->watch)
+		return opts->targets[0].kind == TSTATS_KIND_PID ? TSTATS_LEVEL_THREAD :
+		       TSTATS_LEVEL_PROCESS;
 	return opts->threads ? TSTATS_LEVEL_THREAD : TSTATS_LEVEL_PROCESS;
 }
 
@@ -1096,6 +1175,116 @@ static int print_total(struct top *t, const struct interval_info *ii, const stru
 	}
 	sym_json_object_put(obj);
 	return r;
+}
+
+/* -p/-t with --interval, at the end: each watched task's averages. */
+static int print_averages(struct top *t)
+{
+	char comm[TSTATS_COMM_TEXT_MAX], rd[CLI_FMT_MAX], wr[CLI_FMT_MAX];
+	const char *label = cli_kind_label(t->kind);
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < t->n_watched; i++) {
+		const struct watched *w = &t->watched[i];
+		double secs = (double)w->interval_ns / 1e9;
+		struct json_object *obj;
+		const char *js;
+
+		if (!w->seen || secs <= 0)
+			continue;
+		if (tstats_record_comm_text(&w->rec, t->opts->json ? 0 : TSTATS_TEXT_ESCAPE, comm,
+					    sizeof(comm)) < 0)
+			strcpy(comm, "-");
+		if (!t->opts->json) {
+			cli_fmt_size(rd, rate_u64((double)w->read_bytes / secs));
+			cli_fmt_size(wr, rate_u64((double)w->write_bytes / secs));
+			fprintf(t->out, "AVERAGE %s %" PRIu32 " (%s) over %u intervals (%.2f s): "
+				"%.1f%% CPU, read %s/s, written %s/s\n", label, w->id, comm,
+				w->intervals, secs, (double)w->cpu_ns / 1e7 / secs, rd, wr);
+			continue;
+		}
+		obj = sym_json_object_new_object();
+		if (!obj)
+			return -ENOMEM;
+		r = cli_json_add(obj, "type", sym_json_object_new_string("average"), false);
+		if (r == 0)
+			r = cli_json_add(obj, t->kind == TSTATS_KIND_PID ? "pid" : "tgid",
+					 sym_json_object_new_uint64(w->id), false);
+		if (r == 0)
+			r = cli_json_add(obj, "comm", sym_json_object_new_string(comm), false);
+		if (r == 0)
+			r = cli_json_add(obj, "intervals", sym_json_object_new_uint64(w->intervals),
+					 false);
+		if (r == 0)
+			r = cli_json_add(obj, "seconds", json_double(secs, 6), false);
+		if (r == 0)
+			r = cli_json_add(obj, "cpu_pct", json_double((double)w->cpu_ns / 1e7 / secs, 2),
+					 false);
+		if (r == 0)
+			r = cli_json_add(obj, "read_bytes_per_second",
+					 json_double((double)w->read_bytes / secs, 1), false);
+		if (r == 0)
+			r = cli_json_add(obj, "write_bytes_per_second",
+					 json_double((double)w->write_bytes / secs, 1), false);
+		if (r == 0) {
+			js = sym_json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE);
+			if (!js)
+				r = -ENOMEM;
+			else if (fputs(js, t->out) == EOF || fputc('\n', t->out) == EOF)
+				r = -EIO;
+		}
+		sym_json_object_put(obj);
+	}
+	if (r == 0)
+		r = cli_flush(t->out);
+	return r;
+}
+
+/* The thread group of task id (a thread's, or a process's own), from
+ * /proc/ID/status; -ESRCH when there is no such task. */
+static int tgid_of(uint32_t id, uint32_t *ret)
+{
+	char path[48], line[128];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", id);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (!found && fgets(line, sizeof(line), f))
+		if (strncmp(line, "Tgid:", 5) == 0)
+			found = sscanf(line + 5, "%" SCNu32, ret) == 1;
+	fclose(f);
+	return found ? 0 : -ESRCH;
+}
+
+/* -p/-t with --interval: the monitor follows the targets' groups. */
+static int watch_targets(struct top *t)
+{
+	const struct cli_opts *opts = t->opts;
+	uint32_t tgid;
+	int r;
+
+	t->watched = calloc(opts->n_targets, sizeof(*t->watched));
+	if (!t->watched)
+		return -ENOMEM;
+	for (size_t i = 0; i < opts->n_targets; i++) {
+		r = tgid_of(opts->targets[i].id, &tgid);
+		if (r < 0) {
+			cli_warn("%s %" PRIu32 ": %s", cli_kind_label(opts->targets[i].kind),
+				 opts->targets[i].id, cli_task_error_text(r));
+			return r;
+		}
+		/* -t of a thread that is not the leader: its process. */
+		t->watched[t->n_watched++].id = opts->targets[i].kind == TSTATS_KIND_PID ?
+						opts->targets[i].id : tgid;
+		r = tstats_monitor_watch(t->mon, tgid);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int monitor_emit(struct top *t, unsigned int k)
@@ -1390,6 +1579,7 @@ static void top_free(struct top *t)
 	tstats_monitor_free(t->mon);
 	free(t->mrows);
 	free(t->keys);
+	free(t->watched);
 	cli_columns_done(&t->table);
 }
 
@@ -1406,6 +1596,13 @@ static int monitor_loop(struct top *t)
 	int r;
 
 	r = tstats_monitor_set_group_by(t->mon, opts->group_by, 0);
+	if (r == 0 && opts->watch) {
+		r = watch_targets(t);
+		if (r < 0) {
+			t->failed = NULL;
+			return r == -ENOMEM ? r : -ESRCH;
+		}
+	}
 	if (r == 0)
 		r = tstats_monitor_tick(t->mon, NULL, NULL);
 	if (r < 0) {
@@ -1431,7 +1628,7 @@ static int monitor_loop(struct top *t)
 		if (now_ns() > deadline + opts->interval_ns)
 			deadline = now_ns();
 	}
-	return 0;
+	return opts->watch ? print_averages(t) : 0;
 }
 
 static int loop(struct top *t)
@@ -1457,7 +1654,8 @@ enum cli_exit cli_run_all(const struct cli_opts *opts)
 	enum cli_exit status;
 	int r;
 
-	t.kind = opts->threads ? TSTATS_KIND_PID : TSTATS_KIND_TGID;
+	t.kind = opts->threads || (opts->watch && opts->targets[0].kind == TSTATS_KIND_PID) ?
+		 TSTATS_KIND_PID : TSTATS_KIND_TGID;
 	r = cli_columns_init(&t.table);
 	if (r < 0) {
 		cli_warn("out of memory");
@@ -1493,7 +1691,9 @@ enum cli_exit cli_run_all(const struct cli_opts *opts)
 
 	status = CLI_EXIT_OK;
 	r = loop(&t);
-	if (r < 0) {
+	if (r == -ESRCH && opts->watch) {
+		status = CLI_EXIT_NOTFOUND;	/* said by watch_targets() */
+	} else if (r < 0) {
 		if (r == -ENOMEM || !t.failed)
 			cli_warn("out of memory");
 		else if (r == -EPERM)

@@ -573,6 +573,19 @@ int acct_exit(struct acct *a, const struct tstats_record *rec, uint64_t now)
 	if (rec->kind != TSTATS_KIND_PID)
 		return 0;	/* the TGID record: we sum the threads ourselves */
 	exit_window(a, rec, now, &slo, &shi);
+	if (a->tick == 0) {
+		/* Before the baseline: nothing to account, but the task may
+		 * still be sampled (exiting, or a zombie): a tombstone says
+		 * that it is dead. */
+		r = task_new(a, rec->id, &i);
+		if (r < 0)
+			return r;
+		a->tasks[i].flags |= AT_TOMB;
+		a->tasks[i].start_lo = slo;
+		a->tasks[i].start_hi = shi;
+		a->tasks[i].rec = *rec;
+		return 0;
+	}
 	for (i = a->thash[hash_u32(rec->id) & a->thash_mask]; i != ACCT_NONE;
 	     i = a->tasks[i].hnext) {
 		t = &a->tasks[i];

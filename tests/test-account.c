@@ -319,6 +319,23 @@ START_TEST(zombie_is_not_counted_again)
 }
 END_TEST
 
+/* A task whose exit came before the baseline, sampled by it as a zombie:
+ * dead, neither followed nor lost when it is reaped. */
+START_TEST(zombie_at_the_baseline)
+{
+	acct_roll(&a);
+	exit_rec(650, 650, 9 * S, 9 * S + 500 * MS, 9 * S + 600 * MS, 250, 0, "zombie", true);
+	tick_begin(10 * S);
+	alive_answer = false;
+	sample(650, 650, 10 * S, 9 * S, 251, 0, "zombie");
+	ck_assert_int_eq(acct_close(&a, 10 * S, NULL, NULL), 0);
+	tick_begin(11 * S);
+	ck_assert_int_eq(acct_close(&a, 11 * S, NULL, NULL), 1);
+	ck_assert_uint_eq(rows(TSTATS_LEVEL_THREAD).n, 0);
+	ck_assert_uint_eq(a.lost_threads, 0);
+}
+END_TEST
+
 /* A followed thread that vanished without its exit record: lost, and the
  * interval says so. */
 START_TEST(vanished_thread_is_lost)
@@ -506,6 +523,7 @@ int main(void)
 	tcase_add_test(tc, reused_id_is_a_new_task);
 	tcase_add_test(tc, exit_of_an_earlier_holder);
 	tcase_add_test(tc, zombie_is_not_counted_again);
+	tcase_add_test(tc, zombie_at_the_baseline);
 	tcase_add_test(tc, vanished_thread_is_lost);
 	tcase_add_test(tc, groups_bounded);
 	tcase_add_test(tc, key_function);
