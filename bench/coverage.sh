@@ -15,8 +15,9 @@
 # The workload runs under a command name of its own, in a cgroup of its
 # own: a second table gives what each tool accounts for of the workload's
 # processes alone (by that name) against the cgroup's CPU time over the
-# tool's window, which no other user of the machine adds to. Then the monitor's own CPU cost per
-# tick per 1,000 tasks, on the machine without the workload and during it.
+# tool's window, which no other user of the machine adds to. Then the
+# monitor's own CPU cost per tick per 1,000 tasks, on the machine without
+# the workload and during it.
 set -eu
 
 build=${1:-build}
@@ -43,16 +44,27 @@ command -v pidstat > /dev/null || { echo "no pidstat: apt-get install sysstat" >
 tmp=$(mktemp -d)
 spawner=
 wrapper=
+cover_pid=
+sampler_pid=
+pidstat_pid=
 cg=
 cleanup() {
-	[ -n "$spawner" ] && kill "$spawner" 2>/dev/null || true
-	[ -n "$wrapper" ] && kill "$wrapper" 2>/dev/null || true
-	[ -n "$cg" ] && rmdir "$cg" 2>/dev/null || true
+	for p in $spawner $wrapper $cover_pid $sampler_pid $pidstat_pid; do
+		kill "$p" 2>/dev/null || true
+	done
+	# A killed workload's last children may still be exiting.
+	if [ -n "$cg" ]; then
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.2
+		done
+	fi
 	[ -n "$keep" ] && mkdir -p "$keep" && cp "$tmp"/idle "$tmp"/monitor "$tmp"/sampler \
 		"$tmp"/pidstat* "$tmp"/forkload "$keep"/ 2>/dev/null || true
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 # The workload's command name (forkload's children are forks: they keep
 # it) and its cgroup, under the cgroup v2 hierarchy if there is one.
@@ -113,16 +125,16 @@ cover_pid=$!
 sampler_pid=$!
 # pidstat's window is its run: the references are read right before it
 # starts and right after it exits.
-(
-	c0=$(cgroup_us); b0=$(busy); t0=$(now)
-	LC_ALL=C pidstat -u -h 1 "$n" > "$tmp/pidstat"
-	t1=$(now); b1=$(busy); c1=$(cgroup_us)
-	echo "$t0 $t1 $b0 $b1 $c0 $c1" > "$tmp/pidstat.window"
-) &
+c0=$(cgroup_us); b0=$(busy); t0=$(now)
+LC_ALL=C pidstat -u -h 1 "$n" > "$tmp/pidstat" &
 pidstat_pid=$!
 sleep "$pad"
 echo go > "$tmp/go"
-wait "$cover_pid" "$sampler_pid" "$pidstat_pid"
+wait "$pidstat_pid"
+t1=$(now); b1=$(busy); c1=$(cgroup_us)
+echo "$t0 $t1 $b0 $b1 $c0 $c1" > "$tmp/pidstat.window"
+wait "$cover_pid" "$sampler_pid"
+cover_pid= sampler_pid= pidstat_pid=
 # A workload slowed down by a busy machine may outlast the window: the
 # tables stay right (every reference is read over each tool's own
 # window), but the workload's own figures then cover more.
@@ -190,15 +202,15 @@ else
 	echo
 fi
 
-# 3. Cost per tick. "During the workload": the intervals in which at least
-# rate/2 tasks exited. Exits per tick says how busy the exit listener was
-# (other users of the machine start and end tasks too); the process's CPU
-# outside its ticks (mostly taking exit records) is also given per exit.
+# 3. Cost per tick. "During the workload": the intervals in which the
+# workload's processes ran. Exits per tick says how busy the exit listener
+# was (other users of the machine start and end tasks too); the process's
+# CPU outside its ticks (mostly taking exit records) is also given per exit.
 cost() {
-	awk -v sel="$2" -v min="$3" '
+	awk -v sel="$2" '
 		$1 != "interval" { next }
 		{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1) }
-		sel == "busy" && v["exits"] < min { next }
+		sel == "busy" && !(v["comm_run_ns"] > 0) { next }
 		{ k++; q += v["queried"]; e += v["exits"]; t += v["tick_cpu_ns"]; p += v["proc_cpu_ns"] }
 		END {
 			if (!k) { print "| " sel " | 0 | | | | | | |"; exit }
@@ -212,5 +224,5 @@ echo "## Monitor's own CPU per tick ($extra idle threads added)"
 echo
 echo "| phase | ticks | tasks queried per tick | exits per tick | tick CPU ms | tick CPU ms per 1,000 tasks | process CPU ms per tick per 1,000 tasks | CPU µs outside ticks per exit |"
 echo "|---|---|---|---|---|---|---|---|"
-cost "$tmp/idle" idle 0
-cost "$tmp/monitor" busy $((rate / 2))
+cost "$tmp/idle" idle
+cost "$tmp/monitor" busy
