@@ -258,7 +258,8 @@ static bool has_cgroups(const struct cli_opts *opts)
 /* One snapshot in Prometheus' format: not top.c's tables. */
 static bool wants_prom_all(const struct cli_opts *opts)
 {
-	return opts->all && opts->format == CLI_FORMAT_PROMETHEUS;
+	/* With --interval, top.c writes the counters of every interval. */
+	return opts->all && opts->format == CLI_FORMAT_PROMETHEUS && !opts->interval_ns;
 }
 
 /*
@@ -425,9 +426,13 @@ static void help(void)
 	       "      --compact              the JSON document on one line (implies --json)\n"
 	       "      --format=FORMAT        text (the default), json (as --json), or\n"
 	       "                             prometheus: the text exposition format, for\n"
-	       "                             -p/-t, --all (one snapshot) and --cgroup\n"
+	       "                             -p/-t, --all and --cgroup; with --interval,\n"
+	       "                             counters that never go down, per group with\n"
+	       "                             --group-by\n"
 	       "      --output-file=FILE     write the report or the lines to FILE\n"
-	       "                             (default: stdout; stderr for -- COMMAND)\n"
+	       "                             (default: stdout; stderr for -- COMMAND);\n"
+	       "                             --interval --format prometheus replaces it\n"
+	       "                             atomically at every interval\n"
 	       "\n"
 	       "With --listen --json, each line is one JSON object (JSON Lines).\n"
 	       "\n"
@@ -645,9 +650,9 @@ static enum cli_exit check_formats(const struct cli_opts *opts)
 		return usage_error("--format prometheus and --json exclude each other");
 	if (prom && (opts->listen || opts->command || opts->list_columns || opts->check))
 		return usage_error("--format prometheus works with -p/-t, --all and --cgroup");
-	if (prom && opts->interval_ns)
-		return usage_error("--format prometheus takes one snapshot (Prometheus computes "
-				   "the rates): drop --interval");
+	if (prom && opts->interval_ns && opts->watch)
+		return usage_error("--format prometheus with --interval follows every task: "
+				   "drop -p/-t");
 	if (prom && (opts->sort || opts->top || opts->columns))
 		return usage_error("--sort, --top and --output do not apply to --format prometheus");
 	return CLI_EXIT_OK;
@@ -978,7 +983,9 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (opts.output) {
+	/* --interval --format prometheus rewrites the file at every interval
+	 * (top.c): a new file renamed over it. */
+	if (opts.output && !(opts.interval_ns && opts.format == CLI_FORMAT_PROMETHEUS)) {
 		char shown[4 * 64 + 1];
 
 		/* Close-on-exec: a command run with -- must not inherit it. */

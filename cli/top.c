@@ -22,6 +22,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -152,6 +156,12 @@ struct top {
 	/* -p/-t with --interval: the watched tasks and their sums */
 	struct watched *watched;
 	size_t n_watched;
+	/* --format prometheus: the rows' totals, and each group's processes
+	 * started and exited since the start (by group id) */
+	struct prom_copy *prom;
+	size_t n_prom, prom_cap;
+	uint64_t (*group_counts)[2];
+	size_t n_group_counts;
 	bool warned_badmsg;
 	const char *failed;		/* what failed, for the error line */
 };
@@ -1356,6 +1366,158 @@ static int monitor_emit(struct top *t, unsigned int k)
 	return r;
 }
 
+/* ---- intervals in the Prometheus format --------------------------------- */
+
+/* A row kept for the exposition (the monitor's is valid during its
+ * callback only). */
+struct prom_copy {
+	struct tstats_record rec;
+	bool has_rec;
+	char *key;
+	uint32_t threads;
+	uint64_t valid[TSTATS_FIELD_CAPACITY / 64];
+	uint64_t total[TSTATS_FIELD_CAPACITY];
+	uint64_t started, exited;
+};
+
+static int on_prom_row(const struct tstats_monitor_row *row, void *userdata)
+{
+	struct collect *c = userdata;
+	struct top *t = c->t;
+	struct prom_copy *p;
+
+	if (row->rec && !cli_may_show(row->rec))
+		return 0;
+	if (t->n_prom == t->prom_cap) {
+		size_t cap = t->prom_cap ? 2 * t->prom_cap : 64;
+
+		p = realloc(t->prom, cap * sizeof(*p));
+		if (!p)
+			goto nomem;
+		t->prom = p;
+		t->prom_cap = cap;
+	}
+	p = &t->prom[t->n_prom];
+	memset(p, 0, offsetof(struct prom_copy, total));
+	p->has_rec = row->rec != NULL;
+	if (row->rec)
+		p->rec = *row->rec;
+	p->threads = row->threads;
+	memcpy(p->valid, row->rates.valid, sizeof(p->valid));
+	memcpy(p->total, row->total, sizeof(p->total));
+	if (row->key) {
+		/* Processes started and exited, summed since the start. */
+		if (row->id >= t->n_group_counts) {
+			size_t n = row->id + 64;
+			uint64_t (*g)[2] = realloc(t->group_counts, n * sizeof(*g));
+
+			if (!g)
+				goto nomem;
+			memset(g + t->n_group_counts, 0, (n - t->n_group_counts) * sizeof(*g));
+			t->group_counts = g;
+			t->n_group_counts = n;
+		}
+		t->group_counts[row->id][0] += row->processes_started;
+		t->group_counts[row->id][1] += row->processes_exited;
+		p->started = t->group_counts[row->id][0];
+		p->exited = t->group_counts[row->id][1];
+		p->key = strdup(row->flags & TSTATS_ROW_OTHER ? "other" : row->key);
+		if (!p->key)
+			goto nomem;
+	}
+	t->n_prom++;
+	return 0;
+nomem:
+	c->err = -ENOMEM;
+	return -1;
+}
+
+/*
+ * Writes the exposition to FILE's directory as a new file, then renames it
+ * over FILE: a reader (node_exporter's textfile collector) sees the old
+ * file or the new one, never half of one, and a link planted at FILE is
+ * replaced, not followed.
+ */
+static int write_atomically(const char *path, const struct cli_prom_row *rows, size_t n,
+			    const struct cli_prom_meta *meta)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	char *tmp;
+	FILE *f;
+	int fd, r;
+
+	if (asprintf(&tmp, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		free(tmp);
+		return r;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		close(fd);
+		goto fail;
+	}
+	r = cli_prom_intervals(f, rows, n, meta);
+	if (fchmod(fd, 0644) < 0 && r == 0)
+		r = -errno;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+fail:
+	if (r < 0)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+static int prom_emit(struct top *t, const struct tstats_monitor_stats *st)
+{
+	struct collect c = { .t = t };
+	struct cli_prom_meta meta = { .intervals = st->ticks - 1,
+				      .incomplete = st->incomplete_intervals,
+				      .lost_messages = st->total_lost_messages,
+				      .lost_threads = st->total_lost_threads,
+				      .followed = st->threads,
+				      .delayacct = tstats_delayacct_state() };
+	struct cli_prom_row *rows;
+	int r;
+
+	for (size_t i = 0; i < t->n_prom; i++)
+		free(t->prom[i].key);
+	t->n_prom = 0;
+	r = tstats_monitor_foreach(t->mon, monitor_level(t->opts), on_prom_row, &c);
+	if (r < 0)
+		return c.err ? c.err : r;
+	rows = calloc(t->n_prom ? t->n_prom : 1, sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_prom; i++) {
+		const struct prom_copy *p = &t->prom[i];
+
+		rows[i] = (struct cli_prom_row){ .rec = p->has_rec ? &p->rec : NULL, .key = p->key,
+			.total = p->total, .valid = p->valid, .threads = p->threads,
+			.started = p->started, .exited = p->exited };
+	}
+	if (t->opts->output) {
+		r = write_atomically(t->opts->output, rows, t->n_prom, &meta);
+		if (r < 0)
+			t->failed = "cannot write the output file";
+	} else {
+		r = cli_prom_intervals(t->out, rows, t->n_prom, &meta);
+		if (r == 0 && (fputc('\n', t->out) == EOF || cli_flush(t->out) < 0))
+			r = -EIO;
+		if (r < 0)
+			t->failed = "cannot write the output";
+	}
+	free(rows);
+	return r;
+}
+
 /* ---- signals ----------------------------------------------------------- */
 
 static volatile sig_atomic_t stop_signal;
@@ -1580,6 +1742,10 @@ static void top_free(struct top *t)
 	free(t->mrows);
 	free(t->keys);
 	free(t->watched);
+	for (size_t i = 0; i < t->n_prom; i++)
+		free(t->prom[i].key);
+	free(t->prom);
+	free(t->group_counts);
 	cli_columns_done(&t->table);
 }
 
@@ -1620,7 +1786,15 @@ static int monitor_loop(struct top *t)
 			t->failed = "cannot query taskstats";
 			return r;
 		}
-		r = monitor_emit(t, k);
+		if (opts->format == CLI_FORMAT_PROMETHEUS) {
+			struct tstats_monitor_stats st;
+
+			r = tstats_monitor_stats(t->mon, &st);
+			if (r == 0)
+				r = prom_emit(t, &st);
+		} else {
+			r = monitor_emit(t, k);
+		}
 		if (r < 0)
 			return r;
 		/* Late (a slow tick, a stopped process): start afresh
