@@ -263,6 +263,7 @@ static int proc_get(struct acct *a, const struct tstats_record *rec, uint32_t tg
 	p->flags = AP_USED | (is_new ? AP_NEW : 0);
 	p->group = ACCT_NONE;
 	p->rep = ACCT_NONE;
+	p->execed = ACCT_NONE;
 	if (a->by == TSTATS_GROUP_BY_CGROUP) {
 		uint64_t ppid = 0;
 
@@ -468,10 +469,11 @@ int acct_sample(struct acct *a, uint32_t tid, uint32_t tgid, const struct tstats
 	struct acct_task *t;
 	uint64_t slo, shi;
 	uint32_t i;
-	bool born;
+	bool born, execed;
 	int r;
 
 	start_window(rec, lo, hi, &slo, &shi);
+	execed = false;
 	for (i = a->thash[hash_u32(tid) & a->thash_mask]; i != ACCT_NONE; i = a->tasks[i].hnext) {
 		t = &a->tasks[i];
 		if (t->tid != tid || t->start_hi < slo || shi < t->start_lo)
@@ -487,6 +489,9 @@ int acct_sample(struct acct *a, uint32_t tid, uint32_t tgid, const struct tstats
 			t->seen_tick = a->tick;
 			return 0;
 		}
+		/* Alive with a dead leader's id and start: another thread
+		 * of the group exec'd and took both over (de_thread()). */
+		execed = tid == tgid && (t->flags & AT_FINAL);
 	}
 	if (i != ACCT_NONE) {
 		t->seen_tick = a->tick;
@@ -520,6 +525,8 @@ int acct_sample(struct acct *a, uint32_t tid, uint32_t tgid, const struct tstats
 		task_free(a, i);
 		return r;
 	}
+	if (execed)
+		a->procs[t->proc].execed = i;
 	return 0;
 }
 
@@ -735,6 +742,7 @@ void acct_roll(struct acct *a)
 			continue;
 		}
 		p->flags &= ~AP_NEW;
+		p->execed = ACCT_NONE;
 		sum_reset(&p->sum);
 	}
 	for (uint32_t g = 0; g < a->ngroups; g++)
@@ -867,6 +875,27 @@ int acct_close(struct acct *a, uint64_t now, tstats_group_key_fn key, void *user
 {
 	uint64_t delta[ACCT_NC_MAX];
 	int r;
+
+	/* A thread that exec'd went on under its leader's id: not lost, its
+	 * new entry continues from its baseline (its counters go on). */
+	for (uint32_t i = 0; i < a->tasks_cap; i++) {
+		struct acct_task *t = &a->tasks[i], *s;
+		struct acct_proc *p;
+
+		if (!(t->flags & AT_USED) || (t->flags & (AT_TOMB | AT_FINAL)) ||
+		    t->seen_tick == a->tick || t->tid == t->tgid)
+			continue;
+		p = &a->procs[t->proc];
+		if (p->execed == ACCT_NONE)
+			continue;
+		s = &a->tasks[p->execed];
+		memcpy(s->base, t->base, sizeof(s->base));
+		memcpy(s->origin, t->origin, sizeof(s->origin));
+		s->bvalid = t->bvalid;
+		s->flags |= t->flags & AT_NEW;
+		p->execed = ACCT_NONE;
+		task_free(a, i);
+	}
 
 	/* Threads into their processes. */
 	for (uint32_t i = 0; i < a->procs_cap; i++)
