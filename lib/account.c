@@ -512,6 +512,20 @@ int acct_sample(struct acct *a, uint32_t tid, uint32_t tgid, const struct tstats
 	if (r < 0)
 		return r;
 	t = &a->tasks[i];
+	/* Not started under watch: it may have died before the listener was
+	 * opened (a zombie not reaped yet), its exit record never to come. A
+	 * zombie has no memory map left, so only tasks without one (those,
+	 * and kernel threads) are looked up. */
+	if (!born && !execed && (!mask_has(rec->present, TSTATS_F_HIWATER_VM) ||
+				 rec->value[TSTATS_F_HIWATER_VM] == 0) &&
+	    !a->is_alive(tgid, tid)) {
+		t->flags |= AT_TOMB;
+		t->start_lo = slo;
+		t->start_hi = shi;
+		t->seen_tick = a->tick;
+		t->rec = *rec;
+		return 0;
+	}
 	t->tgid = tgid;
 	t->start_lo = slo;
 	t->start_hi = shi;

@@ -368,6 +368,24 @@ START_TEST(exec_from_a_thread)
 }
 END_TEST
 
+/* A zombie of a task that died before the monitor listened: no exit record
+ * will come; it is not followed, and not lost when reaped. */
+START_TEST(zombie_from_before)
+{
+	struct tstats_record r = rec(660, 660, 5000000, 40, 0, "old-zombie");
+
+	tick_begin(10 * S);
+	alive_answer = false;
+	put(&r, TSTATS_F_HIWATER_VM, 0);
+	ck_assert_int_eq(acct_sample(&a, 660, 660, &r, 10 * S, 10 * S + 1000), 0);
+	ck_assert_int_eq(acct_close(&a, 10 * S, NULL, NULL), 0);
+	tick_begin(11 * S);
+	ck_assert_int_eq(acct_close(&a, 11 * S, NULL, NULL), 1);
+	ck_assert_uint_eq(a.lost_threads, 0);
+	ck_assert_uint_eq(rows(TSTATS_LEVEL_THREAD).n, 0);
+}
+END_TEST
+
 /* A followed thread that vanished without its exit record: lost, and the
  * interval says so. */
 START_TEST(vanished_thread_is_lost)
@@ -557,6 +575,7 @@ int main(void)
 	tcase_add_test(tc, zombie_is_not_counted_again);
 	tcase_add_test(tc, zombie_at_the_baseline);
 	tcase_add_test(tc, exec_from_a_thread);
+	tcase_add_test(tc, zombie_from_before);
 	tcase_add_test(tc, vanished_thread_is_lost);
 	tcase_add_test(tc, groups_bounded);
 	tcase_add_test(tc, key_function);
