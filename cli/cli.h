@@ -72,6 +72,7 @@ struct cli_opts {
 	const char **comms;
 	size_t n_comms;
 	bool active;
+	bool live;		/* --live (live.c) */
 	uint32_t top;		/* --top: rows per interval; 0: all */
 	const char *sort;	/* -s: a column name; NULL: the default */
 	const char *columns;	/* -C: a column list, "+LIST" adds to the default */
@@ -115,6 +116,31 @@ extern const struct cli_output cli_prom_output;	/* prom.c */
 enum cli_exit cli_run_listen(const struct cli_opts *opts);
 enum cli_exit cli_run_command(const struct cli_opts *opts);
 enum cli_exit cli_run_all(const struct cli_opts *opts);		/* top.c */
+enum cli_exit cli_run_live(const struct cli_opts *opts);	/* live.c */
+
+/*
+ * One view of a monitor's intervals as a table (top.c), for the live view
+ * (live.c): processes, threads (opts->threads) or groups (opts->group_by),
+ * with the columns, sorting and filters of --all --interval. opts stays
+ * the caller's, and is read at every collect (its filters may change);
+ * the monitor too (not freed with the view).
+ */
+struct top;
+#define CLI_VIEW_TEXT_MAX (4 * 40 + 64)
+int cli_view_new(const struct cli_opts *opts, struct tstats_monitor *mon, struct top **ret);
+void cli_view_free(struct top *t);
+/* Rows of the monitor's last interval: their number, or -errno. */
+int cli_view_collect(struct top *t);
+size_t cli_view_columns(const struct top *t);
+/* Texts, into buf[CLI_VIEW_TEXT_MAX] or static. */
+const char *cli_view_header(const struct top *t, size_t col, char *buf);
+const char *cli_view_cell(const struct top *t, size_t row, size_t col, char *buf);
+bool cli_view_left_aligned(const struct top *t, size_t col);
+/* Sorts by the next (step 1) or previous (-1) column, or reverses (0). */
+void cli_view_sort(struct top *t, int step);
+/* Sorts the n rows of the last collect again (after cli_view_sort()). */
+void cli_view_resort(struct top *t, size_t n);
+const char *cli_view_sort_name(const struct top *t);
 enum cli_exit cli_list_columns(const struct cli_opts *opts);	/* top.c */
 enum cli_exit cli_run_cgroup(const struct cli_opts *opts);	/* cgroup.c */
 enum cli_exit cli_run_prom_all(const struct cli_opts *opts);	/* prom.c */

@@ -235,6 +235,11 @@ static bool has_command(const struct cli_opts *opts)
 	return opts->command != NULL;
 }
 
+static bool wants_live(const struct cli_opts *opts)
+{
+	return opts->live;
+}
+
 static bool wants_all(const struct cli_opts *opts)
 {
 	return opts->all;
@@ -276,6 +281,7 @@ static const struct cli_mode {
 	{ "listen", wants_listen, cli_run_listen },	/* listen.c */
 	{ "run", has_command, cli_run_command },	/* run.c */
 	{ "cgroup", has_cgroups, cli_run_cgroup },	/* cgroup.c */
+	{ "live", wants_live, cli_run_live },		/* live.c */
 	{ "all-prometheus", wants_prom_all, cli_run_prom_all },	/* prom.c */
 	{ "all", wants_all, cli_run_all },		/* top.c */
 	{ "list-columns", wants_columns, cli_list_columns },	/* top.c */
@@ -299,6 +305,7 @@ enum {
 	OPT_GROUP_BY,
 	OPT_COMM,
 	OPT_ACTIVE,
+	OPT_LIVE,
 };
 
 static const struct option long_options[] = {
@@ -331,6 +338,7 @@ static const struct option long_options[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "active", no_argument, NULL, OPT_ACTIVE },
+	{ "live", no_argument, NULL, OPT_LIVE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -355,6 +363,7 @@ static void help(void)
 	       "  or:  " CLI_NAME " [OPTION]... [--tree] -- COMMAND [ARG]...\n"
 	       "  or:  " CLI_NAME " [OPTION]... -a [--threads] [-i SEC [-c N]]\n"
 	       "  or:  " CLI_NAME " [OPTION]... -p PID... | -t TGID... -i SEC [-c N]\n"
+	       "  or:  " CLI_NAME " --live [-i SEC] [--threads | --group-by KEY]\n"
 	       "  or:  " CLI_NAME " [OPTION]... -C DIR [-C DIR]...\n"
 	       "  or:  " CLI_NAME " [--json] --check\n"
 	       "\n"
@@ -407,6 +416,9 @@ static void help(void)
 	       "      --comm=NAME            with --interval, only tasks named NAME (repeatable)\n"
 	       "      --active               with --interval, only tasks that used CPU, did\n"
 	       "                             I/O, started or exited in the interval\n"
+	       "      --live                 a full-screen view refreshed every -i SEC\n"
+	       "                             (default 1): keys sort, filter, switch between\n"
+	       "                             processes, threads and groups; ? for help\n"
 	       "  -c, --count=N              stop after N intervals (default: at SIGINT or\n"
 	       "                             SIGTERM); with --listen, after N records\n"
 	       "  -s, --sort=COLUMN          largest first (ids and comm: smallest first);\n"
@@ -720,7 +732,7 @@ static enum cli_exit check_modes(const struct cli_opts *opts)
 		return usage_error("--threads excludes -p/-t: -p follows threads, -t processes");
 	if (opts->watch && opts->group_by)
 		return usage_error("--group-by excludes -p/-t");
-	if ((opts->has_uid || opts->n_comms || opts->active) && !opts->interval_ns)
+	if ((opts->has_uid || opts->n_comms || opts->active) && !opts->interval_ns && !opts->live)
 		return usage_error("-u, --comm and --active need --interval");
 	if ((opts->has_uid || opts->n_comms) && opts->group_by)
 		return usage_error("-u and --comm filter tasks, not groups: drop --group-by");
@@ -740,7 +752,7 @@ static enum cli_exit check_modes(const struct cli_opts *opts)
 		return usage_error("--rcvbuf needs --listen, --interval or -- COMMAND");
 	if (opts->tree && !opts->command)
 		return usage_error("--tree needs -- COMMAND");
-	if (opts->group_by && !opts->interval_ns)
+	if (opts->group_by && !opts->interval_ns && !opts->tree && !opts->live)
 		return usage_error("--group-by needs --interval");
 	if (opts->group_by && opts->threads)
 		return usage_error("--group-by groups processes: drop --threads");
@@ -845,6 +857,9 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 		case OPT_ACTIVE:
 			opts->active = true;
 			break;
+		case OPT_LIVE:
+			opts->live = true;
+			break;
 		case 's':
 			opts->sort = optarg;
 			break;
@@ -896,6 +911,12 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 	} else if (optind < argc) {
 		return usage_error("unexpected argument '%s'", shown_arg(shown, argv[optind]));
 	}
+	if (opts->live && (opts->n_targets || opts->listen || opts->command || opts->json ||
+			   opts->format || opts->output || opts->columns || opts->sort ||
+			   opts->top || opts->count || opts->check || opts->list_columns ||
+			   opts->n_cgroups))
+		return usage_error("--live takes only -i, --threads, --group-by, -u, --comm, "
+				   "--active and --rcvbuf");
 	/* --interval implies --all, or with -p/-t watches those tasks. */
 	if (opts->interval_ns && opts->n_targets && !opts->all)
 		opts->watch = true;

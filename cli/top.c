@@ -152,7 +152,8 @@ struct top {
 	struct tstats_monitor *mon;
 	struct mrow *mrows;
 	char **keys;
-	size_t mcap;
+	size_t mcap, n_keys;
+	bool shared_mon;		/* the live view's: not freed here */
 	/* -p/-t with --interval: the watched tasks and their sums */
 	struct watched *watched;
 	size_t n_watched;
@@ -1297,19 +1298,20 @@ static int watch_targets(struct top *t)
 	return 0;
 }
 
-static int monitor_emit(struct top *t, unsigned int k)
+/*
+ * The rows of the last interval into t->rows, sorted, --top applied, and
+ * its total and stats: the number of rows, or -errno. The group keys they
+ * point to live until the next call.
+ */
+static int collect_interval(struct top *t, struct total *tot, struct tstats_monitor_stats *st)
 {
 	unsigned int level = monitor_level(t->opts);
 	struct collect c = { .t = t, .count_only = true };
-	struct interval_info ii = { .k = k };
-	struct tstats_monitor_stats st;
-	struct total tot = { 0 };
-	struct timespec real;
-	char stamp[64];
-	struct tm tm;
 	size_t n;
 	int r;
 
+	free_keys(t, t->n_keys);
+	t->n_keys = 0;
 	r = tstats_monitor_foreach(t->mon, level, on_monitor_row, &c);
 	if (r < 0)
 		return r;
@@ -1319,25 +1321,40 @@ static int monitor_emit(struct top *t, unsigned int k)
 	c.n = 0;
 	c.count_only = false;
 	r = tstats_monitor_foreach(t->mon, level, on_monitor_row, &c);
-	if (r < 0) {
-		free_keys(t, c.n);
+	t->n_keys = c.n;
+	if (r < 0)
 		return c.err ? c.err : r;
-	}
 	n = c.n;
-	r = tstats_monitor_foreach(t->mon, TSTATS_LEVEL_TOTAL, on_total, &tot);
+	memset(tot, 0, sizeof(*tot));
+	r = tstats_monitor_foreach(t->mon, TSTATS_LEVEL_TOTAL, on_total, tot);
 	if (r >= 0)
-		r = tstats_monitor_stats(t->mon, &st);
-	if (r < 0) {
-		free_keys(t, n);
+		r = tstats_monitor_stats(t->mon, st);
+	if (r < 0)
 		return r;
-	}
 	if (t->sort_cell != SIZE_MAX)
 		qsort_r(t->rows, n, sizeof(*t->rows), cmp_rows, t);
 	else
 		qsort_r(t->rows, n, sizeof(*t->rows), cmp_ids, t);
 	if (t->opts->top && n > t->opts->top)
 		n = t->opts->top;
+	return (int)n;
+}
 
+static int monitor_emit(struct top *t, unsigned int k)
+{
+	struct interval_info ii = { .k = k };
+	struct tstats_monitor_stats st;
+	struct timespec real;
+	struct total tot;
+	char stamp[64];
+	struct tm tm;
+	size_t n;
+	int r;
+
+	r = collect_interval(t, &tot, &st);
+	if (r < 0)
+		return r;
+	n = (size_t)r;
 	clock_gettime(CLOCK_REALTIME, &real);
 	gmtime_r(&real.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -1345,10 +1362,10 @@ static int monitor_emit(struct top *t, unsigned int k)
 		 real.tv_nsec / 1000000);
 	ii.time = stamp;
 	ii.seconds = (double)st.interval_ns / 1e9;
+	r = 0;
 	if (!t->opts->json) {
 		r = print_table(t, n);
 	} else {
-		r = 0;
 		for (size_t i = 0; r == 0 && i < n; i++) {
 			size_t j = t->rows[i].idx;
 
@@ -1358,7 +1375,6 @@ static int monitor_emit(struct top *t, unsigned int k)
 	}
 	if (r == 0)
 		r = print_total(t, &ii, &tot, &st);
-	free_keys(t, c.n);
 	if (r == 0)
 		r = cli_flush(t->out);
 	if (r < 0)
@@ -1738,7 +1754,9 @@ static void top_free(struct top *t)
 	free(t->widths);
 	free(t->cols);
 	tstats_ctx_free(t->ctx);
-	tstats_monitor_free(t->mon);
+	if (!t->shared_mon)
+		tstats_monitor_free(t->mon);
+	free_keys(t, t->n_keys);
 	free(t->mrows);
 	free(t->keys);
 	free(t->watched);
@@ -1971,4 +1989,97 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 		return CLI_EXIT_FAILURE;
 	}
 	return CLI_EXIT_OK;
+}
+
+/* ---- views for the live view (live.c) ----------------------------------- */
+
+int cli_view_new(const struct cli_opts *opts, struct tstats_monitor *mon, struct top **ret)
+{
+	struct top *t = calloc(1, sizeof(*t));
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	t->opts = opts;
+	t->out = stdout;
+	t->kind = opts->threads ? TSTATS_KIND_PID : TSTATS_KIND_TGID;
+	t->mon = mon;
+	t->shared_mon = true;
+	r = cli_columns_init(&t->table);
+	if (r < 0) {
+		free(t);
+		return r;
+	}
+	r = setup_columns(t);
+	if (r >= 0) {	/* an exit status: the columns were refused */
+		cli_view_free(t);
+		return r == CLI_EXIT_USAGE ? -EINVAL : -ENOMEM;
+	}
+	*ret = t;
+	return 0;
+}
+
+void cli_view_free(struct top *t)
+{
+	if (!t)
+		return;
+	top_free(t);
+	free(t);
+}
+
+int cli_view_collect(struct top *t)
+{
+	struct tstats_monitor_stats st;
+	struct total tot;
+
+	return collect_interval(t, &tot, &st);
+}
+
+size_t cli_view_columns(const struct top *t)
+{
+	return t->n_cols;
+}
+
+const char *cli_view_header(const struct top *t, size_t col, char *buf)
+{
+	return header_text(buf, t->cols[col]);
+}
+
+const char *cli_view_cell(const struct top *t, size_t row, size_t col, char *buf)
+{
+	return cell_text(buf, t, t->cols[col], &t->rows[row].cells[col]);
+}
+
+bool cli_view_left_aligned(const struct top *t, size_t col)
+{
+	return t->cols[col]->flags & COL_LEFT;
+}
+
+void cli_view_sort(struct top *t, int step)
+{
+	size_t n = t->n_cols, cur = t->sort_cell < n ? t->sort_cell : 0;
+
+	if (step == 0) {
+		t->ascending = !t->ascending;
+		return;
+	}
+	if (t->sort_cell == SIZE_MAX)
+		cur = 0;
+	else
+		cur = (cur + n + (size_t)(step > 0 ? 1 : n - 1)) % n;
+	t->sort_cell = cur;
+	t->ascending = t->cols[cur]->flags & COL_ASCENDING;
+}
+
+void cli_view_resort(struct top *t, size_t n)
+{
+	if (t->sort_cell != SIZE_MAX)
+		qsort_r(t->rows, n, sizeof(*t->rows), cmp_rows, t);
+	else
+		qsort_r(t->rows, n, sizeof(*t->rows), cmp_ids, t);
+}
+
+const char *cli_view_sort_name(const struct top *t)
+{
+	return t->sort_cell == SIZE_MAX ? "id" : t->cols[t->sort_cell]->name;
 }

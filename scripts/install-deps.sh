@@ -4,6 +4,8 @@
 # golang-go: the cgo example (examples/go), whose test skips without it.
 # g++: the abi suite compiles the header as C++. binutils: nm and readelf
 # for the abi and install suites.
+# libncurses-dev: taskstats-cli --live; tmux: its test runs it in a real
+# terminal.
 # prometheus: the only Debian package with promtool, which the cli-prometheus
 # test runs (`promtool check metrics`). It is large (19 MB download, 96 MB
 # installed) and brings the Prometheus server, whose service systemd
@@ -13,9 +15,9 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="gcc meson ninja-build pkg-config \
-	libnl-3-dev libnl-genl-3-dev libjson-c-dev check \
+	libnl-3-dev libnl-genl-3-dev libjson-c-dev libncurses-dev check \
 	python3 valgrind groff-base man-db util-linux procps \
-	golang-go g++ binutils prometheus sysstat"
+	golang-go g++ binutils prometheus sysstat tmux"
 # Skip the network round-trip when everything is already there.
 if dpkg-query -W -f='${Status}\n' $pkgs 2>/dev/null | grep -qv 'install ok installed' ||
    [ "$(dpkg-query -W -f='${Status}\n' $pkgs 2>/dev/null | wc -l)" -ne "$(echo $pkgs | wc -w)" ]; then
