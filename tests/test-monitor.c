@@ -106,10 +106,14 @@ static FILE *start(const char *cmd)
  * the CPU time the monitor attributes to tasks adds up to the machine's
  * busy time, and the workload's group wrote what the workload says.
  *
- * Tolerance 5% for CPU against /proc/stat: both sides count in ticks
- * (utime/stime are tick-sampled, /proc/stat is in USER_HZ ticks per CPU),
- * and the kernel charges interrupt time (irq, softirq) to /proc/stat but
- * to no task. The workload's group is compared in the scheduler's own ns
+ * Tolerance for CPU against /proc/stat: 8% below, 5% above. Both sides
+ * count in ticks (utime/stime are tick-sampled, /proc/stat is in USER_HZ
+ * ticks per CPU), and /proc/stat charges time that no task's record
+ * carries: interrupts (irq, softirq), and each task's exit path after the
+ * kernel sent its final record (taskstats_exit() runs before exit_mm()
+ * and the rest of do_exit()): about 120 us per short process here, 2-3%
+ * of this workload, more for processes that free much memory. The
+ * workload's group is compared in the scheduler's own ns
  * (cpu_run_virtual_total, what the children read of themselves with
  * CLOCK_PROCESS_CPUTIME_ID): 5%, for the children's exit paths, which run
  * after they report. The bytes are exact up to the kernel's KiB rounding:
@@ -165,7 +169,7 @@ START_TEST(conservation)
 	fprintf(stderr, "conservation: tasks %.3f s, /proc/stat busy %.3f s (%.2f%%)\n",
 		(double)all.cpu_us / 1e6, (double)(busy1 - busy0) / 1e9,
 		100.0 * (double)all.cpu_us * 1000 / (double)(busy1 - busy0));
-	ck_assert_msg(all.cpu_us * 1000 >= (busy1 - busy0) * 95 / 100 &&
+	ck_assert_msg(all.cpu_us * 1000 >= (busy1 - busy0) * 92 / 100 &&
 		      all.cpu_us * 1000 <= (busy1 - busy0) * 105 / 100,
 		      "tasks %" PRIu64 " us vs busy %" PRIu64 " ns", all.cpu_us, busy1 - busy0);
 	/* The workload's own group: every child, its CPU and its bytes. */
@@ -295,7 +299,7 @@ static pid_t fork_as(pid_t want)
 struct reuse {
 	uint32_t tid;
 	int rows, exited, started;
-	uint64_t started_cpu, exited_cpu;
+	uint64_t started_cpu, exited_cpu, max_cpu;
 };
 
 static int find_reuse(const struct tstats_monitor_row *row, void *userdata)
@@ -308,6 +312,8 @@ static int find_reuse(const struct tstats_monitor_row *row, void *userdata)
 	s->rows++;
 	ck_assert_int_eq(tstats_rates_get(&row->rates, TSTATS_F_UTIME, &u, NULL), 0);
 	ck_assert_int_eq(tstats_rates_get(&row->rates, TSTATS_F_STIME, &st, NULL), 0);
+	if (u + st > s->max_cpu)
+		s->max_cpu = u + st;
 	if (row->flags & TSTATS_ROW_EXITED) {
 		s->exited++;
 		s->exited_cpu = u + st;
@@ -345,13 +351,16 @@ START_TEST(reused_pid_is_never_diffed)
 	ck_assert_int_ge(tstats_monitor_foreach(m, TSTATS_LEVEL_THREAD, find_reuse, &s), 2);
 	kill(b, SIGKILL);
 	waitpid(b, NULL, 0);
-	/* Two tasks of one id: the old one's exit (nothing burned since the
-	 * baseline), the new one's start with its own small values. */
-	ck_assert_int_eq(s.rows, 2);
-	ck_assert_int_eq(s.exited, 1);
-	ck_assert_int_eq(s.started, 1);
+	/* Tasks of one id: the old one's exit (nothing burned since the
+	 * baseline), the new one's start with its own small values; never
+	 * the old one's 300 ms in either. (Another process of the machine
+	 * may have held the id for a moment between them: more rows.) */
+	ck_assert_int_ge(s.rows, 2);
+	ck_assert_int_ge(s.exited, 1);
+	ck_assert_int_ge(s.started, 1);
 	ck_assert_uint_lt(s.exited_cpu, 100000);
 	ck_assert_uint_lt(s.started_cpu, 100000);
+	ck_assert_uint_lt(s.max_cpu, 100000);
 	tstats_monitor_free(m);
 }
 END_TEST
