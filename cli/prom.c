@@ -233,19 +233,28 @@ static void put_value(FILE *out, const struct tstats_field_info *info, uint64_t 
 /* ---- labels ------------------------------------------------------------ */
 
 /*
- * A label value: valid UTF-8 (each invalid sequence becomes U+FFFD), then
- * backslash, double quote and newline escaped as the format asks. The
- * result is appended to *buf (grown as needed).
+ * A label value: the library's terminal-safe text (TSTATS_TEXT_ESCAPE:
+ * control characters, bidi overrides and invalid UTF-8 as \xNN, a
+ * backslash as \\), then backslash, double quote and newline escaped as
+ * the format asks. The format itself has no escape for a control
+ * character: written raw, "\033[2J" in a comm or a cgroup path would reach
+ * whoever reads the exposition on a terminal (curl, cat, promtool's
+ * messages). The result is appended to *buf (grown as needed).
  */
 static int escape_label(char **buf, size_t *len, const char *s)
 {
 	size_t n = strlen(s);
-	char *clean = malloc(3 * n + 1), *p;
+	char *clean = malloc(4 * n + 1), *p;
+	int r;
 
 	if (!clean)
 		return -ENOMEM;
-	cli_utf8_sanitize(clean, s, n);
-	p = realloc(*buf, *len + 2 * strlen(clean) + 1);
+	r = tstats_text(s, n, TSTATS_TEXT_ESCAPE, clean, 4 * n + 1);
+	if (r < 0) {
+		free(clean);
+		return r;
+	}
+	p = realloc(*buf, *len + 2 * (size_t)r + 1);
 	if (!p) {
 		free(clean);
 		return -ENOMEM;

@@ -323,12 +323,15 @@ def test_hostile_comm():
         raw = cli("--format", "prometheus", "-p", str(child.pid)).stdout
         fams = parse_exposition(raw)
         promtool(raw, "a hostile comm")
-        want = EVIL[:15].decode("utf-8", "replace")
+        # As the text report shows it (terminal-safe), then escaped as the
+        # format asks: no control byte reaches a terminal showing it.
+        want = 'a\\\\b"c\\x0ad\\xff\\xfe\\x1b[2J'
         labels = [lab for lab, _ in fams["taskstats_cpu_user_seconds_total"]["samples"]]
         check(labels and labels[0].get("comm") == want, "comm label %r, want %r"
               % (labels, want))
-        check(b'comm="a\\\\b\\"c\\nd\xef\xbf\xbd\xef\xbf\xbd\x1b[2J"' in raw,
+        check(b'comm="a\\\\\\\\b\\"c\\\\x0ad\\\\xff\\\\xfe\\\\x1b[2J"' in raw,
               "escaping as the format asks: %r" % raw[:400])
+        check(not re.search(rb"[\x00-\x09\x0b-\x1f\x7f]", raw), "a control byte: %r" % raw)
     finally:
         reap(child)
 
@@ -507,6 +510,8 @@ def run_cgroup():
         raw = cli("-C", cg, "-C", evil, "--format", "prometheus").stdout
         fams = parse_exposition(raw)
         promtool(raw, "--cgroup")
+        check(b"\x1b" not in raw and b'path="' + os.fsencode(v1) in raw and
+              b'/e\\\\x1b[2J\\\\xff"' in raw, "path label escaped: %r" % raw)
         check(fams["taskstats_cgroup_tasks"]["type"] == "gauge", "cgroup tasks gauge")
         check(sample(fams, "taskstats_cgroup_tasks", path=cg, state="sleeping") == 1 and
               sample(fams, "taskstats_cgroup_tasks", path=cg, state="stopped") == 1 and
