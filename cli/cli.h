@@ -263,17 +263,22 @@ void cli_privs_exec_child(void);
 
 /*
  * Whether a record may be shown: always, unless restricted; then only
- * records of the real user's tasks (ac_uid: PID records and process views;
- * a kernel TGID record has no uid and is refused). Every mode that prints
- * records must ask (other users' tasks are refused or left out).
+ * records of tasks the kernel would let the real user read (its
+ * /proc/PID/io: ac_uid, and the real, effective and saved ids and
+ * dumpability of the live task; a kernel TGID record has no uid and is
+ * refused, a task already gone too). Every mode that prints records must
+ * ask (other users' tasks are refused or left out).
  */
 bool cli_may_show(const struct tstats_record *rec);
 
 /* The same for a stream of exit records, where a TGID record (no uid)
- * goes with the PID record before it. Zero-initialise. */
+ * goes with the PID record before it. Zero-initialise; own_tree: the
+ * records shown are those of a command we run (run.c), whose ids cannot
+ * change, so ac_uid decides (it is reaped before its record is read). */
 struct cli_exit_filter {
 	uint32_t tgid;
 	bool shown;
+	bool own_tree;
 };
 
 bool cli_exit_visible(struct cli_exit_filter *f, const struct tstats_record *rec);

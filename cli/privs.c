@@ -18,18 +18,25 @@
  *    the locale is C and the time zone the system's (TZ is ignored); a
  *    command run with "--" gets the original environment back, in the
  *    child, after every capability has been dropped;
- *  - shows a task only if the record says it belongs to the real user
- *    (ac_uid, the task's real uid): cli_may_show().
+ *  - shows a task only when the kernel would let the real user read its
+ *    /proc/PID/io: cli_may_show(). The record's ac_uid (the task's real
+ *    uid) is not enough: a set-user-ID program the user started has the
+ *    user's real uid, but the kernel refuses its I/O counters to the user
+ *    (CVE-2011-2495: ptrace_may_access() wants the real, effective and
+ *    saved ids to match, and the task to be dumpable).
  * Detection is by the kernel's own flag for a privilege-gaining exec
  * (AT_SECURE), ids that differ, or any capability in the permitted set.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,6 +46,7 @@ extern char **environ;
 
 static bool restricted;
 static uid_t real_uid;
+static gid_t real_gid;
 static char **user_environ;	/* the environment we started with */
 
 bool cli_restricted(void)
@@ -142,6 +150,7 @@ int cli_privs_init(void)
 	if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
 		return -errno;
 	real_uid = ruid;
+	real_gid = rgid;
 	if (ruid == 0 || !elevated(ruid, euid, suid, rgid, egid, sgid))
 		return 0;
 	restricted = true;
@@ -195,6 +204,72 @@ void cli_privs_exec_child(void)
 	environ = user_environ;
 }
 
+/* Whether the "Uid:" or "Gid:" line of a status file (key with its tab)
+ * holds id as real, effective and saved id. */
+static bool status_ids_are(const char *status, const char *key, uint32_t id)
+{
+	const char *line = strstr(status, key);
+	unsigned long v[3];
+	char *end;
+
+	if (!line)
+		return false;
+	line += strlen(key);
+	for (int i = 0; i < 3; i++) {
+		errno = 0;
+		v[i] = strtoul(line, &end, 10);
+		if (errno || end == line || v[i] != id)
+			return false;
+		line = end;
+	}
+	return true;
+}
+
+/*
+ * What the kernel's ptrace_may_access(PTRACE_MODE_READ_FSCREDS) says for
+ * the real user (kernel/ptrace.c, __ptrace_may_access()): the task's real,
+ * effective and saved uid and gid are the user's, and its memory is
+ * dumpable (SUID_DUMP_USER) while it has memory (an exiting task or a
+ * zombie has none, and the kernel then skips that test). Dumpability is
+ * not in /proc/PID/status, but the owner of that file says it
+ * (fs/proc/base.c, task_dump_owner(), which leaves the directory /proc/PID
+ * alone): the task's effective ids while it is dumpable, root otherwise;
+ * the status shows Vm* lines only for a task with memory. One directory
+ * descriptor for both: it names this task and no later one with the same
+ * id. Fails closed: a task that cannot be looked at (gone already) is not
+ * shown.
+ */
+static bool kernel_lets_user_read(uint32_t id)
+{
+	char path[32], status[4096];
+	const char *tgid;
+	struct stat st;
+	ssize_t n;
+	int dir, fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32, id);
+	dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return false;
+	fd = openat(dir, "status", O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, status, sizeof(status) - 1);
+	ok = n > 0 && fstat(fd, &st) == 0;
+	if (fd >= 0)
+		close(fd);
+	close(dir);
+	if (!ok)
+		return false;
+	status[n] = '\0';
+	/* Our own process: the kernel asks nothing more. */
+	tgid = strstr(status, "\nTgid:\t");
+	if (tgid && strtoul(tgid + 7, NULL, 10) == (unsigned long)getpid())
+		return true;
+	return status_ids_are(status, "\nUid:\t", (uint32_t)real_uid) &&
+	       status_ids_are(status, "\nGid:\t", (uint32_t)real_gid) &&
+	       (!strstr(status, "\nVmSize:\t") || (st.st_uid == real_uid && st.st_gid == real_gid));
+}
+
 bool cli_may_show(const struct tstats_record *rec)
 {
 	uint64_t uid;
@@ -203,17 +278,31 @@ bool cli_may_show(const struct tstats_record *rec)
 		return true;
 	/* ac_uid is the task's real uid, in our user namespace. The
 	 * kernel's TGID records have none: never shown on their own (a
-	 * process view has its leader's). */
-	return tstats_record_get(rec, TSTATS_F_UID, &uid) == 0 && uid == (uint64_t)real_uid;
+	 * process view has its leader's, and its id is the leader's). */
+	return tstats_record_get(rec, TSTATS_F_UID, &uid) == 0 && uid == (uint64_t)real_uid &&
+	       kernel_lets_user_read(rec->id);
 }
 
 bool cli_exit_visible(struct cli_exit_filter *f, const struct tstats_record *rec)
 {
 	uint64_t tgid = 0;
+	uint64_t uid;
 	bool ok;
 
 	if (!restricted)
 		return true;
+	/* The tree of a command we run (run.c) runs without capabilities
+	 * and with no_new_privs: its ids cannot change, a set-user-ID
+	 * program in it runs with the user's ids, so ac_uid says it all.
+	 * That matters, since the command is reaped before its record is
+	 * read. */
+	if (f->own_tree && rec->kind == TSTATS_KIND_PID) {
+		ok = tstats_record_get(rec, TSTATS_F_UID, &uid) == 0 &&
+		     uid == (uint64_t)real_uid;
+		f->shown = ok && tstats_record_get(rec, TSTATS_F_TGID, &tgid) == 0;
+		f->tgid = (uint32_t)tgid;
+		return ok;
+	}
 	/* A TGID exit record comes right after its group's last PID record,
 	 * in the same message: it goes with that record's owner. */
 	if (rec->kind == TSTATS_KIND_TGID) {

@@ -643,7 +643,7 @@ static bool reap(pid_t child, int *wstatus)
 enum cli_exit cli_run_command(const struct cli_opts *opts)
 {
 	struct cli_opts o = *opts;
-	struct run_state rs = { .opts = &o };
+	struct run_state rs = { .opts = &o, .visible.own_tree = true };
 	enum cli_exit status = CLI_EXIT_CMD_FAILURE;
 	struct tstats_listener *l = NULL;
 	struct signalfd_siginfo si;

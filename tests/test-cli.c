@@ -2982,25 +2982,129 @@ static uint64_t status_hex(pid_t pid, const char *key)
 	return v;
 }
 
-/* A short-lived child of nobody's, named comm, reaped. */
-static pid_t spawn_killed_nobody(const char *comm)
-{
-	pid_t pid = fork();
-	int st;
+/*
+ * A child of nobody's (real uid and gid), named comm, waiting in pause():
+ * with euid and saved uid root if setuid_root (a set-user-ID root program
+ * nobody started), else all nobody's, dumpable or not. Killed and reaped
+ * by reap_nobody(); kept as a zombie until then.
+ */
+static pid_t nobody_kids[4];
 
+static pid_t spawn_nobody(const char *comm, bool setuid_root, bool dumpable)
+{
+	pid_t parent = getpid();
+	int p[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+		    setresuid(NOBODY, setuid_root ? 0 : NOBODY, setuid_root ? 0 : NOBODY) < 0 ||
+		    prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0, 0, 0, 0) < 0)
 			_exit(1);
 		prctl(PR_SET_NAME, comm);
-		raise(SIGKILL);
-		_exit(1);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
 	}
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	return pid;
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	close(p[0]);
+	for (size_t i = 0; i < sizeof(nobody_kids) / sizeof(nobody_kids[0]); i++)
+		if (!nobody_kids[i]) {
+			nobody_kids[i] = pid;
+			return pid;
+		}
+	ck_abort_msg("too many children of nobody's");
+	return -1;
 }
+
+static void reap_nobody(void)
+{
+	for (size_t i = 0; i < sizeof(nobody_kids) / sizeof(nobody_kids[0]); i++)
+		if (nobody_kids[i] > 0) {
+			kill(nobody_kids[i], SIGKILL);
+			waitpid(nobody_kids[i], NULL, 0);
+			nobody_kids[i] = 0;
+		}
+}
+
+static void teardown_restricted(void)
+{
+	reap_nobody();
+	teardown_bg();
+}
+
+/* Its exit queued, not reaped: the zombie stays until reap_nobody(). */
+static void kill_nobody(pid_t pid)
+{
+	siginfo_t si;
+
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+}
+
+/*
+ * A task whose real uid is the user's is not enough: the kernel refuses
+ * the user a set-user-ID program's /proc/PID/io (its effective and saved
+ * uid are root's) and a non-dumpable task's (ptrace_may_access()), and so
+ * does restricted mode, in -p, -t and --all.
+ */
+START_TEST(test_restricted_not_readable)
+{
+	pid_t suid, undumpable, own;
+	char ids[3][16], expr[200];
+	struct run r;
+
+	if (!cap_ready("test_restricted_not_readable"))
+		return;
+	suid = spawn_nobody("tstats-suid", true, true);
+	undumpable = spawn_nobody("tstats-nodump", false, false);
+	own = spawn_nobody("tstats-own", false, true);
+	fmt(ids[0], sizeof(ids[0]), "%d", (int)suid);
+	fmt(ids[1], sizeof(ids[1]), "%d", (int)undumpable);
+	fmt(ids[2], sizeof(ids[2]), "%d", (int)own);
+
+	for (int i = 0; i < 2; i++) {
+		char msg[96];
+
+		run_restricted(&r, NULL, (const char *const[]){ "-p", ids[i], NULL });
+		ck_assert_msg(r.status == 3, "PID %s: exit %d: %s", ids[i], r.status, r.err);
+		ck_assert_str_eq(r.out, "");
+		ck_assert_str_eq(r.err, fmt(msg, sizeof(msg), MSG_OTHER_USER("PID %s"), ids[i]));
+		run_free(&r);
+		run_restricted(&r, NULL, (const char *const[]){ "-t", ids[i], NULL });
+		ck_assert_msg(r.status == 3, "TGID %s: exit %d: %s", ids[i], r.status, r.err);
+		ck_assert_str_eq(r.out, "");
+		run_free(&r);
+	}
+	run_restricted(&r, NULL, (const char *const[]){ "-p", ids[2], NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  uid               65534\n"));
+	run_free(&r);
+
+	run_restricted(&r, NULL, (const char *const[]){ "--all", "-J", NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_lines_true(r.out, fmt(expr, sizeof(expr), "%s in [t['tgid'] for t in d] and "
+				 "not {%s, %s} & {t['tgid'] for t in d}", ids[2], ids[0], ids[1]),
+		      NULL);
+	run_free(&r);
+	run_restricted(&r, NULL, (const char *const[]){ "--all", "--format", "prometheus",
+							NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, fmt(expr, sizeof(expr), "tgid=\"%s\"", ids[2])));
+	ck_assert_ptr_null(strstr(r.out, fmt(expr, sizeof(expr), "tgid=\"%s\"", ids[0])));
+	ck_assert_ptr_null(strstr(r.out, fmt(expr, sizeof(expr), "tgid=\"%s\"", ids[1])));
+	run_free(&r);
+}
+END_TEST
 
 /*
  * --listen as nobody: only nobody's exits, and while it listens the
@@ -3010,7 +3114,7 @@ START_TEST(test_restricted_listen)
 {
 	const char *const args[] = { "--listen", "--json", NULL };
 	char *argv[24], expr[160];
-	pid_t root_pid, nobody_pid;
+	pid_t root_pid, suid_pid, nobody_pid;
 	struct bg b;
 	struct run r;
 
@@ -3031,9 +3135,14 @@ START_TEST(test_restricted_listen)
 
 	/* Root's exit is queued before nobody's is sent (the kernel sends
 	 * it from do_exit(), before the reap): once nobody's is out, root's
-	 * has been passed over. */
+	 * has been passed over, and so has the set-user-ID program's that
+	 * nobody started. Nobody's are kept as zombies until then: the
+	 * credentials of a task already reaped cannot be checked. */
 	root_pid = spawn_killed("tstats-root");
-	nobody_pid = spawn_killed_nobody("tstats-nobody");
+	suid_pid = spawn_nobody("tstats-suid", true, true);
+	kill_nobody(suid_pid);
+	nobody_pid = spawn_nobody("tstats-nobody", false, true);
+	kill_nobody(nobody_pid);
 	fmt(expr, sizeof(expr), "\"id\":%d,", (int)nobody_pid);
 	bg_wait_for(&b, &b.r.out, expr);
 	ck_assert_int_eq(kill(b.pid, SIGTERM), 0);
@@ -3043,6 +3152,9 @@ START_TEST(test_restricted_listen)
 	py_lines_true(r.out, "all(t['uid'] == 65534 for t in d if t['type'] == 'pid')", NULL);
 	py_lines_true(r.out, fmt(expr, sizeof(expr), "not any(t['id'] == %d for t in d) and "
 				 "not any(t['comm'] == 'tstats-root' for t in d)", (int)root_pid),
+		      NULL);
+	py_lines_true(r.out, fmt(expr, sizeof(expr), "not any(t['id'] == %d for t in d) and "
+				 "not any(t['comm'] == 'tstats-suid' for t in d)", (int)suid_pid),
 		      NULL);
 	py_lines_true(r.out, fmt(expr, sizeof(expr), "[t['comm'] for t in d if t['id'] == %d] "
 				 "== ['tstats-nobody']", (int)nobody_pid), NULL);
@@ -3236,8 +3348,9 @@ static Suite *cli_suite(void)
 	 * and removed by the parent, also with CK_FORK=no). */
 	tc = tcase_create("restricted");
 	tcase_add_unchecked_fixture(tc, cap_setup, cap_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown_bg);
+	tcase_add_checked_fixture(tc, setup, teardown_restricted);
 	tcase_add_test(tc, test_restricted_refused);
+	tcase_add_test(tc, test_restricted_not_readable);
 	tcase_add_test(tc, test_restricted_own);
 	tcase_add_test(tc, test_restricted_listen);
 	tcase_add_test(tc, test_restricted_all);
