@@ -239,6 +239,13 @@ char *cli_utf8_sanitize(char *out, const char *s, size_t len);
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Flushes out: 0, or the -errno (-EIO if none) of a write that failed. */
 int cli_flush(FILE *out);
+/*
+ * Opens --output-file: "-" is stdout; otherwise path is created or
+ * truncated, but a symbolic link, a file of another user (root's aside),
+ * one with other hard links, or a socket is refused (*why then says which;
+ * NULL for an error of the system call). Returns 0 or -errno.
+ */
+int cli_open_output(const char *path, FILE **ret, const char **why);
 /* Says why output failed (r: -ENOMEM, or a write's -errno). */
 void cli_warn_output(int r);
 

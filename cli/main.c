@@ -409,8 +409,9 @@ static void help(void)
 	       "      --format=FORMAT        text (the default), json (as --json), or\n"
 	       "                             prometheus: the text exposition format, for\n"
 	       "                             -p/-t, --all (one snapshot) and --cgroup\n"
-	       "      --output-file=FILE     write the report or the lines to FILE\n"
-	       "                             (default: stdout; stderr for -- COMMAND)\n"
+	       "      --output-file=FILE     write the report or the lines to FILE, \"-\":\n"
+	       "                             stdout (default: stdout; stderr for -- COMMAND);\n"
+	       "                             a symbolic link or another user's file is refused\n"
 	       "\n"
 	       "With --listen --json, each line is one JSON object (JSON Lines).\n"
 	       "\n"
@@ -890,12 +891,13 @@ int main(int argc, char **argv)
 	}
 	if (opts.output) {
 		char shown[4 * 64 + 1];
+		const char *why;
 
 		/* Close-on-exec: a command run with -- must not inherit it. */
-		opts.out = fopen(opts.output, "we");
-		if (!opts.out) {
+		r = cli_open_output(opts.output, &opts.out, &why);
+		if (r < 0) {
 			cli_warn("cannot open %s: %s", shown_arg(shown, opts.output),
-				 strerror(errno));
+				 why ? why : strerror(-r));
 			r = opts.command ? CLI_EXIT_CMD_FAILURE : CLI_EXIT_FAILURE;
 			goto out;
 		}

@@ -4,6 +4,7 @@
  * two treatments of untrusted text (terminal escaping, UTF-8 repair).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -12,8 +13,10 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -94,6 +97,67 @@ int cli_flush(FILE *out)
 	if (fflush(out) != 0 || ferror(out))
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+/*
+ * --output-file. Root often runs this from a timer into a directory others
+ * may write to (world-writable, and sticky-directory protection is off on
+ * many hosts): a name planted there must not make us truncate another
+ * file. So the last component is never followed if it is a symbolic link
+ * (O_NOFOLLOW), and what was opened is used only if the caller or root
+ * owns it and it has no other name (a hard link to /etc/shadow is a
+ * regular file of root's too). It is truncated only after those checks.
+ */
+int cli_open_output(const char *path, FILE **ret, const char **why)
+{
+	struct stat st;
+	int fd, err;
+	FILE *f;
+
+	*why = NULL;
+	if (strcmp(path, "-") == 0) {
+		*ret = stdout;
+		return 0;
+	}
+	/* O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of
+	 * hanging; it is cleared again below. */
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
+		  0666);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			*why = "is a symbolic link (name its target)";
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0)
+		goto fail_errno;
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		*why = "belongs to another user";
+		close(fd);
+		return -EPERM;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		*why = "not a regular file, device or FIFO";
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_nlink > 1) {
+		*why = "has other hard links";
+		close(fd);
+		return -EPERM;
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		goto fail_errno;
+	if (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
+		goto fail_errno;
+	f = fdopen(fd, "w");
+	if (!f)
+		goto fail_errno;
+	*ret = f;
+	return 0;
+fail_errno:
+	err = -errno;
+	close(fd);
+	return err;
 }
 
 void cli_warn_output(int r)

@@ -1319,6 +1319,86 @@ START_TEST(test_unwritable_output)
 }
 END_TEST
 
+/*
+ * --output-file in a directory others may write to: a symbolic link or a
+ * hard link planted there, or another user's file, is refused and left as
+ * it was; the caller's own file is truncated; "-" is standard output.
+ */
+START_TEST(test_output_file_planted)
+{
+	char dir[] = "/tmp/test-cli-out-XXXXXX";
+	char target[64], sym[64], hard[64], theirs[64], own[64], opt[80], *text;
+	struct run r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	fmt(target, sizeof(target), "%s/target", dir);
+	fmt(sym, sizeof(sym), "%s/link", dir);
+	fmt(hard, sizeof(hard), "%s/hard", dir);
+	fmt(theirs, sizeof(theirs), "%s/theirs", dir);
+	fmt(own, sizeof(own), "%s/own", dir);
+	f = fopen(target, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("precious\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(symlink(target, sym), 0);
+	ck_assert_int_eq(link(target, hard), 0);
+	f = fopen(theirs, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("theirs\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chown(theirs, NOBODY, NOBODY), 0);
+
+	run_cli(&r, fmt(opt, sizeof(opt), "--output-file=%s", sym), "-p", "1");
+	ck_assert_msg(r.status == 5, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "/link: is a symbolic link (name its target)\n"), "%s", r.err);
+	run_free(&r);
+	run_cli(&r, fmt(opt, sizeof(opt), "--output-file=%s", hard), "-p", "1");
+	ck_assert_msg(r.status == 5, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "/hard: has other hard links\n"), "%s", r.err);
+	run_free(&r);
+	text = read_file(target);
+	ck_assert_str_eq(text, "precious\n");
+	free(text);
+
+	/* -- COMMAND: not run, env(1)'s status for our own failure. */
+	run_cli(&r, fmt(opt, sizeof(opt), "--output-file=%s", theirs), "--", "/bin/true");
+	ck_assert_msg(r.status == 125, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "/theirs: belongs to another user\n"), "%s", r.err);
+	run_free(&r);
+	text = read_file(theirs);
+	ck_assert_str_eq(text, "theirs\n");
+	free(text);
+
+	/* The caller's own file: truncated, then written. */
+	f = fopen(own, "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 1000; i++)
+		fputs("stale stale stale stale stale\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	run_cli(&r, fmt(opt, sizeof(opt), "--output-file=%s", own), "-p", "1");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "");
+	text = read_file(own);
+	ck_assert_msg(strncmp(text, "PID 1 (", 7) == 0 && !strstr(text, "stale"), "%.200s", text);
+	free(text);
+	run_free(&r);
+
+	run_cli(&r, "--output-file=-", "--compact", "--", "/bin/true");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.out, "d['tasks'][0]['exit_code'] == 0", NULL);
+	run_free(&r);
+
+	unlink(own);
+	unlink(theirs);
+	unlink(hard);
+	unlink(sym);
+	unlink(target);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(test_repeated_flags)
 {
 	char id[16];
@@ -3334,6 +3414,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_huge_pid_list);
 	tcase_add_test(tc, test_repeated_flags);
 	tcase_add_test(tc, test_unwritable_output);
+	tcase_add_test(tc, test_output_file_planted);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");
