@@ -246,6 +246,14 @@ int cli_flush(FILE *out);
  * NULL for an error of the system call). Returns 0 or -errno.
  */
 int cli_open_output(const char *path, FILE **ret, const char **why);
+/*
+ * tstats_delayacct_state() for a report: 1 on, 0 off, -ENOENT no switch
+ * (a kernel before 5.14). Any other error (EMFILE: out of descriptors) is
+ * not a fact about the kernel: it is said on stderr and returned, and the
+ * caller fails rather than report the state as unknown with status 0.
+ */
+int cli_delayacct_state(void);
+#define CLI_DELAYACCT_FAILED(s) ((s) < 0 && (s) != -ENOENT)
 /* Says why output failed (r: -ENOMEM, or a write's -errno). */
 void cli_warn_output(int r);
 

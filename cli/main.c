@@ -166,7 +166,10 @@ static enum cli_exit run_query(const struct cli_opts *opts)
 	if (r < 0)
 		return fail(open_errors, r, "cannot open the taskstats netlink socket");
 
-	r = out->begin(&state, opts, tstats_delayacct_state());
+	r = cli_delayacct_state();
+	if (CLI_DELAYACCT_FAILED(r))
+		status = CLI_EXIT_FAILURE;
+	r = out->begin(&state, opts, r);
 	if (r < 0)
 		goto out;
 

@@ -634,7 +634,10 @@ enum cli_exit cli_run_prom_all(const struct cli_opts *opts)
 	r = tstats_ctx_new(&ctx);
 	if (r < 0)
 		return cli_open_error(r);
-	r = prom_begin(&state, opts, tstats_delayacct_state());
+	r = cli_delayacct_state();
+	if (CLI_DELAYACCT_FAILED(r))
+		status = CLI_EXIT_FAILURE;
+	r = prom_begin(&state, opts, r);
 	if (r < 0)
 		goto out;
 	r = list_all(kind, &ids, &cap);

@@ -587,7 +587,7 @@ static int report(struct run_state *rs, const struct cli_opts *o, int wstatus)
 	if (rs->have_tgid && !rs->have_leader)
 		cli_warn("the leader thread's record was lost: only the group totals are shown");
 
-	r = out->begin(&state, o, tstats_delayacct_state());
+	r = out->begin(&state, o, cli_delayacct_state());
 	if (r < 0)
 		goto out;
 	if (!o->json)

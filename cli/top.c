@@ -1030,7 +1030,7 @@ static void delayacct_note(const struct top *t)
 
 	for (size_t c = 0; c < t->n_cells; c++)
 		any |= needs_delayacct(t->cols[c]);
-	if (any && tstats_delayacct_state() == 0)
+	if (any && cli_delayacct_state() == 0)
 		cli_warn("delay accounting is off (kernel.task_delayacct=0): delays other "
 			 "than cpu read 0 for tasks started while it is off; enable it with "
 			 "'sysctl kernel.task_delayacct=1'");

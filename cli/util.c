@@ -160,6 +160,15 @@ fail_errno:
 	return err;
 }
 
+int cli_delayacct_state(void)
+{
+	int s = tstats_delayacct_state();
+
+	if (s < 0 && s != -ENOENT)
+		cli_warn("cannot read kernel.task_delayacct: %s", strerror(-s));
+	return s;
+}
+
 void cli_warn_output(int r)
 {
 	if (r == -ENOMEM)

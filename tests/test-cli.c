@@ -67,6 +67,10 @@ static void append(char **buf, size_t *len, const char *data, size_t n)
 }
 
 /* Runs argv (argv[0] is the path), capturing stdout and stderr. */
+/* When set, run_argv()'s child closes every descriptor but 0-2 and runs
+ * with this RLIMIT_NOFILE. */
+static rlim_t run_nofile;
+
 static void run_argv(struct run *r, bool unprivileged, char *const argv[])
 {
 	int po[2], pe[2], st;
@@ -91,6 +95,14 @@ static void run_argv(struct run *r, bool unprivileged, char *const argv[])
 		 */
 		if (unprivileged && prctl(PR_CAPBSET_DROP, CAP_NET_ADMIN, 0, 0, 0) < 0)
 			_exit(126);
+		if (run_nofile) {
+			struct rlimit rl = { run_nofile, run_nofile };
+
+			for (int fd = 3; fd < 1024; fd++)
+				close(fd);
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+				_exit(126);
+		}
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -384,6 +396,7 @@ static pid_t spawn_stopped(const char *comm, unsigned int cpu_ms)
 /* A PID that existed a moment ago and has been reaped. */
 static void setup(void)
 {
+	run_nofile = 0;
 	child = 0;
 	child_file[0] = '\0';
 }
@@ -1396,6 +1409,45 @@ START_TEST(test_output_file_planted)
 	unlink(sym);
 	unlink(target);
 	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/*
+ * Out of file descriptors (prlimit --nofile=4: the netlink socket takes
+ * the last one): what could not be read is an error with status 5, never a fact
+ * ("delayacct": null with status 0, no cgroup v1, no delay note).
+ */
+START_TEST(test_out_of_descriptors)
+{
+	static const char *const modes[][3] = {
+		{ "-p", "1", "--json" },
+		{ "-p", "1", NULL },
+		{ "-p", "1", "--format=prometheus" },
+	};
+	char *argv[] = { (char *)cli_path(), NULL, NULL, NULL, NULL };
+	struct run r;
+
+	run_nofile = 4;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		memcpy(&argv[1], modes[i], sizeof(modes[i]));
+		run_argv(&r, false, argv);
+		ck_assert_msg(r.status == 5, "%s %s: exit %d\n%s", argv[1], argv[3] ? argv[3] : "",
+			      r.status, r.err);
+		ck_assert_str_eq(r.err, "taskstats-cli: cannot read kernel.task_delayacct: "
+				 "Too many open files\n");
+		run_free(&r);
+	}
+	argv[1] = (char *)"--check";
+	argv[2] = NULL;
+	run_argv(&r, false, argv);
+	run_nofile = 0;
+	ck_assert_msg(r.status == 5, "--check: exit %d\n%s\n%s", r.status, r.out, r.err);
+	ck_assert_msg(!strstr(r.out, "no cgroup v1"), "%s", r.out);
+	ck_assert_msg(strstr(r.out, "\nwarn  cgroupstats     cannot check: cannot read "
+			     "/proc/mounts: Too many open files\n"), "%s", r.out);
+	ck_assert_msg(strstr(r.out, "\nwarn  delayacct       cannot check: cannot read "
+			     "kernel.task_delayacct: Too many open files\n"), "%s", r.out);
+	run_free(&r);
 }
 END_TEST
 
@@ -3415,6 +3467,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_repeated_flags);
 	tcase_add_test(tc, test_unwritable_output);
 	tcase_add_test(tc, test_output_file_planted);
+	tcase_add_test(tc, test_out_of_descriptors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");
