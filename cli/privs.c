@@ -14,7 +14,8 @@
  *    process may change it, bounding sets are cleared; no_new_privs is set
  *    and the process stays non-dumpable (no core file, no ptrace, no
  *    /proc/PID/mem of a process holding other users' records);
- *  - ignores the environment: it is cleared before anything reads it, so
+ *  - ignores the environment: it is cleared before anything reads it
+ *    (shared libraries' constructors included: see privs_preinit()), so
  *    the locale is C and the time zone the system's (TZ is ignored); a
  *    command run with "--" gets the original environment back, in the
  *    child, after every capability has been dropped;
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,6 +50,7 @@ static bool restricted;
 static uid_t real_uid;
 static gid_t real_gid;
 static char **user_environ;	/* the environment we started with */
+static char **preinit_environ;	/* its copy, made by privs_preinit() */
 
 bool cli_restricted(void)
 {
@@ -141,6 +144,45 @@ static bool elevated(uid_t ruid, uid_t euid, uid_t suid, gid_t rgid, gid_t egid,
 	return caps_get(&c) < 0 || caps_any(&c);
 }
 
+/*
+ * Shared libraries read the environment in their constructors, before
+ * main(): libnl's reads NLDBG and, set, prints debug lines with heap
+ * addresses. An executable's .preinit_array runs before any shared
+ * library's constructor (the dynamic loader's _dl_init(), and the ELF
+ * gABI), so here, where restricted mode will apply, the environment is
+ * emptied in place: envp is the very array that becomes environ. Its
+ * pointers are kept in a copy (mmap(): no allocator is assumed to be
+ * ready yet) for the command that -- runs.
+ */
+static void privs_preinit(int argc, char **argv, char **envp)
+{
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+	size_t n = 0;
+	char **copy;
+
+	if (!envp || !envp[0])
+		return;
+	if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
+		return;	/* cli_privs_init() fails the same way, before anything runs */
+	if (ruid == 0 || !elevated(ruid, euid, suid, rgid, egid, sgid))
+		return;
+	while (envp[n])
+		n++;
+	copy = mmap(NULL, (n + 1) * sizeof(*copy), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (copy != MAP_FAILED) {
+		memcpy(copy, envp, (n + 1) * sizeof(*copy));
+		preinit_environ = copy;
+	}
+	/* Without a copy the command runs with an empty environment, which
+	 * is better than libraries reading the user's. */
+	envp[0] = NULL;
+}
+
+__attribute__((section(".preinit_array"), used))
+static void (*const privs_preinit_entry)(int, char **, char **) = privs_preinit;
+
 int cli_privs_init(void)
 {
 	uid_t ruid, euid, suid;
@@ -157,7 +199,7 @@ int cli_privs_init(void)
 
 	/* Before anything reads it: libc's locale and time zone, our
 	 * options. The array itself stays for cli_privs_exec_child(). */
-	user_environ = environ;
+	user_environ = preinit_environ ? preinit_environ : environ;
 	if (clearenv() != 0)
 		return -ENOMEM;
 

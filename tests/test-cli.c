@@ -3389,13 +3389,15 @@ END_TEST
 
 /*
  * The environment is ignored: TZ names the zone of the start time in the
- * report, and NLCB=debug would make libnl print its messages.
+ * report, NLCB=debug would make libnl print its messages, and NLDBG=4
+ * its debug lines with heap addresses (read by libnl's constructor,
+ * before main()).
  */
 START_TEST(test_restricted_env)
 {
 	static const char script[] =
 		"sleep 60 & p=$!\n"
-		"env TZ=TSTZ-3 NLCB=debug LC_ALL=C.UTF-8 \"$1\" -p \"$p\"; r=$?\n"
+		"env TZ=TSTZ-3 NLCB=debug NLDBG=4 LC_ALL=C.UTF-8 \"$1\" -p \"$p\"; r=$?\n"
 		"kill \"$p\"; exit $r\n";
 	char *argv[] = { (char *)"/usr/bin/env", (char *)"TZ=TSTZ-3", (char *)"NLCB=debug",
 			 (char *)cli_path(), (char *)"-p", (char *)"1", NULL };
