@@ -162,6 +162,13 @@ const char *cli_fmt_status_short(char *buf, uint64_t status);
 const char *cli_kind_label(uint32_t kind);
 const char *cli_kind_key(uint32_t kind);
 
+/*
+ * The thread group of thread id, from /proc/ID/status; 0 if unknown (gone).
+ * The kernel answers a TGID query for any thread's id with its whole
+ * group's totals, under the id asked: this says which process that is.
+ */
+uint32_t cli_proc_tgid(uint32_t id);
+
 /* Short text for the per-task errors a user sees ("no such task"). */
 const char *cli_task_error_text(int err);
 

@@ -204,11 +204,24 @@ static int json_task(void *state, const struct tstats_record *rec)
 {
 	struct json_state *st = state;
 	struct json_object *t;
+	uint32_t tgid;
 	int r;
 
 	r = cli_json_record(rec, &t);
 	if (r < 0)
 		return r;
+	/* A kernel TGID record has no tgid field, and its id is the one
+	 * asked for, which may be any thread's: "tgid" says whose totals. */
+	if (rec->kind == TSTATS_KIND_TGID && !tstats_record_has(rec, TSTATS_F_TGID)) {
+		tgid = cli_proc_tgid(rec->id);
+		if (tgid) {
+			r = cli_json_add(t, "tgid", sym_json_object_new_int64(tgid), false);
+			if (r < 0) {
+				sym_json_object_put(t);
+				return r;
+			}
+		}
+	}
 	return append(st->tasks, t);
 }
 

@@ -10,8 +10,10 @@
  * stems below gives a clearer one; the fields of one delay class share
  * the families taskstats_delay_seconds_total{class="..."} and so on.
  * Identity fields are labels: pid (PID records only: a series without it
- * is a whole process), tgid, comm and uid. Absent fields are left out,
- * never written as 0.
+ * is a whole process), tgid, comm and uid. A TGID record asked for with a
+ * thread's id is labelled with its process's tgid, and a task named twice
+ * is written once: one process never appears as two. Absent fields are
+ * left out, never written as 0.
  *
  * All records are kept until the end: the format wants every sample of a
  * family together, under one HELP and TYPE line.
@@ -20,6 +22,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -315,7 +318,10 @@ static int record_labels(const struct tstats_record *rec, char **ret)
 		if (r == 0 && tstats_record_get(rec, TSTATS_F_TGID, &v) == 0)
 			r = add_label_u64(&buf, &len, "tgid", v);
 	} else {
-		r = add_label_u64(&buf, &len, "tgid", rec->id);
+		/* The kernel takes any thread's id for its whole group. */
+		uint32_t tgid = cli_proc_tgid(rec->id);
+
+		r = add_label_u64(&buf, &len, "tgid", tgid ? tgid : rec->id);
 	}
 	if (r == 0 && comm)
 		r = add_label(&buf, &len, "comm", comm);
@@ -387,37 +393,45 @@ static int prom_begin(void **state, const struct cli_opts *opts, int delayacct)
 	return 0;
 }
 
-static int add_task(struct prom_state *st, const struct tstats_record *rec, uint32_t threads)
+/* Adds a task; with dedupe, not one whose labels an earlier task has (the
+ * same task named twice, -t of a thread and of its leader): that would be
+ * a duplicate series. --all lists each task once and needs no search. */
+static int add_task(struct prom_state *st, const struct tstats_record *rec, uint32_t threads,
+		    bool dedupe)
 {
 	struct prom_task *t;
+	char *labels;
 	int r;
 
-	/* The same task twice (-p 1 -p 1) would be a duplicate series. */
-	for (size_t i = 0; i < st->n; i++)
-		if (st->tasks[i].rec.kind == rec->kind && st->tasks[i].rec.id == rec->id)
+	r = record_labels(rec, &labels);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; dedupe && i < st->n; i++)
+		if (strcmp(st->tasks[i].labels, labels) == 0) {
+			free(labels);
 			return 0;
+		}
 	if (st->n == st->cap) {
 		size_t cap = st->cap ? 2 * st->cap : 16;
 
 		t = realloc(st->tasks, cap * sizeof(*t));
-		if (!t)
+		if (!t) {
+			free(labels);
 			return -ENOMEM;
+		}
 		st->tasks = t;
 		st->cap = cap;
 	}
-	t = &st->tasks[st->n];
+	t = &st->tasks[st->n++];
 	t->rec = *rec;
 	t->threads = threads;
-	r = record_labels(rec, &t->labels);
-	if (r < 0)
-		return r;
-	st->n++;
+	t->labels = labels;
 	return 0;
 }
 
 static int prom_task(void *state, const struct tstats_record *rec)
 {
-	return add_task(state, rec, 0);
+	return add_task(state, rec, 0, true);
 }
 
 /* Nothing to write for a task that does not exist: the mode warns. */
@@ -580,7 +594,7 @@ static int collect_threads(struct prom_state *st, struct tstats_ctx *ctx, const 
 		 * is left out quietly in restricted mode (privs.c). */
 		if (errs[i] == 0) {
 			if (cli_may_show(&recs[i]))
-				r = add_task(st, &recs[i], 0);
+				r = add_task(st, &recs[i], 0, false);
 		} else if (errs[i] != -ESRCH) {
 			cli_warn("PID %" PRIu32 " left out: %s", ids[i],
 				 cli_task_error_text(errs[i]));
@@ -612,7 +626,7 @@ static int collect_processes(struct prom_state *st, struct tstats_ctx *ctx, cons
 		/* /proc lists group leaders: the view's id is the same. */
 		if (p.rec.id != ids[i] || !cli_may_show(&p.rec))	/* restricted: privs.c */
 			continue;
-		r = add_task(st, &p.rec, p.threads);
+		r = add_task(st, &p.rec, p.threads, false);
 		if (r < 0)
 			return r;
 	}
@@ -686,6 +700,8 @@ int cli_prom_cgroups(FILE *out, const char *const *paths,
 			 "tasks directly in the cgroup, by scheduler state (cgroupstats, "
 			 "cgroup v1 only)", "gauge");
 	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		struct stat a, b;
 		const uint64_t v[] = {
 			stats[i].nr_sleeping, stats[i].nr_running, stats[i].nr_stopped,
 			stats[i].nr_uninterruptible, stats[i].nr_io_wait,
@@ -693,6 +709,14 @@ int cli_prom_cgroups(FILE *out, const char *const *paths,
 		char *labels = NULL;
 		size_t len = 0;
 
+		/* A directory named twice (-C X -C X, or X and X/) would be
+		 * counted twice by a sum over the series. */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(paths[k], paths[i]) == 0 ||
+			       (stat(paths[k], &a) == 0 && stat(paths[i], &b) == 0 &&
+				a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+		if (seen)
+			continue;
 		if (add_label(&labels, &len, "path", paths[i]) < 0) {
 			free(labels);
 			return -ENOMEM;

@@ -160,6 +160,23 @@ fail_errno:
 	return err;
 }
 
+uint32_t cli_proc_tgid(uint32_t id)
+{
+	char path[48], line[128];
+	unsigned long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", id);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %lu", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid <= UINT32_MAX ? (uint32_t)tgid : 0;
+}
+
 int cli_delayacct_state(void)
 {
 	int s = tstats_delayacct_state();
