@@ -2007,6 +2007,35 @@ START_TEST(test_listen_text_sigterm)
 END_TEST
 
 /* A thread group's end: the last thread's PID line, then its TGID line. */
+/* --listen and -- in another network namespace, where no exit event
+ * would arrive: said at start, status 4 (125: the command was not run). */
+START_TEST(test_listen_other_netns)
+{
+	char *argv[] = { (char *)"/usr/bin/unshare", (char *)"--net", (char *)"--",
+			 (char *)"/usr/bin/timeout", (char *)"60", (char *)cli_path(),
+			 (char *)"--listen", NULL, NULL };
+	static const char msg[] = "taskstats-cli: the kernel sends exit events only to the "
+				  "initial network namespace, and this process is in another "
+				  "one: none would arrive\n";
+	struct run r;
+
+	if (access(argv[0], X_OK) != 0) {
+		fprintf(stderr, "test_listen_other_netns: no unshare(1), not checked\n");
+		return;
+	}
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 4, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, msg);
+	run_free(&r);
+	argv[6] = (char *)"--";
+	argv[7] = (char *)"/bin/true";
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 125, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, msg);
+	run_free(&r);
+}
+END_TEST
+
 static void *nap_thread(void *arg)
 {
 	usleep(10000);
@@ -3510,6 +3539,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_listen_text_sigterm);
 	tcase_add_test(tc, test_listen_tgid);
 	tcase_add_test(tc, test_listen_storm_loss);
+	tcase_add_test(tc, test_listen_other_netns);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("run");
