@@ -3323,6 +3323,44 @@ START_TEST(test_restricted_listen)
 }
 END_TEST
 
+/*
+ * The receive buffer cap in restricted mode is per process, as the manual
+ * says: each of two listeners asking 64M is lowered to 16M, which the
+ * kernel doubles to 32 MiB.
+ */
+START_TEST(test_restricted_rcvbuf)
+{
+	const char *const args[] = { "--listen", "--rcvbuf", "64M", NULL };
+	char *argv[24], *man;
+	struct bg b[2];
+	struct run r;
+
+	if (!cap_ready("test_restricted_rcvbuf"))
+		return;
+	man = src_file("man/taskstats-cli.1.in");
+	ck_assert_msg(strstr(man, "The cap is per process, not per user: a user who starts N "
+			     "copies"), "the manual does not say what is true");
+	ck_assert_ptr_nonnull(strstr(man, "at most 32 MiB of kernel memory"));
+	free(man);
+	restricted_argv(argv, NULL, args);
+	for (int i = 0; i < 2; i++) {
+		bg_start(&b[i], argv);
+		bg_wait_for(&b[i], &b[i].r.err, READY);
+		bg_wait_for(&b[i], &b[i].r.err, "\n");
+	}
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(kill(b[i].pid, SIGTERM), 0);
+		bg_finish(&b[i], &r);
+		ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+		ck_assert_msg(strstr(r.err, "taskstats-cli: restricted: --rcvbuf lowered to 16 MiB\n"),
+			      "%s", r.err);
+		ck_assert_msg(strstr(r.err, READY "0-"), "%s", r.err);
+		ck_assert_msg(strstr(r.err, " (receive buffer 32.0 MiB)\n"), "%s", r.err);
+		run_free(&r);
+	}
+}
+END_TEST
+
 /* --all as nobody: nobody's processes only (its own among them). */
 START_TEST(test_restricted_all)
 {
@@ -3519,6 +3557,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_restricted_own);
 	tcase_add_test(tc, test_restricted_listen);
 	tcase_add_test(tc, test_restricted_all);
+	tcase_add_test(tc, test_restricted_rcvbuf);
 	tcase_add_test(tc, test_restricted_command);
 	tcase_add_test(tc, test_restricted_env);
 	tcase_add_test(tc, test_restricted_setuid);
