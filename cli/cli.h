@@ -232,8 +232,8 @@ bool cli_output_is_utf8(void);
  */
 char *cli_escape(char *out, const char *s, size_t len);
 
-/* Terminal columns of UTF-8 text (characters, not bytes: "µs" is one
- * column), for aligning tables. */
+/* Terminal columns of UTF-8 text (not bytes: "µs" is two columns, "中"
+ * two, a combining accent none), for aligning tables. */
 size_t cli_display_width(const char *s);
 
 /*

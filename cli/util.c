@@ -3,6 +3,7 @@
  * Helpers of taskstats-cli: id-list parsing, humanised numbers, and the
  * two treatments of untrusted text (terminal escaping, UTF-8 repair).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "cli.h"
 
@@ -628,14 +630,53 @@ const char *cli_fmt_status_short(char *buf, uint64_t status)
 
 /* ---- layout ------------------------------------------------------------ */
 
+/*
+ * Columns, not characters: a CJK ideograph takes two, a combining mark
+ * none (wcwidth(3)). The C.UTF-8 locale is used for that alone, whatever
+ * the environment says (it is empty in restricted mode): the text is
+ * UTF-8 either way (escaped, or repaired). Without that locale, one
+ * column per character.
+ */
 size_t cli_display_width(const char *s)
 {
-	size_t w = 0;
+	static locale_t utf8;
+	static bool tried;
+	mbstate_t mbs = { 0 };
+	size_t len = strlen(s), w = 0;
+	locale_t old;
 
-	/* Count characters, not bytes: "µs" is two bytes, one column. */
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
+	if (!tried) {
+		tried = true;
+		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	}
+	if (!utf8) {
+		for (; *s; s++)
+			if (((unsigned char)*s & 0xc0) != 0x80)
+				w++;
+		return w;
+	}
+	old = uselocale(utf8);
+	while (len) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, len, &mbs);
+		int cw;
+
+		if (n == (size_t)-1 || n == (size_t)-2) {
+			/* Not UTF-8 (cannot happen to escaped text): a byte
+			 * a column. */
+			memset(&mbs, 0, sizeof(mbs));
+			n = 1;
+			cw = 1;
+		} else {
+			cw = wcwidth(wc);
+			if (cw < 0)
+				cw = 1;
+		}
+		w += (size_t)cw;
+		s += n;
+		len -= n;
+	}
+	uselocale(old);
 	return w;
 }
 
