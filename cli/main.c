@@ -490,6 +490,20 @@ static enum cli_exit bad_option(int c, char **argv)
 		return usage_error("option '%s' needs an argument", shown);
 	if (optopt)
 		return usage_error("option '%s' takes no argument", shown);
+	/* getopt_long() says '?' for a prefix of several names ("--out")
+	 * as for an unknown one: name the candidates. */
+	if (len > 2) {
+		char names[512] = "";
+		size_t used = 0;
+		int n = 0;
+
+		for (const struct option *o = long_options; o->name; o++)
+			if (strncmp(o->name, arg + 2, len - 2) == 0 && used < sizeof(names))
+				used += (size_t)snprintf(names + used, sizeof(names) - used,
+							 "%s--%s", n++ ? ", " : "", o->name);
+		if (n > 1)
+			return usage_error("option '%s' is ambiguous: %s", shown, names);
+	}
 	return usage_error("unknown option '%s'", shown);
 }
 

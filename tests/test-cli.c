@@ -1131,6 +1131,9 @@ static const struct usage_case {
 	const char *message;
 } usage_cases[] = {
 	{ { "-p", "abc" }, "invalid PID 'abc' for -p: not a decimal number" },
+	{ { "--out=x", "-p", "1" }, "option '--out' is ambiguous: --output-file, --output" },
+	{ { "--all", "-o", "pid,comm,pid" }, "column 'pid' given twice" },
+	{ { "--all", "-o", "+pid" }, "column 'pid' given twice (or already a default one)" },
 	{ { "-p", "0" }, "invalid PID '0' for -p: must be at least 1" },
 	{ { "-p", "-5" }, "invalid PID '-5' for -p: must be a positive number" },
 	{ { "-p", "99999999999" }, "invalid PID '99999999999' for -p: out of range" },
