@@ -6,7 +6,8 @@
  *              "version_inferred":b, "newer_than_known":b, "short_payload":b,
  *              "empty_group":b,
  *              <every field of the table by name: number or null>}],
- *    "errors":[{"type":"pid", "id":N, "errno":3, "error":"no such task"}]}
+ *    "errors":[{"type":"pid", "id":N, "errno":3, "error":"no such task"}],
+ *    "restricted_to_uid":N (restricted mode only)}
  * Field keys and their order come from the library's field table. Records
  * of exit events (--listen, -- COMMAND) also carry "event":"exit" and
  * "group_exit":b after the record's properties.
@@ -78,7 +79,13 @@ static int json_begin(void **state, const struct cli_opts *opts, int delayacct)
 		     JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 	st->delayacct = delayacct;
 	st->extra = sym_json_object_new_object();
-	return st->extra ? 0 : -ENOMEM;
+	if (!st->extra)
+		return -ENOMEM;
+	/* Restricted mode (privs.c): whose tasks alone are shown. */
+	if (cli_restricted())
+		return cli_json_add(st->extra, "restricted_to_uid",
+				    sym_json_object_new_int64(cli_real_uid()), false);
+	return 0;
 }
 
 /* ---- the document, written piece by piece -------------------------------- */

@@ -885,8 +885,11 @@ int main(int argc, char **argv)
 		r = usage_error("no task given: use -p PID, -t TGID, -C DIR, --all, --listen, --check or -- COMMAND");
 		goto out;
 	}
-	/* Once: a listing that leaves tasks out says so. */
-	if (cli_restricted() && (opts.listen || opts.all || opts.tree))
+	/* Once: a listing that leaves tasks out says so; a JSON document on
+	 * stderr (--tree --json) says it in "restricted_to_uid" instead, so
+	 * that stderr stays one document. */
+	if (cli_restricted() && (opts.listen || opts.all || opts.tree) &&
+	    !(opts.tree && opts.json && !opts.output))
 		cli_warn("restricted to the tasks of user %" PRIu32 " (this process has "
 			 "privileges the user does not have): other users' tasks are left out",
 			 cli_real_uid());

@@ -3446,6 +3446,15 @@ START_TEST(test_restricted_command)
 	/* The report (stderr) is nobody's command. */
 	ck_assert_ptr_nonnull(strstr(r.err, "\"uid\":65534"));
 	run_free(&r);
+
+	/* --tree --json: stderr is one document, which says the restriction
+	 * (no notice line before it). */
+	run_restricted(&r, NULL, (const char *const[]){ "--compact", "--tree", "--", "/bin/sh",
+							"-c", "/bin/true; /bin/true", NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.err, "d['restricted_to_uid'] == 65534 and d['command']['exit_code'] == 0 and "
+		"all(t['uid'] == 65534 for t in d['tasks'])", NULL);
+	run_free(&r);
 }
 END_TEST
 
