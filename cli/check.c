@@ -312,6 +312,9 @@ static void check_listen(struct env *e, struct result *res)
 			    "PID namespaces)");
 			break;
 		}
+		/* The library could not tell (no access to PID 1's namespace). */
+		__attribute__((fallthrough));
+	case ENETUNREACH:
 		say(res->message, "an exit listener registers, but the kernel sends exit "
 		    "events only to the initial network namespace: none would arrive here");
 		say(res->fix, "run --listen and -- COMMAND in the initial network namespace");
