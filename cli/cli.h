@@ -293,6 +293,11 @@ void cli_privs_exec_child(void);
  */
 bool cli_may_show(const struct tstats_record *rec);
 
+/* After cli_may_show() said no: -EACCES (another user's task), or the
+ * -errno that kept the check from being made (-EMFILE), which is an error
+ * to report as such, not a refusal. */
+int cli_refusal(void);
+
 /* The same for a stream of exit records, where a TGID record (no uid)
  * goes with the PID record before it. Zero-initialise; own_tree: the
  * records shown are those of a command we run (run.c), whose ids cannot

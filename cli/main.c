@@ -129,7 +129,7 @@ static int query_owned(struct tstats_ctx *ctx, const struct cli_target *t,
 		return tstats_query(ctx, t->kind, t->id, rec);
 	if (t->kind == TSTATS_KIND_PID) {
 		r = tstats_query(ctx, t->kind, t->id, rec);
-		return r == 0 && !cli_may_show(rec) ? -EACCES : r;
+		return r == 0 && !cli_may_show(rec) ? cli_refusal() : r;
 	}
 	r = tstats_query(ctx, TSTATS_KIND_PID, t->id, &named);
 	if (r < 0)
@@ -142,7 +142,7 @@ static int query_owned(struct tstats_ctx *ctx, const struct cli_target *t,
 			return r;
 	}
 	if (!cli_may_show(&named) || !cli_may_show(&leader))
-		return -EACCES;
+		return cli_refusal();
 	r = tstats_query(ctx, TSTATS_KIND_TGID, t->id, rec);
 	if (r < 0)
 		return r;

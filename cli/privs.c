@@ -281,27 +281,40 @@ static bool status_ids_are(const char *status, const char *key, uint32_t id)
  * id. Fails closed: a task that cannot be looked at (gone already) is not
  * shown.
  */
+static int check_errno;	/* why the last check could not be made */
+
+/* What the check could not get past: another user's task, or a failure
+ * of ours (out of descriptors) that must not read as one. */
+static bool check_failed(int err)
+{
+	if (err != ENOENT && err != ESRCH && err != EACCES && err != EPERM)
+		check_errno = err;
+	return false;
+}
+
 static bool kernel_lets_user_read(uint32_t id)
 {
 	char path[32], status[4096];
 	const char *tgid;
 	struct stat st;
 	ssize_t n;
-	int dir, fd;
-	bool ok;
+	int dir, fd, err = 0;
 
 	snprintf(path, sizeof(path), "/proc/%" PRIu32, id);
 	dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
-		return false;
+		return check_failed(errno);
 	fd = openat(dir, "status", O_RDONLY | O_CLOEXEC);
 	n = fd < 0 ? -1 : read(fd, status, sizeof(status) - 1);
-	ok = n > 0 && fstat(fd, &st) == 0;
+	if (n < 0 || fstat(fd, &st) < 0)
+		err = errno;
+	else if (n == 0)
+		err = ESRCH;	/* gone while we read */
 	if (fd >= 0)
 		close(fd);
 	close(dir);
-	if (!ok)
-		return false;
+	if (err)
+		return check_failed(err);
 	status[n] = '\0';
 	/* Our own process: the kernel asks nothing more. */
 	tgid = strstr(status, "\nTgid:\t");
@@ -312,10 +325,19 @@ static bool kernel_lets_user_read(uint32_t id)
 	       (!strstr(status, "\nVmSize:\t") || (st.st_uid == real_uid && st.st_gid == real_gid));
 }
 
+int cli_refusal(void)
+{
+	int err = check_errno;
+
+	check_errno = 0;
+	return err ? -err : -EACCES;
+}
+
 bool cli_may_show(const struct tstats_record *rec)
 {
 	uint64_t uid;
 
+	check_errno = 0;
 	if (!restricted)
 		return true;
 	/* ac_uid is the task's real uid, in our user namespace. The

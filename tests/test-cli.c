@@ -3414,6 +3414,39 @@ START_TEST(test_restricted_rcvbuf)
 }
 END_TEST
 
+/*
+ * Out of descriptors in restricted mode, the ownership check of one's own
+ * task cannot be made: an error (status 5), not "belongs to another user".
+ * RLIMIT_NOFILE 5: the netlink socket is 3, /proc/PID 4, its status file
+ * finds no descriptor.
+ */
+START_TEST(test_restricted_out_of_descriptors)
+{
+	static const char script[] =
+		"sleep 60 & p=$!\n"
+		"prlimit --nofile=5 -- \"$1\" -p \"$p\"; r=$?\n"
+		"kill \"$p\"; echo \"status $r pid $p\"\n";
+	char want[128];
+	struct run r;
+	int pid = 0;
+
+	if (!cap_ready("test_restricted_out_of_descriptors"))
+		return;
+	if (access("/usr/bin/prlimit", X_OK) != 0) {
+		fprintf(stderr, "test_restricted_out_of_descriptors: no prlimit(1), not checked\n");
+		return;
+	}
+	run_nofile = 1024;	/* only to close what this process would pass on */
+	run_restricted_sh(&r, script);
+	run_nofile = 0;
+	ck_assert_msg(sscanf(r.out, "status 5 pid %d", &pid) == 1, "out: %s\nerr: %s", r.out,
+		      r.err);
+	ck_assert_str_eq(r.err, fmt(want, sizeof(want), "taskstats-cli: cannot query PID %d: "
+				    "Too many open files\n", pid));
+	run_free(&r);
+}
+END_TEST
+
 /* --all as nobody: nobody's processes only (its own among them). */
 START_TEST(test_restricted_all)
 {
@@ -3621,6 +3654,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_restricted_listen);
 	tcase_add_test(tc, test_restricted_all);
 	tcase_add_test(tc, test_restricted_rcvbuf);
+	tcase_add_test(tc, test_restricted_out_of_descriptors);
 	tcase_add_test(tc, test_restricted_command);
 	tcase_add_test(tc, test_restricted_env);
 	tcase_add_test(tc, test_restricted_setuid);
