@@ -126,15 +126,19 @@ static int put_value(const struct json_state *st, struct json_object *v, int lev
 	const char *s = sym_json_object_to_json_string_ext(v, st->flags);
 	int r = 0;
 
-	if (!s) {
-		r = -ENOMEM;
-	} else {
-		for (; *s; s++) {
-			fputc(*s, st->out);
-			if (*s == '\n')
-				put_indent(st, level);
+	while (s) {
+		const char *nl = strchr(s, '\n');
+
+		if (!nl) {
+			fputs(s, st->out);
+			break;
 		}
+		fwrite(s, 1, (size_t)(nl - s) + 1, st->out);
+		put_indent(st, level);
+		s = nl + 1;
 	}
+	if (!s)
+		r = -ENOMEM;
 	sym_json_object_put(v);
 	return r;
 }
