@@ -90,6 +90,7 @@ struct env {
 	struct tstats_record self;
 	enum ns_state user_ns, pid_ns, net_ns;
 	enum cli_exit status;		/* whether queries will work */
+	bool unchecked;			/* a check could not read what it needs */
 };
 
 static void say(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -311,6 +312,9 @@ static void check_listen(struct env *e, struct result *res)
 			    "PID namespaces)");
 			break;
 		}
+		/* The library could not tell (no access to PID 1's namespace). */
+		__attribute__((fallthrough));
+	case ENETUNREACH:
 		say(res->message, "an exit listener registers, but the kernel sends exit "
 		    "events only to the initial network namespace: none would arrive here");
 		say(res->fix, "run --listen and -- COMMAND in the initial network namespace");
@@ -332,26 +336,41 @@ static void check_listen(struct env *e, struct result *res)
 	}
 }
 
-/* Whether the kernel was booted with a word on its command line. */
-static bool boot_param(const char *word)
+/*
+ * Whether the kernel was booted with a word on its command line: 1, 0, or
+ * -errno when /proc/cmdline cannot be read (out of descriptors is not "no").
+ */
+static int boot_param(const char *word)
 {
 	char buf[4096], *tok, *save = NULL;
 	FILE *f = fopen("/proc/cmdline", "re");
 	bool found = false;
+	int r = 0;
 
 	if (!f)
-		return false;
+		return -errno;
 	if (fgets(buf, sizeof(buf), f))
 		for (tok = strtok_r(buf, " \n", &save); tok && !found;
 		     tok = strtok_r(NULL, " \n", &save))
 			found = strcmp(tok, word) == 0;
+	else
+		r = ferror(f) ? -EIO : 0;
 	fclose(f);
-	return found;
+	return r < 0 ? r : found;
+}
+
+/* A check that could not be made: said, and the exit status is 5. */
+static void unchecked(struct env *e, struct result *res, const char *what, int err)
+{
+	res->status = CHECK_WARN;
+	say(res->message, "cannot check: cannot read %s: %s", what, strerror(-err));
+	e->unchecked = true;
 }
 
 static void check_delayacct(struct env *e, struct result *res)
 {
 	int s = tstats_delayacct_state();
+	int boot = s == -ENOENT ? boot_param("nodelayacct") : 0;
 
 	if (s < 0)
 		detail_str(res, "delayacct", NULL);
@@ -369,7 +388,9 @@ static void check_delayacct(struct env *e, struct result *res)
 		say(res->fix, "sysctl kernel.task_delayacct=1 (as root): it counts them for "
 		    "tasks started afterwards only, running tasks keep reading 0; or boot "
 		    "with delayacct");
-	} else if (s == -ENOENT && boot_param("nodelayacct")) {
+	} else if (s == -ENOENT && boot < 0) {
+		unchecked(e, res, "/proc/cmdline", boot);
+	} else if (s == -ENOENT && boot) {
 		res->status = CHECK_WARN;
 		say(res->message, "delay accounting was disabled at boot (nodelayacct) on a "
 		    "kernel without kernel.task_delayacct (before 5.14): every delay reads 0");
@@ -378,8 +399,7 @@ static void check_delayacct(struct env *e, struct result *res)
 		say(res->message, "no kernel.task_delayacct switch (a kernel before 5.14): "
 		    "delay accounting is on");
 	} else {
-		res->status = CHECK_WARN;
-		say(res->message, "cannot read kernel.task_delayacct: %s", strerror(-s));
+		unchecked(e, res, "kernel.task_delayacct", s);
 	}
 }
 
@@ -436,21 +456,23 @@ static void unescape_mount(char *s)
 }
 
 /* Whether the kernel knows a file system type (/proc/filesystems). */
-static bool has_fs(const char *type)
+static int has_fs(const char *type)
 {
 	char line[256], a[64], b[64];
 	FILE *f = fopen("/proc/filesystems", "re");
 	bool found = false;
+	int r;
 
 	if (!f)
-		return false;
+		return -errno;
 	while (!found && fgets(line, sizeof(line), f)) {
 		int n = sscanf(line, "%63s %63s", a, b);
 
 		found = (n == 1 && strcmp(a, type) == 0) || (n == 2 && strcmp(b, type) == 0);
 	}
+	r = !found && ferror(f) ? -EIO : found;
 	fclose(f);
-	return found;
+	return r;
 }
 
 static void check_cgroupstats(struct env *e, struct result *res)
@@ -461,7 +483,11 @@ static void check_cgroupstats(struct env *e, struct result *res)
 	FILE *f = fopen("/proc/mounts", "re");
 	int r;
 
-	while (f && fgets(line, sizeof(line), f)) {
+	if (!f) {
+		unchecked(e, res, "/proc/mounts", -errno);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
 		char *save = NULL, *dir, *type;
 
 		if (!strtok_r(line, " ", &save))
@@ -473,14 +499,21 @@ static void check_cgroupstats(struct env *e, struct result *res)
 		if (!v1++)
 			snprintf(first, sizeof(first), "%s", dir);
 	}
-	if (f)
-		fclose(f);
+	r = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (r < 0) {
+		unchecked(e, res, "/proc/mounts", r);
+		return;
+	}
 	unescape_mount(first);
 	detail_int(res, "v1_hierarchies", v1);
 	detail_str(res, "mount", v1 ? first : NULL);
 	res->status = CHECK_WARN;
 	if (!v1) {
-		if (has_fs("cgroup")) {
+		r = has_fs("cgroup");
+		if (r < 0) {
+			unchecked(e, res, "/proc/filesystems", r);
+		} else if (r) {
 			say(res->message, "no cgroup v1 hierarchy is mounted: the kernel's "
 			    "cgroupstats answers only for cgroup v1 directories, not cgroup2");
 			say(res->fix, "mount a named v1 hierarchy (as root), e.g. 'mount -t "
@@ -657,5 +690,6 @@ enum cli_exit cli_run_check(const struct cli_opts *opts)
 		cli_warn_output(r);
 		return CLI_EXIT_FAILURE;
 	}
-	return e.status;
+	/* Queries may work, but a check could not say what it should. */
+	return e.status == CLI_EXIT_OK && e.unchecked ? CLI_EXIT_FAILURE : e.status;
 }

@@ -220,6 +220,13 @@ const char *cli_fmt_status_short(char *buf, uint64_t status);
 const char *cli_kind_label(uint32_t kind);
 const char *cli_kind_key(uint32_t kind);
 
+/*
+ * The thread group of thread id, from /proc/ID/status; 0 if unknown (gone).
+ * The kernel answers a TGID query for any thread's id with its whole
+ * group's totals, under the id asked: this says which process that is.
+ */
+uint32_t cli_proc_tgid(uint32_t id);
+
 /* Short text for the per-task errors a user sees ("no such task"). */
 const char *cli_task_error_text(int err);
 
@@ -283,8 +290,8 @@ bool cli_output_is_utf8(void);
  */
 char *cli_escape(char *out, const char *s, size_t len);
 
-/* Terminal columns of UTF-8 text (characters, not bytes: "µs" is one
- * column), for aligning tables. */
+/* Terminal columns of UTF-8 text (not bytes: "µs" is two columns, "中"
+ * two, a combining accent none), for aligning tables. */
 size_t cli_display_width(const char *s);
 
 /*
@@ -297,6 +304,21 @@ char *cli_utf8_sanitize(char *out, const char *s, size_t len);
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Flushes out: 0, or the -errno (-EIO if none) of a write that failed. */
 int cli_flush(FILE *out);
+/*
+ * Opens --output-file: "-" is stdout; otherwise path is created or
+ * truncated, but a symbolic link, a file of another user (root's aside),
+ * one with other hard links, or a socket is refused (*why then says which;
+ * NULL for an error of the system call). Returns 0 or -errno.
+ */
+int cli_open_output(const char *path, FILE **ret, const char **why);
+/*
+ * tstats_delayacct_state() for a report: 1 on, 0 off, -ENOENT no switch
+ * (a kernel before 5.14). Any other error (EMFILE: out of descriptors) is
+ * not a fact about the kernel: it is said on stderr and returned, and the
+ * caller fails rather than report the state as unknown with status 0.
+ */
+int cli_delayacct_state(void);
+#define CLI_DELAYACCT_FAILED(s) ((s) < 0 && (s) != -ENOENT)
 /* Says why output failed (r: -ENOMEM, or a write's -errno). */
 void cli_warn_output(int r);
 
@@ -321,17 +343,27 @@ void cli_privs_exec_child(void);
 
 /*
  * Whether a record may be shown: always, unless restricted; then only
- * records of the real user's tasks (ac_uid: PID records and process views;
- * a kernel TGID record has no uid and is refused). Every mode that prints
- * records must ask (other users' tasks are refused or left out).
+ * records of tasks the kernel would let the real user read (its
+ * /proc/PID/io: ac_uid, and the real, effective and saved ids and
+ * dumpability of the live task; a kernel TGID record has no uid and is
+ * refused, a task already gone too). Every mode that prints records must
+ * ask (other users' tasks are refused or left out).
  */
 bool cli_may_show(const struct tstats_record *rec);
 
+/* After cli_may_show() said no: -EACCES (another user's task), or the
+ * -errno that kept the check from being made (-EMFILE), which is an error
+ * to report as such, not a refusal. */
+int cli_refusal(void);
+
 /* The same for a stream of exit records, where a TGID record (no uid)
- * goes with the PID record before it. Zero-initialise. */
+ * goes with the PID record before it. Zero-initialise; own_tree: the
+ * records shown are those of a command we run (run.c), whose ids cannot
+ * change, so ac_uid decides (it is reaped before its record is read). */
 struct cli_exit_filter {
 	uint32_t tgid;
 	bool shown;
+	bool own_tree;
 };
 
 bool cli_exit_visible(struct cli_exit_filter *f, const struct tstats_record *rec);

@@ -1,16 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The JSON document (schema_version 1), built with json-c and printed once
- * at the end:
+ * The JSON document (schema_version 1), written as the records come:
  *   {"schema_version":1, "delayacct":true|false|null,
  *    "tasks":[{"type":"pid", "id":N, "payload_len":N, "version":N,
  *              "version_inferred":b, "newer_than_known":b, "short_payload":b,
  *              "empty_group":b,
  *              <every field of the table by name: number or null>}],
- *    "errors":[{"type":"pid", "id":N, "errno":3, "error":"no such task"}]}
+ *    "errors":[{"type":"pid", "id":N, "errno":3, "error":"no such task"}],
+ *    "restricted_to_uid":N (restricted mode only)}
  * Field keys and their order come from the library's field table. Records
  * of exit events (--listen, -- COMMAND) also carry "event":"exit" and
  * "group_exit":b after the record's properties.
+ *
+ * Memory does not grow with the number of records: json-c builds one
+ * record's object, which is written into the "tasks" array at once and
+ * freed (a whole document in json-c costs some 20 KB per record: 1.3 GB
+ * for --json over 66k PIDs). json-c writes every value; only the
+ * document's own punctuation and indentation are ours, laid out as
+ * json-c's printer lays out a whole document (JSON_C_TO_STRING_PRETTY,
+ * two spaces per level), so the output is what it was, byte for byte.
+ * Nothing is written before the first record or the end: a fatal error
+ * before them prints no document at all. "errors" (a few bytes each) and
+ * the keys added with cli_json_root_add() (the command's summary) are
+ * kept for the end.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,11 +34,22 @@
 
 #define SCHEMA_VERSION 1
 
+struct json_error_entry {
+	uint32_t kind, id;
+	int err;
+};
+
 struct json_state {
 	const struct cli_opts *opts;
-	struct json_object *root;
-	struct json_object *tasks;
-	struct json_object *errors;
+	FILE *out;
+	int flags;			/* of json_object_to_json_string_ext() */
+	int delayacct;
+	bool started;			/* the head is written */
+	bool ended;
+	size_t n_tasks;			/* written into "tasks" */
+	struct json_error_entry *errors;
+	size_t n_errors, cap_errors;
+	struct json_object *extra;	/* keys after "errors" */
 };
 
 int cli_json_add(struct json_object *obj, const char *key, struct json_object *v,
@@ -41,45 +64,186 @@ int cli_json_add(struct json_object *obj, const char *key, struct json_object *v
 	return 0;
 }
 
-static int append(struct json_object *array, struct json_object *v)
-{
-	if (sym_json_object_array_add(array, v) < 0) {
-		sym_json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static int json_begin(void **state, const struct cli_opts *opts, int delayacct)
 {
 	struct json_state *st;
-	int r;
 
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
 	st->opts = opts;
 	*state = st;	/* freed by json_free() even when this fails */
-
-	st->root = sym_json_object_new_object();
-	st->tasks = sym_json_object_new_array();
-	st->errors = sym_json_object_new_array();
-	if (!st->root || !st->tasks || !st->errors)
+	st->out = opts->out ? opts->out : stdout;
+	st->flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+		    (opts->compact ? JSON_C_TO_STRING_PLAIN :
+		     JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	st->delayacct = delayacct;
+	st->extra = sym_json_object_new_object();
+	if (!st->extra)
 		return -ENOMEM;
+	/* Restricted mode (privs.c): whose tasks alone are shown. */
+	if (cli_restricted())
+		return cli_json_add(st->extra, "restricted_to_uid",
+				    sym_json_object_new_int64(cli_real_uid()), false);
+	return 0;
+}
 
-	r = cli_json_add(st->root, "schema_version", sym_json_object_new_int(SCHEMA_VERSION), false);
+/* ---- the document, written piece by piece -------------------------------- */
+
+static bool pretty(const struct json_state *st)
+{
+	return st->flags & JSON_C_TO_STRING_PRETTY;
+}
+
+static void put_indent(const struct json_state *st, int level)
+{
+	if (pretty(st))
+		fprintf(st->out, "%*s", 2 * level, "");
+}
+
+/* Before a member or an element: "," unless it is the first, then, when
+ * pretty, a line break and the indentation of its level. */
+static void put_sep(const struct json_state *st, bool first, int level)
+{
+	if (!first)
+		fputc(',', st->out);
+	if (pretty(st))
+		fputc('\n', st->out);
+	put_indent(st, level);
+}
+
+/* "key": with json-c's spacing (our keys are plain ASCII names). */
+static void put_key(const struct json_state *st, const char *key)
+{
+	fprintf(st->out, "\"%s\":%s", key, pretty(st) ? " " : "");
+}
+
+/* v as json-c prints it, placed at level: its inner lines indented so.
+ * JSON text holds no raw line break but those of its layout (one in a
+ * string is written \n), so each one starts a line. Takes v. */
+static int put_value(const struct json_state *st, struct json_object *v, int level)
+{
+	const char *s = sym_json_object_to_json_string_ext(v, st->flags);
+	int r = 0;
+
+	while (s) {
+		const char *nl = strchr(s, '\n');
+
+		if (!nl) {
+			fputs(s, st->out);
+			break;
+		}
+		fwrite(s, 1, (size_t)(nl - s) + 1, st->out);
+		put_indent(st, level);
+		s = nl + 1;
+	}
+	if (!s)
+		r = -ENOMEM;
+	sym_json_object_put(v);
+	return r;
+}
+
+/* The end of an array or object at level, as json-c writes it (an empty
+ * one too: "[\n  ]"). */
+static void put_close(const struct json_state *st, char c, int level)
+{
+	if (pretty(st)) {
+		fputc('\n', st->out);
+		put_indent(st, level);
+	}
+	fputc(c, st->out);
+}
+
+static int write_error(const struct json_state *st)
+{
+	return ferror(st->out) ? (errno ? -errno : -EIO) : 0;
+}
+
+/* {"schema_version": 1, "delayacct": ..., "tasks": [ */
+static int start(struct json_state *st)
+{
+	int r;
+
+	if (st->started)
+		return 0;
+	st->started = true;
+	errno = 0;
+	fputc('{', st->out);
+	put_sep(st, true, 1);
+	put_key(st, "schema_version");
+	r = put_value(st, sym_json_object_new_int(SCHEMA_VERSION), 1);
 	if (r < 0)
 		return r;
+	put_sep(st, false, 1);
+	put_key(st, "delayacct");
 	/* -ENOENT (no sysctl, kernel < 5.14) or unreadable: unknown. */
-	r = cli_json_add(st->root, "delayacct",
-		delayacct < 0 ? NULL : sym_json_object_new_boolean(delayacct > 0),
-		delayacct < 0);
+	if (st->delayacct < 0) {
+		fputs("null", st->out);
+	} else {
+		r = put_value(st, sym_json_object_new_boolean(st->delayacct > 0), 1);
+		if (r < 0)
+			return r;
+	}
+	put_sep(st, false, 1);
+	put_key(st, "tasks");
+	fputc('[', st->out);
+	return write_error(st);
+}
+
+static struct json_object *error_object(const struct json_error_entry *e)
+{
+	struct json_object *o = sym_json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (cli_json_add(o, "type", sym_json_object_new_string(cli_kind_key(e->kind)), false) < 0 ||
+	    cli_json_add(o, "id", sym_json_object_new_uint64(e->id), false) < 0 ||
+	    cli_json_add(o, "errno", sym_json_object_new_int(-e->err), false) < 0 ||
+	    cli_json_add(o, "error", sym_json_object_new_string(cli_task_error_text(e->err)),
+			 false) < 0) {
+		sym_json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* ], "errors": [...], the extra keys, } */
+static int finish(struct json_state *st)
+{
+	struct json_object_iterator it, end;
+	int r;
+
+	r = start(st);
 	if (r < 0)
 		return r;
-	r = cli_json_add(st->root, "tasks", sym_json_object_get(st->tasks), false);
-	if (r < 0)
-		return r;
-	return cli_json_add(st->root, "errors", sym_json_object_get(st->errors), false);
+	st->ended = true;
+	put_close(st, ']', 1);
+	put_sep(st, false, 1);
+	put_key(st, "errors");
+	fputc('[', st->out);
+	for (size_t i = 0; i < st->n_errors; i++) {
+		struct json_object *o = error_object(&st->errors[i]);
+
+		if (!o)
+			return -ENOMEM;
+		put_sep(st, i == 0, 2);
+		r = put_value(st, o, 2);
+		if (r < 0)
+			return r;
+	}
+	put_close(st, ']', 1);
+	it = sym_json_object_iter_begin(st->extra);
+	end = sym_json_object_iter_end(st->extra);
+	for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
+		put_sep(st, false, 1);
+		put_key(st, sym_json_object_iter_peek_name(&it));
+		r = put_value(st, sym_json_object_get(sym_json_object_iter_peek_value(&it)), 1);
+		if (r < 0)
+			return r;
+	}
+	put_close(st, '}', 0);
+	fputc('\n', st->out);
+	return write_error(st);
 }
 
 /* comm is raw bytes chosen by the task: make it valid UTF-8 (U+FFFD). */
@@ -204,62 +368,69 @@ static int json_task(void *state, const struct tstats_record *rec)
 {
 	struct json_state *st = state;
 	struct json_object *t;
+	uint32_t tgid;
 	int r;
 
+	r = start(st);
+	if (r < 0)
+		return r;
 	r = cli_json_record(rec, &t);
 	if (r < 0)
 		return r;
-	return append(st->tasks, t);
+	/* A kernel TGID record has no tgid field, and its id is the one
+	 * asked for, which may be any thread's: "tgid" says whose totals. */
+	if (rec->kind == TSTATS_KIND_TGID && !tstats_record_has(rec, TSTATS_F_TGID)) {
+		tgid = cli_proc_tgid(rec->id);
+		if (tgid) {
+			r = cli_json_add(t, "tgid", sym_json_object_new_int64(tgid), false);
+			if (r < 0) {
+				sym_json_object_put(t);
+				return r;
+			}
+		}
+	}
+	put_sep(st, st->n_tasks++ == 0, 2);
+	r = put_value(st, t, 2);
+	if (r < 0)
+		return r;
+	return write_error(st);
 }
 
 int cli_json_root_add(void *state, const char *key, struct json_object *v)
 {
 	struct json_state *st = state;
 
-	return cli_json_add(st->root, key, v, false);
+	return cli_json_add(st->extra, key, v, false);
 }
 
 static int json_error(void *state, const struct cli_target *target, int err)
 {
 	struct json_state *st = state;
-	struct json_object *e;
-	int r;
 
-	e = sym_json_object_new_object();
-	if (!e)
-		return -ENOMEM;
-	r = append(st->errors, e);
-	if (r < 0)
-		return r;
-	r = cli_json_add(e, "type", sym_json_object_new_string(cli_kind_key(target->kind)), false);
-	if (r < 0)
-		return r;
-	r = cli_json_add(e, "id", sym_json_object_new_uint64(target->id), false);
-	if (r < 0)
-		return r;
-	r = cli_json_add(e, "errno", sym_json_object_new_int(-err), false);
-	if (r < 0)
-		return r;
-	return cli_json_add(e, "error", sym_json_object_new_string(cli_task_error_text(err)), false);
+	if (st->n_errors == st->cap_errors) {
+		size_t cap = st->cap_errors ? 2 * st->cap_errors : 8;
+		struct json_error_entry *p = realloc(st->errors, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		st->errors = p;
+		st->cap_errors = cap;
+	}
+	st->errors[st->n_errors++] = (struct json_error_entry){
+		.kind = target->kind, .id = target->id, .err = err,
+	};
+	return 0;
 }
 
 static int json_end(void *state)
 {
 	struct json_state *st = state;
-	FILE *out = st->opts->out ? st->opts->out : stdout;
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
-	const char *s;
+	int r;
 
-	flags |= st->opts->compact ? JSON_C_TO_STRING_PLAIN :
-		 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
-	s = sym_json_object_to_json_string_ext(st->root, flags);
-	if (!s)
-		return -ENOMEM;
-	errno = 0;
-	if (fputs(s, out) == EOF || fputc('\n', out) == EOF || fflush(out) != 0 ||
-	    ferror(out))
-		return errno ? -errno : -EIO;
-	return 0;
+	r = finish(st);
+	if (r < 0)
+		return r;
+	return cli_flush(st->out);
 }
 
 static void json_free(void *state)
@@ -268,9 +439,13 @@ static void json_free(void *state)
 
 	if (!st)
 		return;
-	sym_json_object_put(st->root);
-	sym_json_object_put(st->tasks);
-	sym_json_object_put(st->errors);
+	/* A document begun and then left by a failure (said on stderr and
+	 * in the exit status) still ends as valid JSON, holding what was
+	 * reported before it. */
+	if (st->started && !st->ended)
+		(void)finish(st);
+	sym_json_object_put(st->extra);
+	free(st->errors);
 	free(st);
 }
 

@@ -13,10 +13,17 @@
 #define TSTATS_CLI_JSONC_H
 
 #include <json-c/json.h>
+#include <json-c/json_object_iterator.h>
 
 #define CLI_JSONC_SYMBOLS(X) \
 	X(json_object_array_add) \
 	X(json_object_get) \
+	X(json_object_iter_begin) \
+	X(json_object_iter_end) \
+	X(json_object_iter_equal) \
+	X(json_object_iter_next) \
+	X(json_object_iter_peek_name) \
+	X(json_object_iter_peek_value) \
 	X(json_object_new_array) \
 	X(json_object_new_boolean) \
 	X(json_object_new_double_s) \

@@ -385,6 +385,10 @@ enum cli_exit cli_listener_error(int r)
 		cli_warn("the kernel refused the exit listener: it needs the initial user "
 			 "and PID namespaces");
 		return CLI_EXIT_UNAVAIL;
+	case ENETUNREACH:
+		cli_warn("the kernel sends exit events only to the initial network namespace, "
+			 "and this process is in another one: none would arrive");
+		return CLI_EXIT_UNAVAIL;
 	default:
 		cli_warn("cannot register an exit listener: %s", strerror(-r));
 		return CLI_EXIT_FAILURE;

@@ -130,7 +130,7 @@ static int query_owned(struct tstats_ctx *ctx, const struct cli_target *t,
 		return tstats_query(ctx, t->kind, t->id, rec);
 	if (t->kind == TSTATS_KIND_PID) {
 		r = tstats_query(ctx, t->kind, t->id, rec);
-		return r == 0 && !cli_may_show(rec) ? -EACCES : r;
+		return r == 0 && !cli_may_show(rec) ? cli_refusal() : r;
 	}
 	r = tstats_query(ctx, TSTATS_KIND_PID, t->id, &named);
 	if (r < 0)
@@ -143,7 +143,7 @@ static int query_owned(struct tstats_ctx *ctx, const struct cli_target *t,
 			return r;
 	}
 	if (!cli_may_show(&named) || !cli_may_show(&leader))
-		return -EACCES;
+		return cli_refusal();
 	r = tstats_query(ctx, TSTATS_KIND_TGID, t->id, rec);
 	if (r < 0)
 		return r;
@@ -167,7 +167,10 @@ static enum cli_exit run_query(const struct cli_opts *opts)
 	if (r < 0)
 		return fail(open_errors, r, "cannot open the taskstats netlink socket");
 
-	r = out->begin(&state, opts, tstats_delayacct_state());
+	r = cli_delayacct_state();
+	if (CLI_DELAYACCT_FAILED(r))
+		status = CLI_EXIT_FAILURE;
+	r = out->begin(&state, opts, r);
 	if (r < 0)
 		goto out;
 
@@ -441,8 +444,9 @@ static void help(void)
 	       "                             -p/-t, --all and --cgroup; with --interval,\n"
 	       "                             counters that never go down, per group with\n"
 	       "                             --group-by\n"
-	       "      --output-file=FILE     write the report or the lines to FILE\n"
-	       "                             (default: stdout; stderr for -- COMMAND);\n"
+	       "      --output-file=FILE     write the report or the lines to FILE, \"-\":\n"
+	       "                             stdout (default: stdout; stderr for -- COMMAND);\n"
+	       "                             a symbolic link or another user's file is refused;\n"
 	       "                             --interval --format prometheus replaces it\n"
 	       "                             atomically at every interval\n"
 	       "\n"
@@ -520,6 +524,20 @@ static enum cli_exit bad_option(int c, char **argv)
 		return usage_error("option '%s' needs an argument", shown);
 	if (optopt)
 		return usage_error("option '%s' takes no argument", shown);
+	/* getopt_long() says '?' for a prefix of several names ("--out")
+	 * as for an unknown one: name the candidates. */
+	if (len > 2) {
+		char names[512] = "";
+		size_t used = 0;
+		int n = 0;
+
+		for (const struct option *o = long_options; o->name; o++)
+			if (strncmp(o->name, arg + 2, len - 2) == 0 && used < sizeof(names))
+				used += (size_t)snprintf(names + used, sizeof(names) - used,
+							 "%s--%s", n++ ? ", " : "", o->name);
+		if (n > 1)
+			return usage_error("option '%s' is ambiguous: %s", shown, names);
+	}
 	return usage_error("unknown option '%s'", shown);
 }
 
@@ -983,8 +1001,11 @@ int main(int argc, char **argv)
 		r = usage_error("no task given: use -p PID, -t TGID, -C DIR, --all, --listen, --check or -- COMMAND");
 		goto out;
 	}
-	/* Once: a listing that leaves tasks out says so. */
-	if (cli_restricted() && (opts.listen || opts.all || opts.tree))
+	/* Once: a listing that leaves tasks out says so; a JSON document on
+	 * stderr (--tree --json) says it in "restricted_to_uid" instead, so
+	 * that stderr stays one document. */
+	if (cli_restricted() && (opts.listen || opts.all || opts.tree) &&
+	    !(opts.tree && opts.json && !opts.output))
 		cli_warn("restricted to the tasks of user %" PRIu32 " (this process has "
 			 "privileges the user does not have): other users' tasks are left out",
 			 cli_real_uid());
@@ -1008,12 +1029,13 @@ int main(int argc, char **argv)
 	 * (top.c): a new file renamed over it. */
 	if (opts.output && !(opts.interval_ns && opts.format == CLI_FORMAT_PROMETHEUS)) {
 		char shown[4 * 64 + 1];
+		const char *why;
 
 		/* Close-on-exec: a command run with -- must not inherit it. */
-		opts.out = fopen(opts.output, "we");
-		if (!opts.out) {
+		r = cli_open_output(opts.output, &opts.out, &why);
+		if (r < 0) {
 			cli_warn("cannot open %s: %s", shown_arg(shown, opts.output),
-				 strerror(errno));
+				 why ? why : strerror(-r));
 			r = opts.command ? CLI_EXIT_CMD_FAILURE : CLI_EXIT_FAILURE;
 			goto out;
 		}

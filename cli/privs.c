@@ -14,22 +14,31 @@
  *    process may change it, bounding sets are cleared; no_new_privs is set
  *    and the process stays non-dumpable (no core file, no ptrace, no
  *    /proc/PID/mem of a process holding other users' records);
- *  - ignores the environment: it is cleared before anything reads it, so
+ *  - ignores the environment: it is cleared before anything reads it
+ *    (shared libraries' constructors included: see privs_preinit()), so
  *    the locale is C and the time zone the system's (TZ is ignored); a
  *    command run with "--" gets the original environment back, in the
  *    child, after every capability has been dropped;
- *  - shows a task only if the record says it belongs to the real user
- *    (ac_uid, the task's real uid): cli_may_show().
+ *  - shows a task only when the kernel would let the real user read its
+ *    /proc/PID/io: cli_may_show(). The record's ac_uid (the task's real
+ *    uid) is not enough: a set-user-ID program the user started has the
+ *    user's real uid, but the kernel refuses its I/O counters to the user
+ *    (CVE-2011-2495: ptrace_may_access() wants the real, effective and
+ *    saved ids to match, and the task to be dumpable).
  * Detection is by the kernel's own flag for a privilege-gaining exec
  * (AT_SECURE), ids that differ, or any capability in the permitted set.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,7 +48,9 @@ extern char **environ;
 
 static bool restricted;
 static uid_t real_uid;
+static gid_t real_gid;
 static char **user_environ;	/* the environment we started with */
+static char **preinit_environ;	/* its copy, made by privs_preinit() */
 
 bool cli_restricted(void)
 {
@@ -133,6 +144,45 @@ static bool elevated(uid_t ruid, uid_t euid, uid_t suid, gid_t rgid, gid_t egid,
 	return caps_get(&c) < 0 || caps_any(&c);
 }
 
+/*
+ * Shared libraries read the environment in their constructors, before
+ * main(): libnl's reads NLDBG and, set, prints debug lines with heap
+ * addresses. An executable's .preinit_array runs before any shared
+ * library's constructor (the dynamic loader's _dl_init(), and the ELF
+ * gABI), so here, where restricted mode will apply, the environment is
+ * emptied in place: envp is the very array that becomes environ. Its
+ * pointers are kept in a copy (mmap(): no allocator is assumed to be
+ * ready yet) for the command that -- runs.
+ */
+static void privs_preinit(int argc, char **argv, char **envp)
+{
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+	size_t n = 0;
+	char **copy;
+
+	if (!envp || !envp[0])
+		return;
+	if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
+		return;	/* cli_privs_init() fails the same way, before anything runs */
+	if (ruid == 0 || !elevated(ruid, euid, suid, rgid, egid, sgid))
+		return;
+	while (envp[n])
+		n++;
+	copy = mmap(NULL, (n + 1) * sizeof(*copy), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (copy != MAP_FAILED) {
+		memcpy(copy, envp, (n + 1) * sizeof(*copy));
+		preinit_environ = copy;
+	}
+	/* Without a copy the command runs with an empty environment, which
+	 * is better than libraries reading the user's. */
+	envp[0] = NULL;
+}
+
+__attribute__((section(".preinit_array"), used))
+static void (*const privs_preinit_entry)(int, char **, char **) = privs_preinit;
+
 int cli_privs_init(void)
 {
 	uid_t ruid, euid, suid;
@@ -142,13 +192,14 @@ int cli_privs_init(void)
 	if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
 		return -errno;
 	real_uid = ruid;
+	real_gid = rgid;
 	if (ruid == 0 || !elevated(ruid, euid, suid, rgid, egid, sgid))
 		return 0;
 	restricted = true;
 
 	/* Before anything reads it: libc's locale and time zone, our
 	 * options. The array itself stays for cli_privs_exec_child(). */
-	user_environ = environ;
+	user_environ = preinit_environ ? preinit_environ : environ;
 	if (clearenv() != 0)
 		return -ENOMEM;
 
@@ -195,25 +246,127 @@ void cli_privs_exec_child(void)
 	environ = user_environ;
 }
 
+/* Whether the "Uid:" or "Gid:" line of a status file (key with its tab)
+ * holds id as real, effective and saved id. */
+static bool status_ids_are(const char *status, const char *key, uint32_t id)
+{
+	const char *line = strstr(status, key);
+	unsigned long v[3];
+	char *end;
+
+	if (!line)
+		return false;
+	line += strlen(key);
+	for (int i = 0; i < 3; i++) {
+		errno = 0;
+		v[i] = strtoul(line, &end, 10);
+		if (errno || end == line || v[i] != id)
+			return false;
+		line = end;
+	}
+	return true;
+}
+
+/*
+ * What the kernel's ptrace_may_access(PTRACE_MODE_READ_FSCREDS) says for
+ * the real user (kernel/ptrace.c, __ptrace_may_access()): the task's real,
+ * effective and saved uid and gid are the user's, and its memory is
+ * dumpable (SUID_DUMP_USER) while it has memory (an exiting task or a
+ * zombie has none, and the kernel then skips that test). Dumpability is
+ * not in /proc/PID/status, but the owner of that file says it
+ * (fs/proc/base.c, task_dump_owner(), which leaves the directory /proc/PID
+ * alone): the task's effective ids while it is dumpable, root otherwise;
+ * the status shows Vm* lines only for a task with memory. One directory
+ * descriptor for both: it names this task and no later one with the same
+ * id. Fails closed: a task that cannot be looked at (gone already) is not
+ * shown.
+ */
+static int check_errno;	/* why the last check could not be made */
+
+/* What the check could not get past: another user's task, or a failure
+ * of ours (out of descriptors) that must not read as one. */
+static bool check_failed(int err)
+{
+	if (err != ENOENT && err != ESRCH && err != EACCES && err != EPERM)
+		check_errno = err;
+	return false;
+}
+
+static bool kernel_lets_user_read(uint32_t id)
+{
+	char path[32], status[4096];
+	const char *tgid;
+	struct stat st;
+	ssize_t n;
+	int dir, fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32, id);
+	dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return check_failed(errno);
+	fd = openat(dir, "status", O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, status, sizeof(status) - 1);
+	if (n < 0 || fstat(fd, &st) < 0)
+		err = errno;
+	else if (n == 0)
+		err = ESRCH;	/* gone while we read */
+	if (fd >= 0)
+		close(fd);
+	close(dir);
+	if (err)
+		return check_failed(err);
+	status[n] = '\0';
+	/* Our own process: the kernel asks nothing more. */
+	tgid = strstr(status, "\nTgid:\t");
+	if (tgid && strtoul(tgid + 7, NULL, 10) == (unsigned long)getpid())
+		return true;
+	return status_ids_are(status, "\nUid:\t", (uint32_t)real_uid) &&
+	       status_ids_are(status, "\nGid:\t", (uint32_t)real_gid) &&
+	       (!strstr(status, "\nVmSize:\t") || (st.st_uid == real_uid && st.st_gid == real_gid));
+}
+
+int cli_refusal(void)
+{
+	int err = check_errno;
+
+	check_errno = 0;
+	return err ? -err : -EACCES;
+}
+
 bool cli_may_show(const struct tstats_record *rec)
 {
 	uint64_t uid;
 
+	check_errno = 0;
 	if (!restricted)
 		return true;
 	/* ac_uid is the task's real uid, in our user namespace. The
 	 * kernel's TGID records have none: never shown on their own (a
-	 * process view has its leader's). */
-	return tstats_record_get(rec, TSTATS_F_UID, &uid) == 0 && uid == (uint64_t)real_uid;
+	 * process view has its leader's, and its id is the leader's). */
+	return tstats_record_get(rec, TSTATS_F_UID, &uid) == 0 && uid == (uint64_t)real_uid &&
+	       kernel_lets_user_read(rec->id);
 }
 
 bool cli_exit_visible(struct cli_exit_filter *f, const struct tstats_record *rec)
 {
 	uint64_t tgid = 0;
+	uint64_t uid;
 	bool ok;
 
 	if (!restricted)
 		return true;
+	/* The tree of a command we run (run.c) runs without capabilities
+	 * and with no_new_privs: its ids cannot change, a set-user-ID
+	 * program in it runs with the user's ids, so ac_uid says it all.
+	 * That matters, since the command is reaped before its record is
+	 * read. */
+	if (f->own_tree && rec->kind == TSTATS_KIND_PID) {
+		ok = tstats_record_get(rec, TSTATS_F_UID, &uid) == 0 &&
+		     uid == (uint64_t)real_uid;
+		f->shown = ok && tstats_record_get(rec, TSTATS_F_TGID, &tgid) == 0;
+		f->tgid = (uint32_t)tgid;
+		return ok;
+	}
 	/* A TGID exit record comes right after its group's last PID record,
 	 * in the same message: it goes with that record's owner. */
 	if (rec->kind == TSTATS_KIND_TGID) {

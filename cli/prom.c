@@ -10,8 +10,10 @@
  * stems below gives a clearer one; the fields of one delay class share
  * the families taskstats_delay_seconds_total{class="..."} and so on.
  * Identity fields are labels: pid (PID records only: a series without it
- * is a whole process), tgid, comm and uid. Absent fields are left out,
- * never written as 0.
+ * is a whole process), tgid, comm and uid. A TGID record asked for with a
+ * thread's id is labelled with its process's tgid, and a task named twice
+ * is written once: one process never appears as two. Absent fields are
+ * left out, never written as 0.
  *
  * All records are kept until the end: the format wants every sample of a
  * family together, under one HELP and TYPE line.
@@ -20,6 +22,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -233,19 +236,28 @@ static void put_value(FILE *out, const struct tstats_field_info *info, uint64_t 
 /* ---- labels ------------------------------------------------------------ */
 
 /*
- * A label value: valid UTF-8 (each invalid sequence becomes U+FFFD), then
- * backslash, double quote and newline escaped as the format asks. The
- * result is appended to *buf (grown as needed).
+ * A label value: the library's terminal-safe text (TSTATS_TEXT_ESCAPE:
+ * control characters, bidi overrides and invalid UTF-8 as \xNN, a
+ * backslash as \\), then backslash, double quote and newline escaped as
+ * the format asks. The format itself has no escape for a control
+ * character: written raw, "\033[2J" in a comm or a cgroup path would reach
+ * whoever reads the exposition on a terminal (curl, cat, promtool's
+ * messages). The result is appended to *buf (grown as needed).
  */
 static int escape_label(char **buf, size_t *len, const char *s)
 {
 	size_t n = strlen(s);
-	char *clean = malloc(3 * n + 1), *p;
+	char *clean = malloc(4 * n + 1), *p;
+	int r;
 
 	if (!clean)
 		return -ENOMEM;
-	cli_utf8_sanitize(clean, s, n);
-	p = realloc(*buf, *len + 2 * strlen(clean) + 1);
+	r = tstats_text(s, n, TSTATS_TEXT_ESCAPE, clean, 4 * n + 1);
+	if (r < 0) {
+		free(clean);
+		return r;
+	}
+	p = realloc(*buf, *len + 2 * (size_t)r + 1);
 	if (!p) {
 		free(clean);
 		return -ENOMEM;
@@ -306,7 +318,10 @@ static int record_labels(const struct tstats_record *rec, char **ret)
 		if (r == 0 && tstats_record_get(rec, TSTATS_F_TGID, &v) == 0)
 			r = add_label_u64(&buf, &len, "tgid", v);
 	} else {
-		r = add_label_u64(&buf, &len, "tgid", rec->id);
+		/* The kernel takes any thread's id for its whole group. */
+		uint32_t tgid = cli_proc_tgid(rec->id);
+
+		r = add_label_u64(&buf, &len, "tgid", tgid ? tgid : rec->id);
 	}
 	if (r == 0 && comm)
 		r = add_label(&buf, &len, "comm", comm);
@@ -378,37 +393,53 @@ static int prom_begin(void **state, const struct cli_opts *opts, int delayacct)
 	return 0;
 }
 
-static int add_task(struct prom_state *st, const struct tstats_record *rec, uint32_t threads)
+/* Adds a task; with dedupe, not one whose labels an earlier task has (the
+ * same task named twice, -t of a thread and of its leader): that would be
+ * a duplicate series. --all lists each task once and needs no search. */
+/* Appends a series set with its labels (taken over, also on failure). */
+static int add_labeled(struct prom_state *st, const struct tstats_record *rec, uint32_t threads,
+		       char *labels)
 {
 	struct prom_task *t;
-	int r;
 
-	/* The same task twice (-p 1 -p 1) would be a duplicate series. */
-	for (size_t i = 0; i < st->n; i++)
-		if (st->tasks[i].rec.kind == rec->kind && st->tasks[i].rec.id == rec->id)
-			return 0;
 	if (st->n == st->cap) {
 		size_t cap = st->cap ? 2 * st->cap : 16;
 
 		t = realloc(st->tasks, cap * sizeof(*t));
-		if (!t)
+		if (!t) {
+			free(labels);
 			return -ENOMEM;
+		}
 		st->tasks = t;
 		st->cap = cap;
 	}
-	t = &st->tasks[st->n];
+	t = &st->tasks[st->n++];
 	t->rec = *rec;
 	t->threads = threads;
-	r = record_labels(rec, &t->labels);
+	t->labels = labels;
+	return 0;
+}
+
+static int add_task(struct prom_state *st, const struct tstats_record *rec, uint32_t threads,
+		    bool dedupe)
+{
+	char *labels;
+	int r;
+
+	r = record_labels(rec, &labels);
 	if (r < 0)
 		return r;
-	st->n++;
-	return 0;
+	for (size_t i = 0; dedupe && i < st->n; i++)
+		if (strcmp(st->tasks[i].labels, labels) == 0) {
+			free(labels);
+			return 0;
+		}
+	return add_labeled(st, rec, threads, labels);
 }
 
 static int prom_task(void *state, const struct tstats_record *rec)
 {
-	return add_task(state, rec, 0);
+	return add_task(state, rec, 0, true);
 }
 
 /* Nothing to write for a task that does not exist: the mode warns. */
@@ -559,8 +590,7 @@ int cli_prom_intervals(FILE *out, const struct cli_prom_row *rows, size_t n,
 
 		memset(&rec, 0, sizeof(rec));
 		rec.kind = rows[i].rec ? rows[i].rec->kind : TSTATS_KIND_TGID;
-		/* Groups: an id of their own, so that add_task() keeps each. */
-		rec.id = rows[i].rec ? rows[i].rec->id : (uint32_t)i + 1;
+		rec.id = rows[i].rec ? rows[i].rec->id : 0;
 		for (unsigned int f = 0; f < nf && f < TSTATS_FIELD_CAPACITY; f++) {
 			const struct tstats_field_info *info = tstats_field_info(f);
 
@@ -570,6 +600,7 @@ int cli_prom_intervals(FILE *out, const struct cli_prom_row *rows, size_t n,
 			rec.value[f] = rows[i].total[f];
 			rec.present[f / 64] |= UINT64_C(1) << (f % 64);
 		}
+		/* A process or thread: its usual labels; a group: its key. */
 		if (rows[i].rec)
 			r = record_labels(rows[i].rec, &labels);
 		else
@@ -579,14 +610,9 @@ int cli_prom_intervals(FILE *out, const struct cli_prom_row *rows, size_t n,
 		if (r == 0 && !labels)
 			r = -ENOMEM;
 		if (r == 0)
-			r = add_task(st, &rec, rows[i].threads);
-		/* add_task() made its own labels: ours replace them. */
-		if (r == 0) {
-			free(st->tasks[st->n - 1].labels);
-			st->tasks[st->n - 1].labels = labels;
-		} else {
+			r = add_labeled(st, &rec, rows[i].threads, labels);
+		else
 			free(labels);
-		}
 	}
 	if (r < 0) {
 		prom_free(state);
@@ -667,7 +693,7 @@ static int collect_threads(struct prom_state *st, struct tstats_ctx *ctx, const 
 		 * is left out quietly in restricted mode (privs.c). */
 		if (errs[i] == 0) {
 			if (cli_may_show(&recs[i]))
-				r = add_task(st, &recs[i], 0);
+				r = add_task(st, &recs[i], 0, false);
 		} else if (errs[i] != -ESRCH) {
 			cli_warn("PID %" PRIu32 " left out: %s", ids[i],
 				 cli_task_error_text(errs[i]));
@@ -699,7 +725,7 @@ static int collect_processes(struct prom_state *st, struct tstats_ctx *ctx, cons
 		/* /proc lists group leaders: the view's id is the same. */
 		if (p.rec.id != ids[i] || !cli_may_show(&p.rec))	/* restricted: privs.c */
 			continue;
-		r = add_task(st, &p.rec, p.threads);
+		r = add_task(st, &p.rec, p.threads, false);
 		if (r < 0)
 			return r;
 	}
@@ -721,7 +747,10 @@ enum cli_exit cli_run_prom_all(const struct cli_opts *opts)
 	r = tstats_ctx_new(&ctx);
 	if (r < 0)
 		return cli_open_error(r);
-	r = prom_begin(&state, opts, tstats_delayacct_state());
+	r = cli_delayacct_state();
+	if (CLI_DELAYACCT_FAILED(r))
+		status = CLI_EXIT_FAILURE;
+	r = prom_begin(&state, opts, r);
 	if (r < 0)
 		goto out;
 	r = list_all(kind, &ids, &cap);
@@ -770,6 +799,8 @@ int cli_prom_cgroups(FILE *out, const char *const *paths,
 			 "tasks directly in the cgroup, by scheduler state (cgroupstats, "
 			 "cgroup v1 only)", "gauge");
 	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		struct stat a, b;
 		const uint64_t v[] = {
 			stats[i].nr_sleeping, stats[i].nr_running, stats[i].nr_stopped,
 			stats[i].nr_uninterruptible, stats[i].nr_io_wait,
@@ -777,6 +808,14 @@ int cli_prom_cgroups(FILE *out, const char *const *paths,
 		char *labels = NULL;
 		size_t len = 0;
 
+		/* A directory named twice (-C X -C X, or X and X/) would be
+		 * counted twice by a sum over the series. */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(paths[k], paths[i]) == 0 ||
+			       (stat(paths[k], &a) == 0 && stat(paths[i], &b) == 0 &&
+				a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+		if (seen)
+			continue;
 		if (add_label(&labels, &len, "path", paths[i]) < 0) {
 			free(labels);
 			return -ENOMEM;

@@ -413,24 +413,6 @@ static int print_delay_table(struct text_state *st, const struct tstats_record *
 	return 0;
 }
 
-/* The thread group of thread id, from /proc/ID/status; 0 if unknown. */
-static uint32_t tgid_of(uint32_t id)
-{
-	char path[48], line[128];
-	unsigned long tgid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", id);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %lu", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid <= UINT32_MAX ? (uint32_t)tgid : 0;
-}
-
 static void print_header(const struct text_state *st, const struct tstats_record *rec)
 {
 	char comm[VALUE_MAX];
@@ -450,7 +432,7 @@ static void print_header(const struct text_state *st, const struct tstats_record
 	if (rec->kind != TSTATS_KIND_TGID)
 		return;
 	/* The kernel takes any thread's id for its whole group. */
-	tgid = tgid_of(rec->id);
+	tgid = cli_proc_tgid(rec->id);
 	if (tgid && tgid != rec->id)
 		fprintf(st->out, "  note: %" PRIu32 " is a thread of process %" PRIu32
 			": these are the whole process's totals\n", rec->id, tgid);

@@ -587,7 +587,7 @@ static int report(struct run_state *rs, const struct cli_opts *o, int wstatus)
 	if (rs->have_tgid && !rs->have_leader)
 		cli_warn("the leader thread's record was lost: only the group totals are shown");
 
-	r = out->begin(&state, o, tstats_delayacct_state());
+	r = out->begin(&state, o, cli_delayacct_state());
 	if (r < 0)
 		goto out;
 	if (!o->json)
@@ -643,7 +643,7 @@ static bool reap(pid_t child, int *wstatus)
 enum cli_exit cli_run_command(const struct cli_opts *opts)
 {
 	struct cli_opts o = *opts;
-	struct run_state rs = { .opts = &o };
+	struct run_state rs = { .opts = &o, .visible.own_tree = true };
 	enum cli_exit status = CLI_EXIT_CMD_FAILURE;
 	struct tstats_listener *l = NULL;
 	struct signalfd_siginfo si;

@@ -1614,7 +1614,8 @@ static int add_column(const struct cli_column ***cols, size_t *n, const struct c
 
 /*
  * Appends the columns of a comma list. An unknown name fails with -ENOENT
- * (*bad names it), or is passed over when skip_unknown.
+ * (*bad names it), or is passed over when skip_unknown; a column already
+ * there fails with -EEXIST (a second copy of a column says nothing new).
  */
 static int parse_columns(struct top *t, const char *list, bool skip_unknown,
 			 const char **bad, size_t *bad_len)
@@ -1631,6 +1632,12 @@ static int parse_columns(struct top *t, const char *list, bool skip_unknown,
 			*bad_len = len;
 			return -ENOENT;
 		}
+		for (size_t i = 0; c && i < t->n_cols; i++)
+			if (t->cols[i] == c) {
+				*bad = p;
+				*bad_len = len;
+				return -EEXIST;
+			}
 		r = c ? add_column(&t->cols, &t->n_cols, c) : 0;
 		if (r < 0)
 			return r;
@@ -1687,6 +1694,15 @@ static int setup_columns(struct top *t)
 		r = parse_columns(t, list + (list[0] == '+'), false, &bad, &bad_len);
 		if (r == -ENOMEM)
 			goto nomem;
+		if (r == -EEXIST) {
+			char shown[4 * 64 + 1];
+
+			cli_escape(shown, bad, bad_len > 64 ? 64 : bad_len);
+			cli_warn("column '%s' given twice%s", shown,
+				 list[0] == '+' ? " (or already a default one)" : "");
+			fputs("Try '" CLI_NAME " --help' for more information.\n", stderr);
+			return CLI_EXIT_USAGE;
+		}
 		if (r < 0)
 			return unknown_column("", bad, bad_len);
 	} else if (list) {
@@ -1737,7 +1753,7 @@ static void delayacct_note(const struct top *t)
 
 	for (size_t c = 0; c < t->n_cells; c++)
 		any |= needs_delayacct(t->cols[c]);
-	if (any && tstats_delayacct_state() == 0)
+	if (any && cli_delayacct_state() == 0)
 		cli_warn("delay accounting is off (kernel.task_delayacct=0): delays other "
 			 "than cpu read 0 for tasks started while it is off; enable it with "
 			 "'sysctl kernel.task_delayacct=1'");

@@ -3,7 +3,9 @@
  * Helpers of taskstats-cli: id-list parsing, humanised numbers, and the
  * two treatments of untrusted text (terminal escaping, UTF-8 repair).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -12,8 +14,11 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+#include <wchar.h>
 
 #include "cli.h"
 
@@ -94,6 +99,93 @@ int cli_flush(FILE *out)
 	if (fflush(out) != 0 || ferror(out))
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+/*
+ * --output-file. Root often runs this from a timer into a directory others
+ * may write to (world-writable, and sticky-directory protection is off on
+ * many hosts): a name planted there must not make us truncate another
+ * file. So the last component is never followed if it is a symbolic link
+ * (O_NOFOLLOW), and what was opened is used only if the caller or root
+ * owns it and it has no other name (a hard link to /etc/shadow is a
+ * regular file of root's too). It is truncated only after those checks.
+ */
+int cli_open_output(const char *path, FILE **ret, const char **why)
+{
+	struct stat st;
+	int fd, err;
+	FILE *f;
+
+	*why = NULL;
+	if (strcmp(path, "-") == 0) {
+		*ret = stdout;
+		return 0;
+	}
+	/* O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of
+	 * hanging; it is cleared again below. */
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
+		  0666);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			*why = "is a symbolic link (name its target)";
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0)
+		goto fail_errno;
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		*why = "belongs to another user";
+		close(fd);
+		return -EPERM;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		*why = "not a regular file, device or FIFO";
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_nlink > 1) {
+		*why = "has other hard links";
+		close(fd);
+		return -EPERM;
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		goto fail_errno;
+	if (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
+		goto fail_errno;
+	f = fdopen(fd, "w");
+	if (!f)
+		goto fail_errno;
+	*ret = f;
+	return 0;
+fail_errno:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+uint32_t cli_proc_tgid(uint32_t id)
+{
+	char path[48], line[128];
+	unsigned long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", id);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %lu", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid <= UINT32_MAX ? (uint32_t)tgid : 0;
+}
+
+int cli_delayacct_state(void)
+{
+	int s = tstats_delayacct_state();
+
+	if (s < 0 && s != -ENOENT)
+		cli_warn("cannot read kernel.task_delayacct: %s", strerror(-s));
+	return s;
 }
 
 void cli_warn_output(int r)
@@ -538,14 +630,53 @@ const char *cli_fmt_status_short(char *buf, uint64_t status)
 
 /* ---- layout ------------------------------------------------------------ */
 
+/*
+ * Columns, not characters: a CJK ideograph takes two, a combining mark
+ * none (wcwidth(3)). The C.UTF-8 locale is used for that alone, whatever
+ * the environment says (it is empty in restricted mode): the text is
+ * UTF-8 either way (escaped, or repaired). Without that locale, one
+ * column per character.
+ */
 size_t cli_display_width(const char *s)
 {
-	size_t w = 0;
+	static locale_t utf8;
+	static bool tried;
+	mbstate_t mbs = { 0 };
+	size_t len = strlen(s), w = 0;
+	locale_t old;
 
-	/* Count characters, not bytes: "µs" is two bytes, one column. */
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
+	if (!tried) {
+		tried = true;
+		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	}
+	if (!utf8) {
+		for (; *s; s++)
+			if (((unsigned char)*s & 0xc0) != 0x80)
+				w++;
+		return w;
+	}
+	old = uselocale(utf8);
+	while (len) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, len, &mbs);
+		int cw;
+
+		if (n == (size_t)-1 || n == (size_t)-2) {
+			/* Not UTF-8 (cannot happen to escaped text): a byte
+			 * a column. */
+			memset(&mbs, 0, sizeof(mbs));
+			n = 1;
+			cw = 1;
+		} else {
+			cw = wcwidth(wc);
+			if (cw < 0)
+				cw = 1;
+		}
+		w += (size_t)cw;
+		s += n;
+		len -= n;
+	}
+	uselocale(old);
 	return w;
 }
 

@@ -487,6 +487,11 @@ int tstats_cpulist_check(const char *cpulist);
  *   -ERANGE           a CPU in cpulist is not possible on this machine,
  *   -EPERM            the caller lacks CAP_NET_ADMIN (in the initial
  *                     user namespace),
+ *   -ENETUNREACH      the kernel accepted the registration, but the
+ *                     caller is not in the initial network namespace,
+ *                     where alone the kernel sends exit events (told by
+ *                     /proc/self/ns/net: since Linux 6.18 always, before
+ *                     only with access to PID 1's, as root),
  *   -ENOENT           the kernel has no TASKSTATS family,
  *   -ETIMEDOUT        the kernel did not answer within 5 s,
  *   -ENOMEM, or another -errno from the kernel or the socket.

@@ -144,6 +144,27 @@ static void run_cli_as(struct run *r, int unprivileged, ...)
 
 #define run_cli(r, ...) run_cli_as(r, false, __VA_ARGS__, (char *)NULL)
 
+/*
+ * Runs argv with no descriptor but 0-2 (this process and the harness may
+ * hold others, and valgrind its own): python3 closes them and execs argv,
+ * so that the program counts its descriptors from 3. argv needs no more
+ * than 28 entries.
+ */
+static void run_argv_closed(struct run *r, char *const argv[])
+{
+	char *full[32] = { (char *)"/usr/bin/python3", (char *)"-c",
+			   (char *)"import os, sys; os.closerange(3, 1 << 20); "
+				   "os.execv(sys.argv[1], sys.argv[1:])" };
+	int n = 3;
+
+	for (int i = 0; argv[i]; i++) {
+		ck_assert_int_lt(n, 31);
+		full[n++] = argv[i];
+	}
+	full[n] = NULL;
+	run_argv(r, false, full);
+}
+
 static void run_free(struct run *r)
 {
 	free(r->out);
@@ -825,6 +846,63 @@ START_TEST(test_json_without_jsonc)
 }
 END_TEST
 
+/* The peak RSS in KiB of the CLI run with argv, its output thrown away. */
+static long maxrss_of(char *const argv[])
+{
+	struct rusage ru;
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		const char *asan = getenv("ASAN_OPTIONS");
+		char opts[512];
+
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			_exit(126);
+		/* In a sanitizer build, freed memory waits in a quarantine of
+		 * 256 MB, which would count as the CLI's. */
+		snprintf(opts, sizeof(opts), "%s%squarantine_size_mb=0", asan ? asan : "",
+			 asan && *asan ? ":" : "");
+		setenv("ASAN_OPTIONS", opts, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	ck_assert_int_eq(wait4(pid, &st, 0, &ru), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
+	return ru.ru_maxrss;
+}
+
+/*
+ * The JSON document is streamed: memory does not grow with the number of
+ * records (json-c's whole document cost ~20 KB per record: 1.3 GB for
+ * 66k PIDs). 500 and 5000 records of ourselves: the same peak, give or
+ * take the allocator.
+ */
+START_TEST(test_json_memory_flat)
+{
+	static const unsigned int counts[2] = { 500, 5000 };
+	long rss[2];
+
+	for (int k = 0; k < 2; k++) {
+		size_t cap = (size_t)counts[k] * 12 + 1, len = 0;
+		char *list = malloc(cap);
+		char *argv[] = { (char *)cli_path(), (char *)"--json", (char *)"-p", list, NULL };
+
+		ck_assert_ptr_nonnull(list);
+		for (unsigned int i = 0; i < counts[k]; i++)
+			len += (size_t)snprintf(list + len, cap - len, "%s%d", i ? "," : "",
+						(int)getpid());
+		rss[k] = maxrss_of(argv);
+		free(list);
+	}
+	ck_assert_msg(rss[1] - rss[0] < 4096, "peak RSS %ld KiB for %u records, %ld KiB for %u",
+		      rss[0], counts[0], rss[1], counts[1]);
+}
+END_TEST
+
 START_TEST(test_json_compact)
 {
 	char id[16];
@@ -1068,6 +1146,9 @@ static const struct usage_case {
 	const char *message;
 } usage_cases[] = {
 	{ { "-p", "abc" }, "invalid PID 'abc' for -p: not a decimal number" },
+	{ { "--out=x", "-p", "1" }, "option '--out' is ambiguous: --output-file, --output" },
+	{ { "--all", "-o", "pid,comm,pid" }, "column 'pid' given twice" },
+	{ { "--all", "-o", "+pid" }, "column 'pid' given twice (or already a default one)" },
 	{ { "-p", "0" }, "invalid PID '0' for -p: must be at least 1" },
 	{ { "-p", "-5" }, "invalid PID '-5' for -p: must be a positive number" },
 	{ { "-p", "99999999999" }, "invalid PID '99999999999' for -p: out of range" },
@@ -1324,6 +1405,128 @@ START_TEST(test_unwritable_output)
 	run_argv(&r, false, pargv);
 	unlink(tmp);
 	ck_assert_msg(strcmp(r.out, "7\n") == 0, "status %s (stderr %s)", r.out, r.err);
+	run_free(&r);
+}
+END_TEST
+
+/*
+ * --output-file in a directory others may write to: a symbolic link or a
+ * hard link planted there, or another user's file, is refused and left as
+ * it was; the caller's own file is truncated; "-" is standard output.
+ */
+START_TEST(test_output_file_planted)
+{
+	char dir[] = "/tmp/test-cli-out-XXXXXX";
+	char target[64], sym[64], hard[64], theirs[64], own[64], opt[80], *text;
+	struct run r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	fmt(target, sizeof(target), "%s/target", dir);
+	fmt(sym, sizeof(sym), "%s/link", dir);
+	fmt(hard, sizeof(hard), "%s/hard", dir);
+	fmt(theirs, sizeof(theirs), "%s/theirs", dir);
+	fmt(own, sizeof(own), "%s/own", dir);
+	f = fopen(target, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("precious\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(symlink(target, sym), 0);
+	ck_assert_int_eq(link(target, hard), 0);
+	f = fopen(theirs, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("theirs\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chown(theirs, NOBODY, NOBODY), 0);
+
+	run_cli(&r, fmt(opt, sizeof(opt), "--output-file=%s", sym), "-p", "1");
+	ck_assert_msg(r.status == 5, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "/link: is a symbolic link (name its target)\n"), "%s", r.err);
+	run_free(&r);
+	run_cli(&r, fmt(opt, sizeof(opt), "--output-file=%s", hard), "-p", "1");
+	ck_assert_msg(r.status == 5, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "/hard: has other hard links\n"), "%s", r.err);
+	run_free(&r);
+	text = read_file(target);
+	ck_assert_str_eq(text, "precious\n");
+	free(text);
+
+	/* -- COMMAND: not run, env(1)'s status for our own failure. */
+	run_cli(&r, fmt(opt, sizeof(opt), "--output-file=%s", theirs), "--", "/bin/true");
+	ck_assert_msg(r.status == 125, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "/theirs: belongs to another user\n"), "%s", r.err);
+	run_free(&r);
+	text = read_file(theirs);
+	ck_assert_str_eq(text, "theirs\n");
+	free(text);
+
+	/* The caller's own file: truncated, then written. */
+	f = fopen(own, "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 1000; i++)
+		fputs("stale stale stale stale stale\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	run_cli(&r, fmt(opt, sizeof(opt), "--output-file=%s", own), "-p", "1");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "");
+	text = read_file(own);
+	ck_assert_msg(strncmp(text, "PID 1 (", 7) == 0 && !strstr(text, "stale"), "%.200s", text);
+	free(text);
+	run_free(&r);
+
+	run_cli(&r, "--output-file=-", "--compact", "--", "/bin/true");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.out, "d['tasks'][0]['exit_code'] == 0", NULL);
+	run_free(&r);
+
+	unlink(own);
+	unlink(theirs);
+	unlink(hard);
+	unlink(sym);
+	unlink(target);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/*
+ * Out of file descriptors (prlimit --nofile=4: the netlink socket takes
+ * the last one): what could not be read is an error with status 5, never a fact
+ * ("delayacct": null with status 0, no cgroup v1, no delay note).
+ */
+START_TEST(test_out_of_descriptors)
+{
+	static const char *const modes[][3] = {
+		{ "-p", "1", "--json" },
+		{ "-p", "1", NULL },
+		{ "-p", "1", "--format=prometheus" },
+	};
+	char *argv[] = { (char *)"/usr/bin/prlimit", (char *)"--nofile=4", (char *)"--",
+			 (char *)cli_path(), NULL, NULL, NULL, NULL };
+	struct run r;
+
+	if (access(argv[0], X_OK) != 0) {
+		fprintf(stderr, "test_out_of_descriptors: no prlimit(1), not checked\n");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		memcpy(&argv[4], modes[i], sizeof(modes[i]));
+		run_argv_closed(&r, argv);
+		ck_assert_msg(r.status == 5, "%s %s: exit %d\n%s", argv[4], argv[6] ? argv[6] : "",
+			      r.status, r.err);
+		ck_assert_str_eq(r.err, "taskstats-cli: cannot read kernel.task_delayacct: "
+				 "Too many open files\n");
+		run_free(&r);
+	}
+	argv[4] = (char *)"--check";
+	argv[5] = NULL;
+	run_argv_closed(&r, argv);
+	ck_assert_msg(r.status == 5, "--check: exit %d\n%s\n%s", r.status, r.out, r.err);
+	ck_assert_msg(!strstr(r.out, "no cgroup v1"), "%s", r.out);
+	ck_assert_msg(strstr(r.out, "\nwarn  cgroupstats     cannot check: cannot read "
+			     "/proc/mounts: Too many open files\n"), "%s", r.out);
+	ck_assert_msg(strstr(r.out, "\nwarn  delayacct       cannot check: cannot read "
+			     "kernel.task_delayacct: Too many open files\n"), "%s", r.out);
 	run_free(&r);
 }
 END_TEST
@@ -1884,6 +2087,35 @@ START_TEST(test_listen_text_sigterm)
 END_TEST
 
 /* A thread group's end: the last thread's PID line, then its TGID line. */
+/* --listen and -- in another network namespace, where no exit event
+ * would arrive: said at start, status 4 (125: the command was not run). */
+START_TEST(test_listen_other_netns)
+{
+	char *argv[] = { (char *)"/usr/bin/unshare", (char *)"--net", (char *)"--",
+			 (char *)"/usr/bin/timeout", (char *)"60", (char *)cli_path(),
+			 (char *)"--listen", NULL, NULL };
+	static const char msg[] = "taskstats-cli: the kernel sends exit events only to the "
+				  "initial network namespace, and this process is in another "
+				  "one: none would arrive\n";
+	struct run r;
+
+	if (access(argv[0], X_OK) != 0) {
+		fprintf(stderr, "test_listen_other_netns: no unshare(1), not checked\n");
+		return;
+	}
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 4, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, msg);
+	run_free(&r);
+	argv[6] = (char *)"--";
+	argv[7] = (char *)"/bin/true";
+	run_argv(&r, false, argv);
+	ck_assert_msg(r.status == 125, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, msg);
+	run_free(&r);
+}
+END_TEST
+
 static void *nap_thread(void *arg)
 {
 	usleep(10000);
@@ -3083,25 +3315,129 @@ static uint64_t status_hex(pid_t pid, const char *key)
 	return v;
 }
 
-/* A short-lived child of nobody's, named comm, reaped. */
-static pid_t spawn_killed_nobody(const char *comm)
-{
-	pid_t pid = fork();
-	int st;
+/*
+ * A child of nobody's (real uid and gid), named comm, waiting in pause():
+ * with euid and saved uid root if setuid_root (a set-user-ID root program
+ * nobody started), else all nobody's, dumpable or not. Killed and reaped
+ * by reap_nobody(); kept as a zombie until then.
+ */
+static pid_t nobody_kids[4];
 
+static pid_t spawn_nobody(const char *comm, bool setuid_root, bool dumpable)
+{
+	pid_t parent = getpid();
+	int p[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-		    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+		    setresuid(NOBODY, setuid_root ? 0 : NOBODY, setuid_root ? 0 : NOBODY) < 0 ||
+		    prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0, 0, 0, 0) < 0)
 			_exit(1);
 		prctl(PR_SET_NAME, comm);
-		raise(SIGKILL);
-		_exit(1);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
 	}
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	return pid;
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	close(p[0]);
+	for (size_t i = 0; i < sizeof(nobody_kids) / sizeof(nobody_kids[0]); i++)
+		if (!nobody_kids[i]) {
+			nobody_kids[i] = pid;
+			return pid;
+		}
+	ck_abort_msg("too many children of nobody's");
+	return -1;
 }
+
+static void reap_nobody(void)
+{
+	for (size_t i = 0; i < sizeof(nobody_kids) / sizeof(nobody_kids[0]); i++)
+		if (nobody_kids[i] > 0) {
+			kill(nobody_kids[i], SIGKILL);
+			waitpid(nobody_kids[i], NULL, 0);
+			nobody_kids[i] = 0;
+		}
+}
+
+static void teardown_restricted(void)
+{
+	reap_nobody();
+	teardown_bg();
+}
+
+/* Its exit queued, not reaped: the zombie stays until reap_nobody(). */
+static void kill_nobody(pid_t pid)
+{
+	siginfo_t si;
+
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+}
+
+/*
+ * A task whose real uid is the user's is not enough: the kernel refuses
+ * the user a set-user-ID program's /proc/PID/io (its effective and saved
+ * uid are root's) and a non-dumpable task's (ptrace_may_access()), and so
+ * does restricted mode, in -p, -t and --all.
+ */
+START_TEST(test_restricted_not_readable)
+{
+	pid_t suid, undumpable, own;
+	char ids[3][16], expr[200];
+	struct run r;
+
+	if (!cap_ready("test_restricted_not_readable"))
+		return;
+	suid = spawn_nobody("tstats-suid", true, true);
+	undumpable = spawn_nobody("tstats-nodump", false, false);
+	own = spawn_nobody("tstats-own", false, true);
+	fmt(ids[0], sizeof(ids[0]), "%d", (int)suid);
+	fmt(ids[1], sizeof(ids[1]), "%d", (int)undumpable);
+	fmt(ids[2], sizeof(ids[2]), "%d", (int)own);
+
+	for (int i = 0; i < 2; i++) {
+		char msg[96];
+
+		run_restricted(&r, NULL, (const char *const[]){ "-p", ids[i], NULL });
+		ck_assert_msg(r.status == 3, "PID %s: exit %d: %s", ids[i], r.status, r.err);
+		ck_assert_str_eq(r.out, "");
+		ck_assert_str_eq(r.err, fmt(msg, sizeof(msg), MSG_OTHER_USER("PID %s"), ids[i]));
+		run_free(&r);
+		run_restricted(&r, NULL, (const char *const[]){ "-t", ids[i], NULL });
+		ck_assert_msg(r.status == 3, "TGID %s: exit %d: %s", ids[i], r.status, r.err);
+		ck_assert_str_eq(r.out, "");
+		run_free(&r);
+	}
+	run_restricted(&r, NULL, (const char *const[]){ "-p", ids[2], NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  uid               65534\n"));
+	run_free(&r);
+
+	run_restricted(&r, NULL, (const char *const[]){ "--all", "-J", NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_lines_true(r.out, fmt(expr, sizeof(expr), "%s in [t['tgid'] for t in d] and "
+				 "not {%s, %s} & {t['tgid'] for t in d}", ids[2], ids[0], ids[1]),
+		      NULL);
+	run_free(&r);
+	run_restricted(&r, NULL, (const char *const[]){ "--all", "--format", "prometheus",
+							NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, fmt(expr, sizeof(expr), "tgid=\"%s\"", ids[2])));
+	ck_assert_ptr_null(strstr(r.out, fmt(expr, sizeof(expr), "tgid=\"%s\"", ids[0])));
+	ck_assert_ptr_null(strstr(r.out, fmt(expr, sizeof(expr), "tgid=\"%s\"", ids[1])));
+	run_free(&r);
+}
+END_TEST
 
 /*
  * --listen as nobody: only nobody's exits, and while it listens the
@@ -3111,7 +3447,7 @@ START_TEST(test_restricted_listen)
 {
 	const char *const args[] = { "--listen", "--json", NULL };
 	char *argv[24], expr[160];
-	pid_t root_pid, nobody_pid;
+	pid_t root_pid, suid_pid, nobody_pid;
 	struct bg b;
 	struct run r;
 
@@ -3132,9 +3468,14 @@ START_TEST(test_restricted_listen)
 
 	/* Root's exit is queued before nobody's is sent (the kernel sends
 	 * it from do_exit(), before the reap): once nobody's is out, root's
-	 * has been passed over. */
+	 * has been passed over, and so has the set-user-ID program's that
+	 * nobody started. Nobody's are kept as zombies until then: the
+	 * credentials of a task already reaped cannot be checked. */
 	root_pid = spawn_killed("tstats-root");
-	nobody_pid = spawn_killed_nobody("tstats-nobody");
+	suid_pid = spawn_nobody("tstats-suid", true, true);
+	kill_nobody(suid_pid);
+	nobody_pid = spawn_nobody("tstats-nobody", false, true);
+	kill_nobody(nobody_pid);
 	fmt(expr, sizeof(expr), "\"id\":%d,", (int)nobody_pid);
 	bg_wait_for(&b, &b.r.out, expr);
 	ck_assert_int_eq(kill(b.pid, SIGTERM), 0);
@@ -3145,8 +3486,86 @@ START_TEST(test_restricted_listen)
 	py_lines_true(r.out, fmt(expr, sizeof(expr), "not any(t['id'] == %d for t in d) and "
 				 "not any(t['comm'] == 'tstats-root' for t in d)", (int)root_pid),
 		      NULL);
+	py_lines_true(r.out, fmt(expr, sizeof(expr), "not any(t['id'] == %d for t in d) and "
+				 "not any(t['comm'] == 'tstats-suid' for t in d)", (int)suid_pid),
+		      NULL);
 	py_lines_true(r.out, fmt(expr, sizeof(expr), "[t['comm'] for t in d if t['id'] == %d] "
 				 "== ['tstats-nobody']", (int)nobody_pid), NULL);
+	run_free(&r);
+}
+END_TEST
+
+/*
+ * The receive buffer cap in restricted mode is per process, as the manual
+ * says: each of two listeners asking 64M is lowered to 16M, which the
+ * kernel doubles to 32 MiB.
+ */
+START_TEST(test_restricted_rcvbuf)
+{
+	const char *const args[] = { "--listen", "--rcvbuf", "64M", NULL };
+	char *argv[24], *man;
+	struct bg b[2];
+	struct run r;
+
+	if (!cap_ready("test_restricted_rcvbuf"))
+		return;
+	man = src_file("man/taskstats-cli.1.in");
+	ck_assert_msg(strstr(man, "The cap is per process, not per user: a user who starts N "
+			     "copies"), "the manual does not say what is true");
+	ck_assert_ptr_nonnull(strstr(man, "at most 32 MiB of kernel memory"));
+	free(man);
+	restricted_argv(argv, NULL, args);
+	for (int i = 0; i < 2; i++) {
+		bg_start(&b[i], argv);
+		bg_wait_for(&b[i], &b[i].r.err, READY);
+		bg_wait_for(&b[i], &b[i].r.err, "\n");
+	}
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(kill(b[i].pid, SIGTERM), 0);
+		bg_finish(&b[i], &r);
+		ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+		ck_assert_msg(strstr(r.err, "taskstats-cli: restricted: --rcvbuf lowered to 16 MiB\n"),
+			      "%s", r.err);
+		ck_assert_msg(strstr(r.err, READY "0-"), "%s", r.err);
+		ck_assert_msg(strstr(r.err, " (receive buffer 32.0 MiB)\n"), "%s", r.err);
+		run_free(&r);
+	}
+}
+END_TEST
+
+/*
+ * Out of descriptors in restricted mode, the ownership check of one's own
+ * task cannot be made: an error (status 5), not "belongs to another user".
+ * RLIMIT_NOFILE 5: the netlink socket is 3, /proc/PID 4, its status file
+ * finds no descriptor.
+ */
+START_TEST(test_restricted_out_of_descriptors)
+{
+	static const char script[] =
+		"sleep 60 & p=$!\n"
+		"prlimit --nofile=5 -- \"$1\" -p \"$p\"; r=$?\n"
+		"kill \"$p\"; echo \"status $r pid $p\"\n";
+	char want[128];
+	struct run r;
+	int pid = 0;
+
+	if (!cap_ready("test_restricted_out_of_descriptors"))
+		return;
+	if (access("/usr/bin/prlimit", X_OK) != 0) {
+		fprintf(stderr, "test_restricted_out_of_descriptors: no prlimit(1), not checked\n");
+		return;
+	}
+	{
+		char *argv[] = { (char *)SETPRIV, (char *)"--reuid=65534", (char *)"--regid=65534",
+				 (char *)"--clear-groups", (char *)"--", (char *)"/bin/sh",
+				 (char *)"-c", (char *)script, (char *)"sh", cap_cli, NULL };
+
+		run_argv_closed(&r, argv);
+	}
+	ck_assert_msg(sscanf(r.out, "status 5 pid %d", &pid) == 1, "out: %s\nerr: %s", r.out,
+		      r.err);
+	ck_assert_str_eq(r.err, fmt(want, sizeof(want), "taskstats-cli: cannot query PID %d: "
+				    "Too many open files\n", pid));
 	run_free(&r);
 }
 END_TEST
@@ -3182,6 +3601,15 @@ START_TEST(test_restricted_command)
 			 "NoNewPrivs:\t1\nkept\n");
 	/* The report (stderr) is nobody's command. */
 	ck_assert_ptr_nonnull(strstr(r.err, "\"uid\":65534"));
+	run_free(&r);
+
+	/* --tree --json: stderr is one document, which says the restriction
+	 * (no notice line before it). */
+	run_restricted(&r, NULL, (const char *const[]){ "--compact", "--tree", "--", "/bin/sh",
+							"-c", "/bin/true; /bin/true", NULL });
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_true(r.err, "d['restricted_to_uid'] == 65534 and d['command']['exit_code'] == 0 and "
+		"all(t['uid'] == 65534 for t in d['tasks'])", NULL);
 	run_free(&r);
 }
 END_TEST
@@ -3246,13 +3674,15 @@ END_TEST
 
 /*
  * The environment is ignored: TZ names the zone of the start time in the
- * report, and NLCB=debug would make libnl print its messages.
+ * report, NLCB=debug would make libnl print its messages, and NLDBG=4
+ * its debug lines with heap addresses (read by libnl's constructor,
+ * before main()).
  */
 START_TEST(test_restricted_env)
 {
 	static const char script[] =
 		"sleep 60 & p=$!\n"
-		"env TZ=TSTZ-3 NLCB=debug LC_ALL=C.UTF-8 \"$1\" -p \"$p\"; r=$?\n"
+		"env TZ=TSTZ-3 NLCB=debug NLDBG=4 LC_ALL=C.UTF-8 \"$1\" -p \"$p\"; r=$?\n"
 		"kill \"$p\"; exit $r\n";
 	char *argv[] = { (char *)"/usr/bin/env", (char *)"TZ=TSTZ-3", (char *)"NLCB=debug",
 			 (char *)cli_path(), (char *)"-p", (char *)"1", NULL };
@@ -3299,6 +3729,7 @@ static Suite *cli_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_json_self);
 	tcase_add_test(tc, test_json_compact);
+	tcase_add_test(tc, test_json_memory_flat);
 	tcase_add_test(tc, test_json_loaded_on_demand);
 	tcase_add_test(tc, test_json_without_jsonc);
 	tcase_add_test(tc, test_json_tgid);
@@ -3323,6 +3754,8 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_huge_pid_list);
 	tcase_add_test(tc, test_repeated_flags);
 	tcase_add_test(tc, test_unwritable_output);
+	tcase_add_test(tc, test_output_file_planted);
+	tcase_add_test(tc, test_out_of_descriptors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");
@@ -3337,11 +3770,14 @@ static Suite *cli_suite(void)
 	 * and removed by the parent, also with CK_FORK=no). */
 	tc = tcase_create("restricted");
 	tcase_add_unchecked_fixture(tc, cap_setup, cap_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown_bg);
+	tcase_add_checked_fixture(tc, setup, teardown_restricted);
 	tcase_add_test(tc, test_restricted_refused);
+	tcase_add_test(tc, test_restricted_not_readable);
 	tcase_add_test(tc, test_restricted_own);
 	tcase_add_test(tc, test_restricted_listen);
 	tcase_add_test(tc, test_restricted_all);
+	tcase_add_test(tc, test_restricted_rcvbuf);
+	tcase_add_test(tc, test_restricted_out_of_descriptors);
 	tcase_add_test(tc, test_restricted_command);
 	tcase_add_test(tc, test_restricted_env);
 	tcase_add_test(tc, test_restricted_setuid);
@@ -3362,6 +3798,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_listen_text_sigterm);
 	tcase_add_test(tc, test_listen_tgid);
 	tcase_add_test(tc, test_listen_storm_loss);
+	tcase_add_test(tc, test_listen_other_netns);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("run");

@@ -323,14 +323,49 @@ def test_hostile_comm():
         raw = cli("--format", "prometheus", "-p", str(child.pid)).stdout
         fams = parse_exposition(raw)
         promtool(raw, "a hostile comm")
-        want = EVIL[:15].decode("utf-8", "replace")
+        # As the text report shows it (terminal-safe), then escaped as the
+        # format asks: no control byte reaches a terminal showing it.
+        want = 'a\\\\b"c\\x0ad\\xff\\xfe\\x1b[2J'
         labels = [lab for lab, _ in fams["taskstats_cpu_user_seconds_total"]["samples"]]
         check(labels and labels[0].get("comm") == want, "comm label %r, want %r"
               % (labels, want))
-        check(b'comm="a\\\\b\\"c\\nd\xef\xbf\xbd\xef\xbf\xbd\x1b[2J"' in raw,
+        check(b'comm="a\\\\\\\\b\\"c\\\\x0ad\\\\xff\\\\xfe\\\\x1b[2J"' in raw,
               "escaping as the format asks: %r" % raw[:400])
+        check(not re.search(rb"[\x00-\x09\x0b-\x1f\x7f]", raw), "a control byte: %r" % raw)
     finally:
         reap(child)
+
+
+def test_no_double_count():
+    """One process is one series: named twice, or by a thread's id (the
+    kernel answers -t TID with its whole group, under the id asked)."""
+    code = ("import os, sys, threading\n"
+            "e = threading.Event()\n"
+            "t = threading.Thread(target=lambda: (os.write(1, b'%d\\n' % "
+            "threading.get_native_id()), e.wait()))\n"
+            "t.start()\n"
+            "sys.stdin.read()\n")
+    p = subprocess.Popen(["/usr/bin/python3", "-c", code], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE)
+    try:
+        tid = p.stdout.readline().decode().strip()
+        pid = str(p.pid)
+        check(tid and tid != pid, "thread id %r" % tid)
+        raw = cli("--format", "prometheus", "-t", tid, "-t", pid, "-t", pid).stdout
+        fams = parse_exposition(raw)
+        promtool(raw, "-t TID -t PID -t PID")
+        for name, fam in fams.items():
+            labels = [lab for lab, _ in fam["samples"]]
+            check(len(labels) == len({tuple(sorted(l.items())) for l in labels}),
+                  "%s: a series twice: %s" % (name, labels))
+        got = [lab for lab, _ in fams["taskstats_cpu_user_seconds_total"]["samples"]]
+        check(got == [{"tgid": pid}], "one series of process %s: %s" % (pid, got))
+        doc = json.loads(cli("--json", "-t", tid).stdout)
+        check(doc["tasks"][0]["id"] == int(tid) and doc["tasks"][0]["tgid"] == int(pid),
+              "JSON: the process of thread %s: %s" % (tid, doc["tasks"][0]))
+    finally:
+        p.kill()
+        p.wait()
 
 
 def test_all():
@@ -440,6 +475,7 @@ def run_prometheus():
     test_usage()
     test_values()
     test_hostile_comm()
+    test_no_double_count()
     test_all()
     test_intervals()
     if not shutil.which("promtool"):
@@ -555,7 +591,14 @@ def run_cgroup():
         raw = cli("-C", cg, "-C", evil, "--format", "prometheus").stdout
         fams = parse_exposition(raw)
         promtool(raw, "--cgroup")
+        check(b"\x1b" not in raw and b'path="' + os.fsencode(v1) in raw and
+              b'/e\\\\x1b[2J\\\\xff"' in raw, "path label escaped: %r" % raw)
         check(fams["taskstats_cgroup_tasks"]["type"] == "gauge", "cgroup tasks gauge")
+        # A directory named twice, or spelled twice, is one set of series.
+        raw = cli("-C", cg, "-C", cg, "-C", cg + "/", "--format", "prometheus").stdout
+        samples = parse_exposition(raw)["taskstats_cgroup_tasks"]["samples"]
+        check(len(samples) == 5 and all(lab["path"] == cg for lab, _ in samples),
+              "one cgroup, one series per state: %s" % samples)
         check(sample(fams, "taskstats_cgroup_tasks", path=cg, state="sleeping") == 1 and
               sample(fams, "taskstats_cgroup_tasks", path=cg, state="stopped") == 1 and
               sample(fams, "taskstats_cgroup_tasks", path=cg, state="io_wait") == 0,

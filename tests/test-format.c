@@ -203,6 +203,20 @@ static bool utf8_for(const char *lc_all, const char *lc_ctype, const char *lang)
 	return cli_output_is_utf8();
 }
 
+/* Columns for aligning tables: wide CJK ideographs take two, combining
+ * marks none, whatever the environment's locale. */
+START_TEST(test_display_width)
+{
+	ck_assert_uint_eq(cli_display_width(""), 0);
+	ck_assert_uint_eq(cli_display_width("bash"), 4);
+	ck_assert_uint_eq(cli_display_width("\xc2\xb5s"), 2);			/* µs */
+	ck_assert_uint_eq(cli_display_width("\xe4\xb8\xad\xe6\x96\x87"), 4);	/* 中文 */
+	ck_assert_uint_eq(cli_display_width("e\xcc\x81"), 1);		/* e + U+0301 */
+	ck_assert_uint_eq(cli_display_width("\xef\xbd\x81" "b"), 3);	/* fullwidth a, b */
+	ck_assert_uint_eq(cli_display_width("\\x1b[2J"), 7);		/* escaped */
+}
+END_TEST
+
 START_TEST(test_charset)
 {
 	ck_assert(!utf8_for(NULL, NULL, NULL));
@@ -252,6 +266,7 @@ int main(void)
 	tcase_add_test(tc, test_round_reference);
 #endif
 	tcase_add_test(tc, test_charset);
+	tcase_add_test(tc, test_display_width);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1556,6 +1556,28 @@ START_TEST(live_pid_namespace_einval)
 }
 END_TEST
 
+static int new_in_netns(void)
+{
+	struct tstats_listener *l = (struct tstats_listener *)&l;
+	int r;
+
+	if (unshare(CLONE_NEWNET))
+		return 203;
+	r = tstats_listener_new(NULL, &l);
+	/* *ret is written only on success. */
+	if (l != (struct tstats_listener *)&l)
+		return 204;
+	return -r;
+}
+
+START_TEST(live_net_namespace_enetunreach)
+{
+	/* The kernel registers it, but would send it nothing: said at once
+	 * rather than found out by waiting forever. */
+	ck_assert_int_eq(in_child(new_in_netns), ENETUNREACH);
+}
+END_TEST
+
 static Suite *live_suite(void)
 {
 	Suite *su = suite_create("listen-live");
@@ -1565,6 +1587,7 @@ static Suite *live_suite(void)
 	tcase_add_test(tc, live_errors);
 	tcase_add_test(tc, live_unprivileged_eperm);
 	tcase_add_test(tc, live_pid_namespace_einval);
+	tcase_add_test(tc, live_net_namespace_enetunreach);
 	tcase_add_test(tc, live_200_children);
 	tcase_add_test(tc, live_storm_large_buffer_loses_nothing);
 	tcase_add_test(tc, live_storm_small_buffer_reports_loss);
