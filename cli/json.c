@@ -30,6 +30,7 @@
 
 
 #include "cli.h"
+#include "shares.h"
 #include "jsonc.h"
 
 #define SCHEMA_VERSION 1
@@ -364,6 +365,37 @@ int cli_json_record(const struct tstats_record *rec, struct json_object **ret)
 	return 0;
 }
 
+/* "time_shares": running and each wait as fractions of the wall time,
+ * null where the kernel gives no basis; and the one-line verdict. */
+static int add_shares(struct json_object *t, const struct tstats_record *rec, int delayacct)
+{
+	struct json_object *o;
+	struct cli_shares sh;
+	char verdict[160];
+	int r = 0;
+
+	if (!cli_time_shares(rec, delayacct, &sh))
+		return cli_json_add(t, "time_shares", NULL, true);
+	o = sym_json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	for (unsigned int i = 0; r == 0 && i < N_SHARES; i++) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%.6f", sh.share[i]);
+		r = cli_json_add(o, cli_share_keys[i], (sh.valid >> i) & 1 ?
+				 sym_json_object_new_double_s(sh.share[i], buf) : NULL, true);
+	}
+	if (r == 0)
+		r = cli_json_add(o, "verdict", sym_json_object_new_string(
+				 cli_shares_verdict(&sh, verdict, sizeof(verdict))), false);
+	if (r < 0) {
+		sym_json_object_put(o);
+		return r;
+	}
+	return cli_json_add(t, "time_shares", o, false);
+}
+
 static int json_task(void *state, const struct tstats_record *rec)
 {
 	struct json_state *st = state;
@@ -388,6 +420,11 @@ static int json_task(void *state, const struct tstats_record *rec)
 				return r;
 			}
 		}
+	}
+	r = add_shares(t, rec, st->delayacct);
+	if (r < 0) {
+		sym_json_object_put(t);
+		return r;
 	}
 	put_sep(st, st->n_tasks++ == 0, 2);
 	r = put_value(st, t, 2);

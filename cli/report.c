@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 
 #include "cli.h"
+#include "shares.h"
 #include "columns.h"
 
 /* Room for one rendered value: a formatted number or an escaped comm. */
@@ -445,6 +446,32 @@ static void print_header(const struct text_state *st, const struct tstats_record
 		"  shortest delays are per thread (use -p for one thread)\n");
 }
 
+/* Where the time went: one line per share of the wall time, a verdict. */
+static void print_shares(struct text_state *st, const struct tstats_record *rec)
+{
+	char wall[CLI_FMT_MAX], verdict[160];
+	struct cli_shares sh;
+
+	if (!cli_time_shares(rec, st->delayacct, &sh))
+		return;
+	cli_fmt_duration(wall, sh.wall_ns);
+	fprintf(st->out, "Where the time went (of %s wall time%s)\n", wall,
+		rec->kind == TSTATS_KIND_TGID ? " since the process started; threads add up" : "");
+	for (unsigned int i = 0; i < N_SHARES; i++) {
+		fprintf(st->out, "  %-22s", cli_share_labels[i]);
+		if ((sh.valid >> i) & 1)
+			fprintf(st->out, "%6.1f%%", 100 * sh.share[i]);
+		else
+			fputs("     - (not measured)", st->out);
+		if (cli_share_overlaps_running(i))
+			fputs("  (spent running)", st->out);
+		else if (i == SHARE_MEMORY_WAIT)
+			fputs("  (reclaim and compaction: spent running)", st->out);
+		fputc('\n', st->out);
+	}
+	fprintf(st->out, "  %-22s%s\n", "verdict", cli_shares_verdict(&sh, verdict, sizeof(verdict)));
+}
+
 static int text_task(void *state, const struct tstats_record *rec)
 {
 	struct text_state *st = state;
@@ -496,6 +523,7 @@ static int text_task(void *state, const struct tstats_record *rec)
 			st->delayacct_noted = true;
 		}
 	}
+	print_shares(st, rec);
 	return ferror(st->out) ? -EIO : 0;
 }
 

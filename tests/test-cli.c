@@ -751,7 +751,13 @@ START_TEST(test_json_self)
 	/* Numbers are JSON numbers, never strings. */
 	py_true(r.out, "all(type(v) is int for k, v in d['tasks'][0].items() "
 		"if k not in ('type', 'comm', 'version_inferred', 'newer_than_known', "
-		"'short_payload', 'empty_group') and v is not None)", NULL);
+		"'short_payload', 'empty_group', 'time_shares') and v is not None)", NULL);
+	/* Where its time went: running and waiting for a CPU add up to its
+	 * life (it is a single thread, so no share exceeds it). */
+	py_true(r.out, "(lambda s: set(s) == {'running', 'cpu_wait', 'blkio_wait', "
+		"'memory_wait', 'wpcopy', 'irq', 'verdict'} and 0 <= s['running'] <= 1.01 and "
+		"0 <= s['cpu_wait'] <= 1.01 and s['running'] + s['cpu_wait'] <= 1.02 and "
+		"s['verdict'].startswith('mostly '))(d['tasks'][0]['time_shares'])", NULL);
 	py_true(r.out, "type(d['tasks'][0]['nice']) is int and -20 <= d['tasks'][0]['nice'] <= 19", NULL);
 	py_true(r.out, "d['tasks'][0]['cpu_delay_total'] is not None", NULL);
 	/* v16 has no max_ts: absent, so null. */
@@ -1825,7 +1831,8 @@ START_TEST(test_man_fields)
 {
 	static const char prog[] =
 		"sorted(set(d['tasks'][0]) - {'type', 'id', 'payload_len', "
-		"'version_inferred', 'newer_than_known', 'short_payload', 'empty_group'}) == "
+		"'version_inferred', 'newer_than_known', 'short_payload', 'empty_group', "
+		"'time_shares'}) == "
 		"sorted(l[3:] for l in open(sys.argv[3]).read()"
 		".split('.SH FIELDS')[1].split('.SS Delay classes')[0].splitlines() "
 		"if l.startswith('.B '))";
@@ -2693,6 +2700,27 @@ END_TEST
 
 /* The column of key k of one interval, in output order. */
 #define COLUMN_OF(k, i) "[o['" k "'] for o in d if o['interval'] == " i "]"
+
+/* The report says where a busy task's time went, in one line each. */
+START_TEST(test_report_time_shares)
+{
+	pid_t burn = spawn_helper(HELPER_BURN);
+	char id[16];
+	const char *sec;
+	struct run r;
+
+	usleep(300000);
+	fmt(id, sizeof(id), "%d", (int)burn);
+	run_cli(&r, "-p", id);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	sec = strstr(r.out, "\nWhere the time went (of ");
+	ck_assert_msg(sec, "no time shares:\n%s", r.out);
+	ck_assert_ptr_nonnull(strstr(sec, "\n  running "));
+	ck_assert_ptr_nonnull(strstr(sec, "\n  waiting for a CPU "));
+	ck_assert_ptr_nonnull(strstr(sec, "\n  verdict               mostly "));
+	run_free(&r);
+}
+END_TEST
 
 /*
  * --interval counts the tasks that exited in the interval: forkload's
@@ -3728,6 +3756,7 @@ static Suite *cli_suite(void)
 	tc = tcase_create("json");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_json_self);
+	tcase_add_test(tc, test_report_time_shares);
 	tcase_add_test(tc, test_json_compact);
 	tcase_add_test(tc, test_json_memory_flat);
 	tcase_add_test(tc, test_json_loaded_on_demand);
