@@ -453,13 +453,17 @@ static const char *command_cell(char *buf, const struct tstats_record *rec, unsi
 	return buf;
 }
 
+/* The cells before the numbers: PID PPID THR STATUS, or with groups
+ * (ppid and status NULL) PROCS THR. */
 static void text_ids(FILE *f, const char *pid, const char *ppid, const char *thr,
 		     const char *status)
 {
 	cli_put_cell(f, pid, 7, true);
-	cli_put_cell(f, ppid, 7, false);
-	cli_put_cell(f, thr, 4, false);
-	cli_put_cell(f, status, -12, false);
+	if (ppid)
+		cli_put_cell(f, ppid, 7, false);
+	cli_put_cell(f, thr, ppid ? 4 : 7, false);
+	if (status)
+		cli_put_cell(f, status, -12, false);
 }
 
 static const char *status_cell(char *buf, const struct tstats_record *rec)
@@ -481,7 +485,8 @@ static void text_row(FILE *f, const char *id, const char *ppid, const char *thr,
 	fputc('\n', f);
 }
 
-static void text_total(FILE *f, const struct tree *t, const struct cli_tree_run *run, bool exact)
+static void text_total(FILE *f, const struct tree *t, const struct cli_tree_run *run,
+		       bool grouped, bool exact)
 {
 	char thr[CLI_FMT_MAX], what[160];
 	int n;
@@ -492,7 +497,8 @@ static void text_total(FILE *f, const struct tree *t, const struct cli_tree_run 
 	else
 		snprintf(what + n, sizeof(what) - (size_t)n,
 			 "INCOMPLETE: %" PRIu64 " exit messages lost (raise --rcvbuf)", run->lost);
-	text_row(f, "TOTAL", "-", cli_fmt_u64(thr, t->threads), "-", &t->sum, what, exact);
+	text_row(f, "TOTAL", grouped ? NULL : "-", cli_fmt_u64(thr, t->threads),
+		 grouped ? NULL : "-", &t->sum, what, exact);
 }
 
 static int text_tree(FILE *f, const struct tree *t, bool exact)
@@ -524,17 +530,14 @@ static int text_groups(FILE *f, const struct group *g, size_t n, unsigned int by
 {
 	char a[CLI_FMT_MAX], b[CLI_FMT_MAX], cell[CELL_MAX];
 
-	cli_put_cell(f, "PROCS", 7, true);
-	cli_put_cell(f, "-", 7, false);
-	cli_put_cell(f, "THR", 4, false);
-	cli_put_cell(f, "", -12, false);
+	text_ids(f, "PROCS", NULL, "THR", NULL);
 	cli_exit_num_titles(f, exact);
 	cli_put_cell(f, by == TSTATS_GROUP_BY_USER ? "UID" : "COMMAND", 0, false);
 	fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
 		cli_escape(cell, g[i].key, strlen(g[i].key));
-		text_row(f, cli_fmt_u64(a, g[i].processes), "-", cli_fmt_u64(b, g[i].threads),
-			 "", &g[i].sum, cell, exact);
+		text_row(f, cli_fmt_u64(a, g[i].processes), NULL, cli_fmt_u64(b, g[i].threads),
+			 NULL, &g[i].sum, cell, exact);
 	}
 	return 0;
 }
@@ -562,7 +565,7 @@ int cli_tree_text(FILE *f, struct cli_proc *procs, size_t n, const struct cli_tr
 			"(those still running are not shown)\n", t.n, t.n == 1 ? "" : "es");
 		text_tree(f, &t, o->exact);
 	}
-	text_total(f, &t, run, o->exact);
+	text_total(f, &t, run, o->group_by != 0, o->exact);
 	r = ferror(f) ? -EIO : 0;
 out:
 	free(g);
