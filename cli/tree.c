@@ -44,7 +44,8 @@
 int cli_proc_add_thread(struct cli_proc *p, const struct tstats_record *rec)
 {
 	if (p->n_thr == p->cap_thr) {
-		size_t ncap = p->cap_thr ? 2 * p->cap_thr : 2;
+		/* Most processes have one thread: room for one first. */
+		size_t ncap = p->cap_thr ? 2 * p->cap_thr : 1;
 		struct tstats_record *nv = realloc(p->thr, ncap * sizeof(*nv));
 
 		if (!nv)
@@ -291,11 +292,11 @@ static void tree_free(struct tree *t)
 static int tree_build(struct tree *t, const struct cli_proc *procs, size_t n, uint32_t root)
 {
 	struct by_tgid *idx = NULL;
-	size_t m = 0;
 	int r = 0;
 
 	memset(t, 0, sizeof(*t));
 	t->procs = procs;
+	t->n = n;
 	t->sum.kind = TSTATS_KIND_PID;
 	t->nodes = calloc(n ? n : 1, sizeof(*t->nodes));
 	t->order = calloc(n ? n : 1, sizeof(*t->order));
@@ -313,14 +314,13 @@ static int tree_build(struct tree *t, const struct cli_proc *procs, size_t n, ui
 		add_counters(&t->sum, &nd->total);
 		t->threads += procs[i].n_thr;
 	}
-	t->n = m = n;
-	qsort(idx, m, sizeof(*idx), cmp_by_tgid);
-	for (size_t i = 0; i < m; i++) {
+	qsort(idx, n, sizeof(*idx), cmp_by_tgid);
+	for (size_t i = 0; i < n; i++) {
 		size_t p;
 
 		if (procs[i].tgid == root)
 			continue;
-		p = find_parent(idx, m, procs[i].ppid, i);
+		p = find_parent(idx, n, procs[i].ppid, i);
 		if (p == NONE || p == i)
 			continue;
 		t->nodes[i].parent = p;
@@ -332,13 +332,13 @@ static int tree_build(struct tree *t, const struct cli_proc *procs, size_t n, ui
 	}
 	/* The command first, then the other roots, then what a reused PID
 	 * may have closed into a loop. */
-	for (size_t i = 0; r == 0 && i < m; i++)
+	for (size_t i = 0; r == 0 && i < n; i++)
 		if (procs[i].tgid == root && !t->nodes[i].visited)
 			r = visit(t, i, 0);
-	for (size_t i = 0; r == 0 && i < m; i++)
+	for (size_t i = 0; r == 0 && i < n; i++)
 		if (t->nodes[i].parent == NONE && !t->nodes[i].visited)
 			r = visit(t, i, 0);
-	for (size_t i = 0; r == 0 && i < m; i++)
+	for (size_t i = 0; r == 0 && i < n; i++)
 		if (!t->nodes[i].visited)
 			r = visit(t, i, 0);
 out:
