@@ -606,8 +606,9 @@ static int tree_report(struct run_state *rs, const struct cli_opts *o, void *sta
 
 	if (!procs)
 		return -ENOMEM;
-	memcpy(procs, rs->desc.v, rs->desc.n * sizeof(*procs));
 	n = rs->desc.n;
+	if (n)
+		memcpy(procs, rs->desc.v, n * sizeof(*procs));
 	if (rs->root.n_thr)
 		procs[n++] = rs->root;
 	qsort(procs, n, sizeof(*procs), cmp_when);
