@@ -3,10 +3,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "busy.h"
 
-int busy_read(struct busy *ret)
+static int read_stat(struct busy *ret)
 {
 	uint64_t idle, iowait;
 	FILE *f = fopen("/proc/stat", "re");
@@ -23,6 +24,37 @@ int busy_read(struct busy *ret)
 	return n == 8 ? 0 : -EIO;
 }
 
+static int read_cgroup(const char *dir, uint64_t *ret)
+{
+	char path[4096], key[64];
+	uint64_t v;
+	FILE *f;
+	int r = -ENODATA;
+
+	snprintf(path, sizeof(path), "%s/cpu.stat", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%63s %" SCNu64, key, &v) == 2)
+		if (strcmp(key, "usage_usec") == 0) {
+			*ret = v;
+			r = 0;
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
+int busy_read(const char *cgroup, struct busy *ret)
+{
+	int r = read_stat(ret);
+
+	ret->cgroup_us = 0;
+	if (r == 0 && cgroup)
+		r = read_cgroup(cgroup, &ret->cgroup_us);
+	return r;
+}
+
 static uint64_t sum(const struct busy *b)
 {
 	return b->user + b->nice + b->system + b->irq + b->softirq + b->steal;
@@ -33,7 +65,12 @@ uint64_t busy_ticks(const struct busy *a, const struct busy *b)
 	return sum(b) - sum(a);
 }
 
-uint64_t busy_untasked_ticks(const struct busy *a, const struct busy *b)
+uint64_t busy_irq_steal_ticks(const struct busy *a, const struct busy *b)
 {
 	return (b->irq + b->softirq + b->steal) - (a->irq + a->softirq + a->steal);
+}
+
+uint64_t busy_cgroup_us(const struct busy *a, const struct busy *b)
+{
+	return b->cgroup_us - a->cgroup_us;
 }

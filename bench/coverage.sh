@@ -14,9 +14,10 @@
 #   - bench/proc-sampler: the /proc sampler process-exporter is.
 # The workload runs under a command name of its own, in a cgroup of its
 # own: a second table gives what each tool accounts for of the workload's
-# processes alone (by that name) against the cgroup's CPU time, which no
-# other user of the machine adds to. Then the monitor's own CPU cost per
-# tick per 1,000 tasks, on the machine without the workload and during it.
+# processes alone (by that name) against the cgroup's CPU time over the
+# tool's window, which no other user of the machine adds to. Then the
+# monitor's own CPU cost per tick per 1,000 tasks, on the machine without
+# the workload and during it.
 set -eu
 
 build=${1:-build}
@@ -28,6 +29,7 @@ write_every=${WRITE_EVERY:-10}		# every Nth child writes
 pad=${PAD:-2}				# seconds of sampling before and after it
 idle=${IDLE:-10}			# seconds of the monitor alone, for its cost
 extra=${EXTRA_THREADS:-1000}		# idle threads added during both phases
+keep=${KEEP:-}				# a directory to keep the raw outputs in
 rcvbuf=${RCVBUF:-4194304}		# the monitor's exit-listener buffer (bytes)
 
 cover=$build/bench/monitor-cover
@@ -42,14 +44,27 @@ command -v pidstat > /dev/null || { echo "no pidstat: apt-get install sysstat" >
 tmp=$(mktemp -d)
 spawner=
 wrapper=
+cover_pid=
+sampler_pid=
+pidstat_pid=
 cg=
 cleanup() {
-	[ -n "$spawner" ] && kill "$spawner" 2>/dev/null || true
-	[ -n "$wrapper" ] && kill "$wrapper" 2>/dev/null || true
-	[ -n "$cg" ] && rmdir "$cg" 2>/dev/null || true
+	for p in $spawner $wrapper $cover_pid $sampler_pid $pidstat_pid; do
+		kill "$p" 2>/dev/null || true
+	done
+	# A killed workload's last children may still be exiting.
+	if [ -n "$cg" ]; then
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.2
+		done
+	fi
+	[ -n "$keep" ] && mkdir -p "$keep" && cp "$tmp"/idle "$tmp"/monitor "$tmp"/sampler \
+		"$tmp"/pidstat* "$tmp"/forkload "$keep"/ 2>/dev/null || true
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 # The workload's command name (forkload's children are forks: they keep
 # it) and its cgroup, under the cgroup v2 hierarchy if there is one.
@@ -64,6 +79,10 @@ hz=$(getconf CLK_TCK)
 # Busy ticks of the aggregate line of /proc/stat: user nice system irq
 # softirq steal (guest time is already in user and nice).
 busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+# The workload cgroup's CPU time (µs), 0 without one.
+cgroup_us() {
+	if [ -n "$cg" ]; then awk '$1 == "usage_usec" { print $2 }' "$cg/cpu.stat"; else echo 0; fi
+}
 now() { date +%s.%N; }
 
 echo "# Coverage of short-lived tasks"
@@ -82,7 +101,7 @@ if [ "$extra" -gt 0 ]; then
 fi
 
 # 1. The monitor alone, without the workload: its cost per tick.
-"$cover" "$idle" "$rcvbuf" "$name" > "$tmp/idle"
+"$cover" -b "$rcvbuf" -c "$name" "$idle" > "$tmp/idle"
 
 # 2. All three samplers, started together, over pad + workload + pad.
 # The workload's process is in its cgroup before they start (so that the
@@ -94,30 +113,35 @@ sh -c 'cg=$1 go=$2; shift 2
 	sh "$cg" "$tmp/go" "$tmp/$name" "$rate" "$duration" "$cpu_ms" "$write_kib" "$write_every" \
 	> "$tmp/forkload" &
 wrapper=$!
-while [ -n "$cg" ] && ! grep -qx "$wrapper" "$cg/cgroup.procs"; do sleep 0.05; done
+while [ -n "$cg" ] && ! grep -qx "$wrapper" "$cg/cgroup.procs"; do
+	kill -0 "$wrapper" 2>/dev/null || { echo "cannot move the workload into $cg" >&2; exit 1; }
+	sleep 0.05
+done
 n=$((pad + duration + pad))
-"$cover" "$n" "$rcvbuf" "$name" > "$tmp/monitor" &
+cgopt=${cg:+-g$cg}
+"$cover" -b "$rcvbuf" -c "$name" $cgopt "$n" > "$tmp/monitor" &
 cover_pid=$!
-"$sampler" "$n" "$name" > "$tmp/sampler" &
+"$sampler" -c "$name" $cgopt "$n" > "$tmp/sampler" &
 sampler_pid=$!
-# pidstat's window is its run: the busy time is read right before it
+# pidstat's window is its run: the references are read right before it
 # starts and right after it exits.
-(
-	b0=$(busy); t0=$(now)
-	LC_ALL=C pidstat -u -h 1 "$n" > "$tmp/pidstat"
-	t1=$(now); b1=$(busy)
-	echo "$t0 $t1 $b0 $b1" > "$tmp/pidstat.window"
-) &
+c0=$(cgroup_us); b0=$(busy); t0=$(now)
+LC_ALL=C pidstat -u -h 1 "$n" > "$tmp/pidstat" &
 pidstat_pid=$!
 sleep "$pad"
 echo go > "$tmp/go"
+wait "$pidstat_pid"
+t1=$(now); b1=$(busy); c1=$(cgroup_us)
+echo "$t0 $t1 $b0 $b1 $c0 $c1" > "$tmp/pidstat.window"
+wait "$cover_pid" "$sampler_pid"
+cover_pid= sampler_pid= pidstat_pid=
+# A workload slowed down by a busy machine may outlast the window: the
+# tables stay right (every reference is read over each tool's own
+# window), but the workload's own figures then cover more.
+overran=
+kill -0 "$wrapper" 2>/dev/null && overran=1
 wait "$wrapper"
 wrapper=
-# The cgroup's CPU time (CPU-precise, like cpu_run_virtual_total), exit
-# paths included: read once its last task is gone.
-cg_cpu=
-[ -n "$cg" ] && cg_cpu=$(awk '$1 == "usage_usec" { printf "%.6f", $2 / 1e6 }' "$cg/cpu.stat")
-wait "$cover_pid" "$sampler_pid" "$pidstat_pid"
 
 # pidstat prints percentages of each interval (its own uptime delta); all
 # are 1 s but the first, which also spans pidstat's first scan: that one
@@ -150,36 +174,43 @@ sb=$(field "$tmp/sampler" busy_s)
 row "/proc sampler, new pids no baseline" "$(field "$tmp/sampler" cpu_s)" "$sb"
 row "/proc sampler, new pids from 0 (process-exporter)" "$(field "$tmp/sampler" cpu_new_zero_s)" "$sb"
 echo
-awk '{ printf "Workload: %d children, %.3f CPU s by their own clocks, %.1f MiB written.\n", $2, $4 / 1e9, $6 / 1048576 }' "$tmp/forkload"
-echo "Busy time no task is charged with (irq + softirq + steal): $(field "$tmp/monitor" untasked_s) s of $mb."
+awk '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1)
+	printf "Workload: %d children, %.3f CPU s by their own clocks", v["children"], v["cpu_ns"] / 1e9
+	if ("parent_cpu_ns" in v) printf " (its parent: %.3f s more)", v["parent_cpu_ns"] / 1e9
+	printf ", %.1f MiB written.\n", v["write_bytes"] / 1048576 }' "$tmp/forkload"
+[ -n "$overran" ] && echo "(The workload outlasted the sampling window: its own figures are not those of the window.)"
+echo "Of the busy time, interrupts and steal (irq + softirq + steal, partly charged to no visible task): $(printf %.2f "$(field "$tmp/monitor" irq_steal_s)") s of $(printf %.2f "$mb") s."
 echo "Monitor: $(field "$tmp/monitor" incomplete) incomplete intervals, $(field "$tmp/monitor" lost_messages) exit messages lost, $(field "$tmp/monitor" lost_threads) threads lost."
 echo
 
-if [ -n "$cg_cpu" ]; then
+if [ -n "$cg" ]; then
+	mc=$(field "$tmp/monitor" cgroup_s)
+	pc=$(awk '{ printf "%.6f", ($6 - $5) / 1e6 }' "$tmp/pidstat.window")
+	sc=$(field "$tmp/sampler" cgroup_s)
 	echo "## The workload alone: its processes (command name $name) against its cgroup's CPU time"
 	echo
 	echo "| tool | CPU s accounted | cgroup CPU s | fraction |"
 	echo "|---|---|---|---|"
-	row "libtaskstats monitor: utime+stime" "$(field "$tmp/monitor" comm_cpu_s)" "$cg_cpu"
-	row "libtaskstats monitor: cpu_run_virtual_total" "$(field "$tmp/monitor" comm_run_virtual_s)" "$cg_cpu"
-	row "pidstat -u 1" "$(pidstat_sum "$name")" "$cg_cpu"
-	row "/proc sampler, new pids no baseline" "$(field "$tmp/sampler" comm_cpu_s)" "$cg_cpu"
-	row "/proc sampler, new pids from 0 (process-exporter)" "$(field "$tmp/sampler" comm_cpu_new_zero_s)" "$cg_cpu"
+	row "libtaskstats monitor: utime+stime" "$(field "$tmp/monitor" comm_cpu_s)" "$mc"
+	row "libtaskstats monitor: cpu_run_virtual_total" "$(field "$tmp/monitor" comm_run_virtual_s)" "$mc"
+	row "pidstat -u 1" "$(pidstat_sum "$name")" "$pc"
+	row "/proc sampler, new pids no baseline" "$(field "$tmp/sampler" comm_cpu_s)" "$sc"
+	row "/proc sampler, new pids from 0 (process-exporter)" "$(field "$tmp/sampler" comm_cpu_new_zero_s)" "$sc"
 	echo
 else
 	echo "(no writable cgroup v2 hierarchy: no table for the workload alone)"
 	echo
 fi
 
-# 3. Cost per tick. "During the workload": the intervals in which at least
-# rate/2 tasks exited. Exits per tick says how busy the exit listener was
-# (other users of the machine start and end tasks too); the process's CPU
-# outside its ticks (mostly taking exit records) is also given per exit.
+# 3. Cost per tick. "During the workload": the intervals in which the
+# workload's processes ran. Exits per tick says how busy the exit listener
+# was (other users of the machine start and end tasks too); the process's
+# CPU outside its ticks (mostly taking exit records) is also given per exit.
 cost() {
-	awk -v sel="$2" -v min="$3" '
+	awk -v sel="$2" '
 		$1 != "interval" { next }
 		{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1) }
-		sel == "busy" && v["exits"] < min { next }
+		sel == "busy" && !(v["comm_run_ns"] > 0) { next }
 		{ k++; q += v["queried"]; e += v["exits"]; t += v["tick_cpu_ns"]; p += v["proc_cpu_ns"] }
 		END {
 			if (!k) { print "| " sel " | 0 | | | | | | |"; exit }
@@ -193,5 +224,5 @@ echo "## Monitor's own CPU per tick ($extra idle threads added)"
 echo
 echo "| phase | ticks | tasks queried per tick | exits per tick | tick CPU ms | tick CPU ms per 1,000 tasks | process CPU ms per tick per 1,000 tasks | CPU µs outside ticks per exit |"
 echo "|---|---|---|---|---|---|---|---|"
-cost "$tmp/idle" idle 0
-cost "$tmp/monitor" busy $((rate / 2))
+cost "$tmp/idle" idle
+cost "$tmp/monitor" busy

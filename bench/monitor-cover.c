@@ -4,30 +4,36 @@
  * (tstats_monitor_*) accounts for, and what each tick costs it. For
  * bench/coverage.sh.
  *
- *   monitor-cover SECONDS [RCVBUF [COMM]]
+ *   monitor-cover [-b BYTES] [-c COMM] [-g CGROUP] SECONDS
  *
  * Follows every task on the machine for SECONDS one-second intervals: a
  * tick every second, tstats_monitor_dispatch() whenever the exit
  * listener's fd is readable in between. Right after each tick it reads
- * /proc/stat, so that the monitor's intervals and the busy time cover the
- * same window. RCVBUF sizes the exit listener's receive buffer (bytes;
- * 0 or none: the kernel's default): a busy machine may keep this process off a CPU
- * for longer than the default buffer lasts. One line per interval, then a total:
+ * /proc/stat (and CGROUP/cpu.stat), so that the monitor's intervals and
+ * the references cover the same window.
  *
- *   interval I seconds S cpu_us U run_ns R busy_ticks B untasked_ticks X
+ *   -b BYTES   the exit listener's receive buffer (default: the kernel's):
+ *              a busy machine may keep this process off a CPU for longer
+ *              than the default buffer lasts
+ *   -c COMM    also group processes by command name and sum the group COMM
+ *   -g CGROUP  also read the CPU time of this cgroup v2 directory
+ *
+ * One line per interval, then a total:
+ *
+ *   interval I seconds S cpu_us U run_ns R busy_ticks B irq_steal_ticks X
  *     queried Q exits E tick_cpu_ns C proc_cpu_ns P complete K
+ *     [comm_cpu_us U comm_run_ns R] [cgroup_us G]
  *   total intervals N seconds S cpu_s U run_virtual_s R busy_s B
- *     untasked_s X incomplete I lost_messages L lost_threads T
- *     [comm_cpu_s U comm_run_virtual_s R]
+ *     irq_steal_s X incomplete I lost_messages L lost_threads T
+ *     [comm_cpu_s U comm_run_virtual_s R] [cgroup_s G]
  *
  * cpu_us is the TOTAL row's utime + stime increase (every followed task,
  * those that exited in the interval included), run_ns its
- * cpu_run_virtual_total increase; tick_cpu_ns the CPU time this process
- * spent inside tstats_monitor_tick(), proc_cpu_ns all of its CPU time in
- * the interval (dispatches and the total's read included); queried the
- * threads the tick queried. With COMM, processes are grouped by command
- * name and the total also gives the sums of the group COMM alone. proc_cpu_ns runs from one tick's end to the
- * next's, so that it sums to the process's CPU time. Needs CAP_NET_ADMIN.
+ * cpu_run_virtual_total increase; the comm_ pair the same for the group
+ * COMM. tick_cpu_ns is the CPU time this process spent inside
+ * tstats_monitor_tick(), proc_cpu_ns all of its CPU time from one tick's
+ * end to the next's (dispatches and reading the rows included); queried
+ * the threads the tick queried. Needs CAP_NET_ADMIN.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,6 +51,13 @@
 #include "libtaskstats.h"
 
 #define NS_PER_S 1000000000ull
+
+struct opts {
+	long seconds;
+	long rcvbuf;		/* 0: the kernel's default */
+	const char *comm;	/* NULL: no groups */
+	const char *cgroup;	/* NULL: none */
+};
 
 /* One row's CPU time in the interval: the total's, or a group's. */
 struct total {
@@ -104,20 +117,46 @@ static int wait_dispatching(struct tstats_monitor *m, uint64_t deadline)
 	}
 }
 
+static int parse(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "b:c:g:")) != -1) {
+		switch (c) {
+		case 'b':
+			o->rcvbuf = strtol(optarg, NULL, 10);
+			if (o->rcvbuf <= 0 || o->rcvbuf > INT_MAX / 2)
+				return -1;
+			break;
+		case 'c':
+			o->comm = optarg;
+			break;
+		case 'g':
+			o->cgroup = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc - 1 || (o->seconds = strtol(argv[optind], NULL, 10)) <= 0)
+		return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	struct opts o = { 0 };
 	struct tstats_monitor_stats st = { 0 };
 	struct tstats_monitor *m = NULL;
 	struct busy b0, prev, cur;
-	uint64_t sum_cpu_us = 0, sum_run_ns = 0, comm_cpu_us = 0, comm_run_ns = 0;
+	struct total sum = { 0 }, comm_sum = { 0 };
 	uint64_t deadline, t0, t_prev, cpu_prev;
-	long seconds, rcvbuf = 0, done = 0;
-	const char *comm = argc == 4 ? argv[3] : NULL;
+	double hz = (double)sysconf(_SC_CLK_TCK);
+	long done = 0;
 	int r;
 
-	if (argc < 2 || argc > 4 || (seconds = strtol(argv[1], NULL, 10)) <= 0 ||
-	    (argc >= 3 && ((rcvbuf = strtol(argv[2], NULL, 10)) < 0 || rcvbuf > INT_MAX / 2))) {
-		fprintf(stderr, "usage: monitor-cover SECONDS [RCVBUF [COMM]]\n");
+	if (parse(argc, argv, &o) < 0) {
+		fprintf(stderr, "usage: monitor-cover [-b BYTES] [-c COMM] [-g CGROUP] SECONDS\n");
 		return 2;
 	}
 	r = tstats_monitor_new(NULL, &m);
@@ -125,14 +164,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "monitor-cover: tstats_monitor_new: %s\n", strerror(-r));
 		return 1;
 	}
-	if (rcvbuf) {
-		r = tstats_monitor_set_rcvbuf(m, (int)rcvbuf);
+	if (o.rcvbuf) {
+		r = tstats_monitor_set_rcvbuf(m, (int)o.rcvbuf);
 		if (r < 0) {
 			fprintf(stderr, "monitor-cover: receive buffer: %s\n", strerror(-r));
 			goto out;
 		}
 	}
-	if (comm) {
+	if (o.comm) {
 		r = tstats_monitor_set_group_by(m, TSTATS_GROUP_BY_COMM, 0);
 		if (r < 0) {
 			fprintf(stderr, "monitor-cover: grouping: %s\n", strerror(-r));
@@ -140,16 +179,18 @@ int main(int argc, char **argv)
 		}
 	}
 	r = tstats_monitor_tick(m, NULL, NULL);	/* the baseline */
-	if (r < 0 || busy_read(&b0) < 0) {
-		fprintf(stderr, "monitor-cover: baseline: %s\n", strerror(r < 0 ? -r : errno));
+	if (r >= 0)
+		r = busy_read(o.cgroup, &b0);
+	if (r < 0) {
+		fprintf(stderr, "monitor-cover: baseline: %s\n", strerror(-r));
 		goto out;
 	}
 	prev = b0;
 	t0 = t_prev = clock_ns(CLOCK_MONOTONIC);
 	cpu_prev = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	deadline = t0;
-	while (done < seconds) {
-		struct total t = { 0 }, g = { .key = comm };
+	while (done < o.seconds) {
+		struct total t = { 0 }, g = { .key = o.comm };
 		uint64_t c0, c1, now;
 
 		deadline += NS_PER_S;
@@ -163,19 +204,19 @@ int main(int argc, char **argv)
 		c1 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 		if (r < 0) {
 			/* The interval stays open: the next tick closes it,
-			 * and its busy time runs on with it. */
+			 * and its references run on with it. */
 			fprintf(stderr, "monitor-cover: tick: %s (interval merged into the next)\n",
 				strerror(-r));
 			continue;
 		}
 		now = clock_ns(CLOCK_MONOTONIC);
-		r = busy_read(&cur);
+		r = busy_read(o.cgroup, &cur);
 		if (r < 0) {
-			fprintf(stderr, "monitor-cover: /proc/stat: %s\n", strerror(-r));
+			fprintf(stderr, "monitor-cover: references: %s\n", strerror(-r));
 			goto out;
 		}
 		r = tstats_monitor_foreach(m, TSTATS_LEVEL_TOTAL, take_cpu, &t);
-		if (r >= 0 && comm)
+		if (r >= 0 && o.comm)
 			r = tstats_monitor_foreach(m, TSTATS_LEVEL_GROUP, take_cpu, &g);
 		if (r >= 0)
 			r = tstats_monitor_stats(m, &st);
@@ -183,38 +224,41 @@ int main(int argc, char **argv)
 			fprintf(stderr, "monitor-cover: reading the interval: %s\n", strerror(-r));
 			goto out;
 		}
-		sum_cpu_us += t.cpu_us;
-		sum_run_ns += t.run_ns;
-		comm_cpu_us += g.cpu_us;
-		comm_run_ns += g.run_ns;
+		sum.cpu_us += t.cpu_us;
+		sum.run_ns += t.run_ns;
+		comm_sum.cpu_us += g.cpu_us;
+		comm_sum.run_ns += g.run_ns;
 		done++;
 		printf("interval %ld seconds %.6f cpu_us %" PRIu64 " run_ns %" PRIu64
-		       " busy_ticks %" PRIu64 " untasked_ticks %" PRIu64 " queried %" PRIu64
+		       " busy_ticks %" PRIu64 " irq_steal_ticks %" PRIu64 " queried %" PRIu64
 		       " exits %" PRIu64 " tick_cpu_ns %" PRIu64 " proc_cpu_ns %" PRIu64
-		       " complete %u\n",
+		       " complete %u",
 		       done, (double)(now - t_prev) / NS_PER_S, t.cpu_us, t.run_ns,
-		       busy_ticks(&prev, &cur), busy_untasked_ticks(&prev, &cur),
+		       busy_ticks(&prev, &cur), busy_irq_steal_ticks(&prev, &cur),
 		       st.tick_queried, st.exits, c1 - c0, c1 - cpu_prev, st.complete);
+		if (o.comm)
+			printf(" comm_cpu_us %" PRIu64 " comm_run_ns %" PRIu64, g.cpu_us, g.run_ns);
+		if (o.cgroup)
+			printf(" cgroup_us %" PRIu64, busy_cgroup_us(&prev, &cur));
+		printf("\n");
 		fflush(stdout);
 		prev = cur;
 		t_prev = now;
 		cpu_prev = c1;
 	}
-	{
-		double hz = (double)sysconf(_SC_CLK_TCK);
-
-		printf("total intervals %ld seconds %.6f cpu_s %.6f run_virtual_s %.6f busy_s %.6f"
-		       " untasked_s %.6f incomplete %" PRIu64 " lost_messages %" PRIu64
-		       " lost_threads %" PRIu64,
-		       done, (double)(t_prev - t0) / NS_PER_S, (double)sum_cpu_us / 1e6,
-		       (double)sum_run_ns / 1e9, (double)busy_ticks(&b0, &prev) / hz,
-		       (double)busy_untasked_ticks(&b0, &prev) / hz, st.incomplete_intervals,
-		       st.total_lost_messages, st.total_lost_threads);
-		if (comm)
-			printf(" comm_cpu_s %.6f comm_run_virtual_s %.6f", (double)comm_cpu_us / 1e6,
-			       (double)comm_run_ns / 1e9);
-		printf("\n");
-	}
+	printf("total intervals %ld seconds %.6f cpu_s %.6f run_virtual_s %.6f busy_s %.6f"
+	       " irq_steal_s %.6f incomplete %" PRIu64 " lost_messages %" PRIu64
+	       " lost_threads %" PRIu64,
+	       done, (double)(t_prev - t0) / NS_PER_S, (double)sum.cpu_us / 1e6,
+	       (double)sum.run_ns / 1e9, (double)busy_ticks(&b0, &prev) / hz,
+	       (double)busy_irq_steal_ticks(&b0, &prev) / hz, st.incomplete_intervals,
+	       st.total_lost_messages, st.total_lost_threads);
+	if (o.comm)
+		printf(" comm_cpu_s %.6f comm_run_virtual_s %.6f", (double)comm_sum.cpu_us / 1e6,
+		       (double)comm_sum.run_ns / 1e9);
+	if (o.cgroup)
+		printf(" cgroup_s %.6f", (double)busy_cgroup_us(&b0, &prev) / 1e6);
+	printf("\n");
 	tstats_monitor_free(m);
 	return 0;
 out:

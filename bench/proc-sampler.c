@@ -3,7 +3,7 @@
  * proc-sampler: how much of the machine's busy CPU time a /proc sampler
  * accounts for, the way process-exporter works. For bench/coverage.sh.
  *
- *   proc-sampler SECONDS [COMM]
+ *   proc-sampler [-c COMM] [-g CGROUP] SECONDS
  *
  * Every second, for SECONDS seconds, it reads utime + stime of every
  * /proc/PID/stat (a process: its live threads and its exited ones) and
@@ -18,14 +18,14 @@
  *                  as process-exporter's tracker does (proc/tracker.go,
  *                  "If the process started while Tracker was running").
  *
- * Right after each scan it reads /proc/stat, so that both cover the same
- * window. Prints one line:
+ * Right after each scan it reads /proc/stat (and CGROUP/cpu.stat with
+ * -g, a cgroup v2 directory), so that they cover the same window. Prints
+ * one line:
  *
- *   total intervals N seconds S cpu_s X cpu_new_zero_s Y busy_s B untasked_s U
- *     [comm_cpu_s X comm_cpu_new_zero_s Y]
+ *   total intervals N seconds S cpu_s X cpu_new_zero_s Y busy_s B irq_steal_s U
+ *     [comm_cpu_s X comm_cpu_new_zero_s Y] [cgroup_s G]
  *
- * the last two, the same sums over the processes named COMM alone, when
- * COMM is given.
+ * the comm_ pair, the same sums over the processes named COMM alone (-c).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -173,21 +173,28 @@ int main(int argc, char **argv)
 	struct busy b0, b1;
 	struct sums all[2] = { { 0, 0 }, { 0, 0 } };
 	uint64_t first, t0, t1, deadline;
-	const char *comm;
+	const char *comm = NULL, *cgroup = NULL;
 	double hz = (double)sysconf(_SC_CLK_TCK);
-	long seconds, done;
-	int r;
+	long seconds = 0, done;
+	int c, r;
 
-	if (argc < 2 || argc > 3 || (seconds = strtol(argv[1], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: proc-sampler SECONDS [COMM]\n");
+	while ((c = getopt(argc, argv, "c:g:")) != -1) {
+		if (c == 'c')
+			comm = optarg;
+		else if (c == 'g')
+			cgroup = optarg;
+		else
+			break;
+	}
+	if (c != -1 || optind != argc - 1 || (seconds = strtol(argv[optind], NULL, 10)) <= 0) {
+		fprintf(stderr, "usage: proc-sampler [-c COMM] [-g CGROUP] SECONDS\n");
 		return 2;
 	}
-	comm = argc == 3 ? argv[2] : NULL;
 	/* /proc's start times are boot-time clock ticks. */
 	first = (uint64_t)((double)clock_ns(CLOCK_BOOTTIME) * hz / 1e9);
 	r = scan(prev, comm);
 	if (r == 0)
-		r = busy_read(&b0);
+		r = busy_read(cgroup, &b0);
 	if (r < 0)
 		goto fail;
 	t0 = t1 = deadline = clock_ns(CLOCK_MONOTONIC);
@@ -201,7 +208,7 @@ int main(int argc, char **argv)
 			;
 		r = scan(cur, comm);
 		if (r == 0)
-			r = busy_read(&b1);
+			r = busy_read(cgroup, &b1);
 		if (r < 0)
 			goto fail;
 		t1 = clock_ns(CLOCK_MONOTONIC);
@@ -211,13 +218,15 @@ int main(int argc, char **argv)
 		cur = t;
 	}
 	printf("total intervals %ld seconds %.6f cpu_s %.6f cpu_new_zero_s %.6f busy_s %.6f"
-	       " untasked_s %.6f",
+	       " irq_steal_s %.6f",
 	       done, (double)(t1 - t0) / NS_PER_S, (double)all[0].same / hz,
 	       (double)(all[0].same + all[0].fresh) / hz, (double)busy_ticks(&b0, &b1) / hz,
-	       (double)busy_untasked_ticks(&b0, &b1) / hz);
+	       (double)busy_irq_steal_ticks(&b0, &b1) / hz);
 	if (comm)
 		printf(" comm_cpu_s %.6f comm_cpu_new_zero_s %.6f", (double)all[1].same / hz,
 		       (double)(all[1].same + all[1].fresh) / hz);
+	if (cgroup)
+		printf(" cgroup_s %.6f", (double)busy_cgroup_us(&b0, &b1) / 1e6);
 	printf("\n");
 	free(a.p);
 	free(b.p);

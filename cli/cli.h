@@ -65,6 +65,14 @@ struct cli_opts {
 	uint64_t interval_ns;	/* -i: 0 for a snapshot */
 	/* --group-by: an enum tstats_group_by, TSTATS_GROUP_BY_NONE without */
 	unsigned int group_by;
+	/* -p/-t with --interval: watch those tasks over time (top.c) */
+	bool watch;
+	/* --interval filters: -u, --comm (repeatable), --active */
+	bool has_uid;
+	uint32_t uid;
+	const char **comms;
+	size_t n_comms;
+	bool active;
 	uint32_t top;		/* --top: rows per interval; 0: all */
 	const char *sort;	/* -s: a column name; NULL: the default */
 	const char *columns;	/* -C: a column list, "+LIST" adds to the default */
@@ -117,6 +125,28 @@ enum cli_exit cli_run_prom_all(const struct cli_opts *opts);	/* prom.c */
  * of the cgroupstats counts, one series per path (label "path"), with
  * HELP and TYPE lines. Returns 0 or -errno of the write.
  */
+/*
+ * --interval --format prometheus (prom.c, for top.c): counters that never
+ * go down, one series per row of the interval. A row is a process or a
+ * thread (rec: its record, for the pid/tgid/comm/uid labels) or a group
+ * (rec NULL, key its group label); total[] holds its counters since the
+ * monitor followed it, for the fields whose bit is set in valid[].
+ */
+struct cli_prom_row {
+	const struct tstats_record *rec;
+	const char *key;
+	const uint64_t *total;
+	const uint64_t *valid;
+	uint32_t threads;
+	uint64_t started, exited;	/* processes (groups), cumulative */
+};
+struct cli_prom_meta {
+	uint64_t intervals, incomplete, lost_messages, lost_threads, followed;
+	int delayacct;
+};
+int cli_prom_intervals(FILE *out, const struct cli_prom_row *rows, size_t n,
+		       const struct cli_prom_meta *meta);
+
 int cli_prom_cgroups(FILE *out, const char *const *paths,
 		     const struct tstats_cgroupstats *stats, size_t n);
 

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,7 +222,7 @@ out:
 
 static bool has_targets(const struct cli_opts *opts)
 {
-	return opts->n_targets > 0;
+	return opts->n_targets > 0 && !opts->watch;
 }
 
 static bool wants_listen(const struct cli_opts *opts)
@@ -257,7 +258,8 @@ static bool has_cgroups(const struct cli_opts *opts)
 /* One snapshot in Prometheus' format: not top.c's tables. */
 static bool wants_prom_all(const struct cli_opts *opts)
 {
-	return opts->all && opts->format == CLI_FORMAT_PROMETHEUS;
+	/* With --interval, top.c writes the counters of every interval. */
+	return opts->all && opts->format == CLI_FORMAT_PROMETHEUS && !opts->interval_ns;
 }
 
 /*
@@ -295,6 +297,8 @@ enum {
 	OPT_FORMAT,
 	OPT_CHECK,
 	OPT_GROUP_BY,
+	OPT_COMM,
+	OPT_ACTIVE,
 };
 
 static const struct option long_options[] = {
@@ -324,11 +328,14 @@ static const struct option long_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "group-by", required_argument, NULL, OPT_GROUP_BY },
+	{ "user", required_argument, NULL, 'u' },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "active", no_argument, NULL, OPT_ACTIVE },
 	{ NULL, 0, NULL, 0 },
 };
 
 /* '+': stop at the first non-option ("-- COMMAND"). */
-static const char short_options[] = "+:p:t:xjJo:lai:c:s:nrhVC:";
+static const char short_options[] = "+:p:t:xjJo:lai:c:s:nrhVC:u:";
 
 /* After --help or --version: whether it reached standard output. The
  * text is long enough that printf() writes as it goes: a failure is its
@@ -347,6 +354,7 @@ static void help(void)
 	       "  or:  " CLI_NAME " [OPTION]... --listen [--cpus=LIST] [--count=N]\n"
 	       "  or:  " CLI_NAME " [OPTION]... [--tree [--group-by=KEY]] -- COMMAND [ARG]...\n"
 	       "  or:  " CLI_NAME " [OPTION]... -a [--threads] [-i SEC [-c N]]\n"
+	       "  or:  " CLI_NAME " [OPTION]... -p PID... | -t TGID... -i SEC [-c N]\n"
 	       "  or:  " CLI_NAME " [OPTION]... -C DIR [-C DIR]...\n"
 	       "  or:  " CLI_NAME " [--json] --check\n"
 	       "\n"
@@ -400,6 +408,10 @@ static void help(void)
 	       "                             only the baseline (implies --all)\n"
 	       "      --group-by=KEY         with --interval, one row per group of\n"
 	       "                             processes: comm, user or cgroup\n"
+	       "  -u, --user=USER            with --interval, only USER's tasks (a name or uid)\n"
+	       "      --comm=NAME            with --interval, only tasks named NAME (repeatable)\n"
+	       "      --active               with --interval, only tasks that used CPU, did\n"
+	       "                             I/O, started or exited in the interval\n"
 	       "  -c, --count=N              stop after N intervals (default: at SIGINT or\n"
 	       "                             SIGTERM); with --listen, after N records\n"
 	       "  -s, --sort=COLUMN          largest first (ids and comm: smallest first);\n"
@@ -419,9 +431,13 @@ static void help(void)
 	       "      --compact              the JSON document on one line (implies --json)\n"
 	       "      --format=FORMAT        text (the default), json (as --json), or\n"
 	       "                             prometheus: the text exposition format, for\n"
-	       "                             -p/-t, --all (one snapshot) and --cgroup\n"
+	       "                             -p/-t, --all and --cgroup; with --interval,\n"
+	       "                             counters that never go down, per group with\n"
+	       "                             --group-by\n"
 	       "      --output-file=FILE     write the report or the lines to FILE\n"
-	       "                             (default: stdout; stderr for -- COMMAND)\n"
+	       "                             (default: stdout; stderr for -- COMMAND);\n"
+	       "                             --interval --format prometheus replaces it\n"
+	       "                             atomically at every interval\n"
 	       "\n"
 	       "With --listen --json, each line is one JSON object (JSON Lines).\n"
 	       "\n"
@@ -505,6 +521,27 @@ static const char *shown_arg(char *shown, const char *arg)
 	size_t len = strlen(arg);
 
 	return cli_escape(shown, arg, len > 64 ? 64 : len);
+}
+
+/* -u: a user name or a numeric uid. */
+static enum cli_exit parse_user(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1], *end;
+	struct passwd *pw;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*arg >= '0' && *arg <= '9' && !*end && !errno && v <= UINT32_MAX - 1) {
+		opts->uid = (uint32_t)v;
+	} else {
+		pw = getpwnam(arg);
+		if (!pw)
+			return usage_error("unknown user '%s' for -u", shown_arg(shown, arg));
+		opts->uid = (uint32_t)pw->pw_uid;
+	}
+	opts->has_uid = true;
+	return CLI_EXIT_OK;
 }
 
 static enum cli_exit parse_interval(struct cli_opts *opts, const char *arg)
@@ -618,9 +655,9 @@ static enum cli_exit check_formats(const struct cli_opts *opts)
 		return usage_error("--format prometheus and --json exclude each other");
 	if (prom && (opts->listen || opts->command || opts->list_columns || opts->check))
 		return usage_error("--format prometheus works with -p/-t, --all and --cgroup");
-	if (prom && opts->interval_ns)
-		return usage_error("--format prometheus takes one snapshot (Prometheus computes "
-				   "the rates): drop --interval");
+	if (prom && opts->interval_ns && opts->watch)
+		return usage_error("--format prometheus with --interval follows every task: "
+				   "drop -p/-t");
 	if (prom && (opts->sort || opts->top || opts->columns))
 		return usage_error("--sort, --top and --output do not apply to --format prometheus");
 	return CLI_EXIT_OK;
@@ -678,9 +715,20 @@ static enum cli_exit check_modes(const struct cli_opts *opts)
 				   "--list-columns");
 	if (n > 1)
 		return usage_error("-p/-t, --listen and -- COMMAND exclude each other");
-	if (opts->all && n + opts->list_columns > 0)
+	if (opts->all && n - opts->watch + opts->list_columns > 0)
 		return usage_error("--all (also implied by --threads and --interval) excludes "
 				   "-p/-t, --listen, -- COMMAND and --list-columns");
+	for (size_t i = 1; opts->watch && i < opts->n_targets; i++)
+		if (opts->targets[i].kind != opts->targets[0].kind)
+			return usage_error("with --interval, give -p or -t, not both");
+	if (opts->watch && opts->threads)
+		return usage_error("--threads excludes -p/-t: -p follows threads, -t processes");
+	if (opts->watch && opts->group_by)
+		return usage_error("--group-by excludes -p/-t");
+	if ((opts->has_uid || opts->n_comms || opts->active) && !opts->interval_ns)
+		return usage_error("-u, --comm and --active need --interval");
+	if ((opts->has_uid || opts->n_comms) && opts->group_by)
+		return usage_error("-u and --comm filter tasks, not groups: drop --group-by");
 	if (opts->list_columns && n > 0)
 		return usage_error("--list-columns excludes -p/-t, --listen and -- COMMAND");
 	if ((opts->sort || opts->top || opts->columns) && !opts->all)
@@ -787,7 +835,23 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 			e = parse_interval(opts, optarg);
 			if (e != CLI_EXIT_OK)
 				return e;
-			opts->all = true;
+			break;
+		case 'u':
+			e = parse_user(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case OPT_COMM: {
+			const char **p = realloc(opts->comms, (opts->n_comms + 1) * sizeof(*p));
+
+			if (!p)
+				return usage_error("out of memory");
+			p[opts->n_comms++] = optarg;
+			opts->comms = p;
+			break;
+		}
+		case OPT_ACTIVE:
+			opts->active = true;
 			break;
 		case 's':
 			opts->sort = optarg;
@@ -840,6 +904,11 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 	} else if (optind < argc) {
 		return usage_error("unexpected argument '%s'", shown_arg(shown, argv[optind]));
 	}
+	/* --interval implies --all, or with -p/-t watches those tasks. */
+	if (opts->interval_ns && opts->n_targets && !opts->all)
+		opts->watch = true;
+	if (opts->interval_ns)
+		opts->all = true;
 	e = check_modes(opts);
 	return e == CLI_EXIT_OK ? -1 : (int)e;
 }
@@ -922,7 +991,9 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (opts.output) {
+	/* --interval --format prometheus rewrites the file at every interval
+	 * (top.c): a new file renamed over it. */
+	if (opts.output && !(opts.interval_ns && opts.format == CLI_FORMAT_PROMETHEUS)) {
 		char shown[4 * 64 + 1];
 
 		/* Close-on-exec: a command run with -- must not inherit it. */
@@ -942,6 +1013,7 @@ int main(int argc, char **argv)
 	}
 out:
 	free(opts.targets);
+	free(opts.comms);
 	free(opts.cgroups);
 	return r;
 }

@@ -531,6 +531,102 @@ const struct cli_output cli_prom_output = {
 	.free = prom_free,
 };
 
+/* ---- --interval --format prometheus ------------------------------------- */
+
+/*
+ * The counters of a monitor's rows: only counter fields (TSTATS_FIELD_
+ * COUNTER), as totals since the monitor followed the row, so that each
+ * series only grows; gauges of one moment mean little in an interval
+ * run. Groups are labelled by their key alone (no pid: the number of
+ * series is the number of groups).
+ */
+int cli_prom_intervals(FILE *out, const struct cli_prom_row *rows, size_t n,
+		       const struct cli_prom_meta *meta)
+{
+	struct cli_opts opts = { .out = out };
+	struct prom_state *st = NULL;
+	void *state = NULL;
+	unsigned int nf = tstats_field_count();
+	bool titled = false;
+	int r;
+
+	r = prom_begin(&state, &opts, meta->delayacct);
+	st = state;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct tstats_record rec;
+		char *labels = NULL;
+		size_t len = 0;
+
+		memset(&rec, 0, sizeof(rec));
+		rec.kind = rows[i].rec ? rows[i].rec->kind : TSTATS_KIND_TGID;
+		/* Groups: an id of their own, so that add_task() keeps each. */
+		rec.id = rows[i].rec ? rows[i].rec->id : (uint32_t)i + 1;
+		for (unsigned int f = 0; f < nf && f < TSTATS_FIELD_CAPACITY; f++) {
+			const struct tstats_field_info *info = tstats_field_info(f);
+
+			if (!(info->flags & TSTATS_FIELD_COUNTER) ||
+			    !((rows[i].valid[f / 64] >> (f % 64)) & 1))
+				continue;
+			rec.value[f] = rows[i].total[f];
+			rec.present[f / 64] |= UINT64_C(1) << (f % 64);
+		}
+		if (rows[i].rec)
+			r = record_labels(rows[i].rec, &labels);
+		else
+			r = add_label(&labels, &len, "group", rows[i].key);
+		if (r == 0 && !labels)
+			labels = strdup("");
+		if (r == 0 && !labels)
+			r = -ENOMEM;
+		if (r == 0)
+			r = add_task(st, &rec, rows[i].threads);
+		/* add_task() made its own labels: ours replace them. */
+		if (r == 0) {
+			free(st->tasks[st->n - 1].labels);
+			st->tasks[st->n - 1].labels = labels;
+		} else {
+			free(labels);
+		}
+	}
+	if (r < 0) {
+		prom_free(state);
+		return r;
+	}
+	for (size_t i = 0; i < n && rows[0].rec == NULL; i++) {
+		if (!titled)
+			put_help(out, PREFIX "processes_started_total",
+				 "processes started while followed, by group", "counter");
+		titled = true;
+		put_series(out, PREFIX "processes_started_total", st->tasks[i].labels, NULL, NULL);
+		fprintf(out, " %" PRIu64 "\n", rows[i].started);
+	}
+	titled = false;
+	for (size_t i = 0; i < n && rows[0].rec == NULL; i++) {
+		if (!titled)
+			put_help(out, PREFIX "processes_exited_total",
+				 "processes that exited while followed, by group", "counter");
+		titled = true;
+		put_series(out, PREFIX "processes_exited_total", st->tasks[i].labels, NULL, NULL);
+		fprintf(out, " %" PRIu64 "\n", rows[i].exited);
+	}
+	put_help(out, PREFIX "intervals_total", "intervals accounted for", "counter");
+	fprintf(out, PREFIX "intervals_total %" PRIu64 "\n", meta->intervals);
+	put_help(out, PREFIX "intervals_incomplete_total",
+		 "intervals in which exit records were lost", "counter");
+	fprintf(out, PREFIX "intervals_incomplete_total %" PRIu64 "\n", meta->incomplete);
+	put_help(out, PREFIX "exit_messages_lost_total",
+		 "exit messages the kernel dropped (a full receive buffer)", "counter");
+	fprintf(out, PREFIX "exit_messages_lost_total %" PRIu64 "\n", meta->lost_messages);
+	put_help(out, PREFIX "threads_lost_total",
+		 "followed threads gone without a final record", "counter");
+	fprintf(out, PREFIX "threads_lost_total %" PRIu64 "\n", meta->lost_threads);
+	put_help(out, PREFIX "threads_followed", "threads followed at the last tick", "gauge");
+	fprintf(out, PREFIX "threads_followed %" PRIu64 "\n", meta->followed);
+	r = prom_end(state);
+	prom_free(state);
+	return r;
+}
+
 /* ---- --all --format prometheus ----------------------------------------- */
 
 /*

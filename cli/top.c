@@ -22,6 +22,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -149,6 +153,15 @@ struct top {
 	struct mrow *mrows;
 	char **keys;
 	size_t mcap;
+	/* -p/-t with --interval: the watched tasks and their sums */
+	struct watched *watched;
+	size_t n_watched;
+	/* --format prometheus: the rows' totals, and each group's processes
+	 * started and exited since the start (by group id) */
+	struct prom_copy *prom;
+	size_t n_prom, prom_cap;
+	uint64_t (*group_counts)[2];
+	size_t n_group_counts;
 	bool warned_badmsg;
 	const char *failed;		/* what failed, for the error line */
 };
@@ -890,6 +903,63 @@ static int emit(struct top *t, const struct sample *prev, const struct sample *c
 
 /* ---- intervals: the monitor -------------------------------------------- */
 
+/* A task watched with -p/-t and --interval, summed over the intervals for
+ * the closing average. */
+struct watched {
+	uint32_t id;
+	bool seen;
+	uint64_t cpu_ns, read_bytes, write_bytes, interval_ns;
+	unsigned int intervals;
+	struct tstats_record rec;	/* its newest record, for the name */
+};
+
+static uint64_t rate_delta(const struct tstats_rates *r, unsigned int f);
+
+/* CPU time of an interval row in ns: the scheduler's, else utime + stime. */
+static uint64_t row_cpu_ns(const struct tstats_rates *r)
+{
+	uint64_t v;
+
+	if (tstats_rates_get(r, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL, &v, NULL) == 0)
+		return v;
+	return (rate_delta(r, TSTATS_F_UTIME) + rate_delta(r, TSTATS_F_STIME)) * 1000;
+}
+
+/* -p/-t: the watched task of this row, or NULL for another. */
+static struct watched *watched_of(struct top *t, const struct tstats_monitor_row *row)
+{
+	for (size_t i = 0; i < t->n_watched; i++)
+		if (t->watched[i].id == row->id)
+			return &t->watched[i];
+	return NULL;
+}
+
+/* -u, --comm, --active. */
+static bool row_passes(const struct top *t, const struct tstats_monitor_row *row)
+{
+	const struct cli_opts *opts = t->opts;
+	uint64_t v;
+
+	if (opts->has_uid && (!row->rec || tstats_record_get(row->rec, TSTATS_F_UID, &v) < 0 ||
+			      v != opts->uid))
+		return false;
+	if (opts->n_comms) {
+		bool found = false;
+
+		for (size_t i = 0; row->rec && i < opts->n_comms && !found; i++)
+			found = strcmp(row->rec->comm, opts->comms[i]) == 0;
+		if (!found)
+			return false;
+	}
+	if (opts->active && !(row->flags & (TSTATS_ROW_STARTED | TSTATS_ROW_EXITED)) &&
+	    row_cpu_ns(&row->rates) == 0 && rate_delta(&row->rates, TSTATS_F_READ_BYTES) == 0 &&
+	    rate_delta(&row->rates, TSTATS_F_WRITE_BYTES) == 0 &&
+	    rate_delta(&row->rates, TSTATS_F_READ_CHAR) == 0 &&
+	    rate_delta(&row->rates, TSTATS_F_WRITE_CHAR) == 0)
+		return false;
+	return true;
+}
+
 /*
  * With --interval the rows come from a monitor (tstats_monitor_tick()):
  * live tasks' increases plus the final values of the tasks that exited in
@@ -906,10 +976,14 @@ struct collect {
 	int err;
 };
 
-static bool row_shown(const struct tstats_monitor_row *row)
+static bool row_shown(struct top *t, const struct tstats_monitor_row *row)
 {
 	/* Restricted (privs.c): another user's task is left out. */
-	return !row->rec || cli_may_show(row->rec);
+	if (row->rec && !cli_may_show(row->rec))
+		return false;
+	if (t->n_watched && !watched_of(t, row))
+		return false;
+	return row_passes(t, row);
 }
 
 static int on_monitor_row(const struct tstats_monitor_row *row, void *userdata)
@@ -919,11 +993,23 @@ static int on_monitor_row(const struct tstats_monitor_row *row, void *userdata)
 	struct sample *s = &t->samples[0];
 	struct row *r;
 
-	if (!row_shown(row))
+	if (!row_shown(t, row))
 		return 0;
 	if (c->count_only) {
 		c->n++;
 		return 0;
+	}
+	if (t->n_watched) {
+		struct watched *w = watched_of(t, row);
+
+		w->seen = true;
+		w->cpu_ns += row_cpu_ns(&row->rates);
+		w->read_bytes += rate_delta(&row->rates, TSTATS_F_READ_BYTES);
+		w->write_bytes += rate_delta(&row->rates, TSTATS_F_WRITE_BYTES);
+		w->interval_ns += row->rates.interval_ns;
+		w->intervals++;
+		if (row->rec)
+			w->rec = *row->rec;
 	}
 	if (c->n >= s->cap || c->n >= t->mcap)
 		return 0;	/* a row that appeared between the passes */
@@ -993,6 +1079,9 @@ static unsigned int monitor_level(const struct cli_opts *opts)
 {
 	if (opts->group_by)
 		return TSTATS_LEVEL_GROUP;
+	if (opts->watch)
+		return opts->targets[0].kind == TSTATS_KIND_PID ? TSTATS_LEVEL_THREAD :
+		       TSTATS_LEVEL_PROCESS;
 	return opts->threads ? TSTATS_LEVEL_THREAD : TSTATS_LEVEL_PROCESS;
 }
 
@@ -1098,6 +1187,116 @@ static int print_total(struct top *t, const struct interval_info *ii, const stru
 	return r;
 }
 
+/* -p/-t with --interval, at the end: each watched task's averages. */
+static int print_averages(struct top *t)
+{
+	char comm[TSTATS_COMM_TEXT_MAX], rd[CLI_FMT_MAX], wr[CLI_FMT_MAX];
+	const char *label = cli_kind_label(t->kind);
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < t->n_watched; i++) {
+		const struct watched *w = &t->watched[i];
+		double secs = (double)w->interval_ns / 1e9;
+		struct json_object *obj;
+		const char *js;
+
+		if (!w->seen || secs <= 0)
+			continue;
+		if (tstats_record_comm_text(&w->rec, t->opts->json ? 0 : TSTATS_TEXT_ESCAPE, comm,
+					    sizeof(comm)) < 0)
+			strcpy(comm, "-");
+		if (!t->opts->json) {
+			cli_fmt_size(rd, rate_u64((double)w->read_bytes / secs));
+			cli_fmt_size(wr, rate_u64((double)w->write_bytes / secs));
+			fprintf(t->out, "AVERAGE %s %" PRIu32 " (%s) over %u intervals (%.2f s): "
+				"%.1f%% CPU, read %s/s, written %s/s\n", label, w->id, comm,
+				w->intervals, secs, (double)w->cpu_ns / 1e7 / secs, rd, wr);
+			continue;
+		}
+		obj = sym_json_object_new_object();
+		if (!obj)
+			return -ENOMEM;
+		r = cli_json_add(obj, "type", sym_json_object_new_string("average"), false);
+		if (r == 0)
+			r = cli_json_add(obj, t->kind == TSTATS_KIND_PID ? "pid" : "tgid",
+					 sym_json_object_new_uint64(w->id), false);
+		if (r == 0)
+			r = cli_json_add(obj, "comm", sym_json_object_new_string(comm), false);
+		if (r == 0)
+			r = cli_json_add(obj, "intervals", sym_json_object_new_uint64(w->intervals),
+					 false);
+		if (r == 0)
+			r = cli_json_add(obj, "seconds", json_double(secs, 6), false);
+		if (r == 0)
+			r = cli_json_add(obj, "cpu_pct", json_double((double)w->cpu_ns / 1e7 / secs, 2),
+					 false);
+		if (r == 0)
+			r = cli_json_add(obj, "read_bytes_per_second",
+					 json_double((double)w->read_bytes / secs, 1), false);
+		if (r == 0)
+			r = cli_json_add(obj, "write_bytes_per_second",
+					 json_double((double)w->write_bytes / secs, 1), false);
+		if (r == 0) {
+			js = sym_json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE);
+			if (!js)
+				r = -ENOMEM;
+			else if (fputs(js, t->out) == EOF || fputc('\n', t->out) == EOF)
+				r = -EIO;
+		}
+		sym_json_object_put(obj);
+	}
+	if (r == 0)
+		r = cli_flush(t->out);
+	return r;
+}
+
+/* The thread group of task id (a thread's, or a process's own), from
+ * /proc/ID/status; -ESRCH when there is no such task. */
+static int tgid_of(uint32_t id, uint32_t *ret)
+{
+	char path[48], line[128];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", id);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (!found && fgets(line, sizeof(line), f))
+		if (strncmp(line, "Tgid:", 5) == 0)
+			found = sscanf(line + 5, "%" SCNu32, ret) == 1;
+	fclose(f);
+	return found ? 0 : -ESRCH;
+}
+
+/* -p/-t with --interval: the monitor follows the targets' groups. */
+static int watch_targets(struct top *t)
+{
+	const struct cli_opts *opts = t->opts;
+	uint32_t tgid;
+	int r;
+
+	t->watched = calloc(opts->n_targets, sizeof(*t->watched));
+	if (!t->watched)
+		return -ENOMEM;
+	for (size_t i = 0; i < opts->n_targets; i++) {
+		r = tgid_of(opts->targets[i].id, &tgid);
+		if (r < 0) {
+			cli_warn("%s %" PRIu32 ": %s", cli_kind_label(opts->targets[i].kind),
+				 opts->targets[i].id, cli_task_error_text(r));
+			return r;
+		}
+		/* -t of a thread that is not the leader: its process. */
+		t->watched[t->n_watched++].id = opts->targets[i].kind == TSTATS_KIND_PID ?
+						opts->targets[i].id : tgid;
+		r = tstats_monitor_watch(t->mon, tgid);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int monitor_emit(struct top *t, unsigned int k)
 {
 	unsigned int level = monitor_level(t->opts);
@@ -1164,6 +1363,158 @@ static int monitor_emit(struct top *t, unsigned int k)
 		r = cli_flush(t->out);
 	if (r < 0)
 		t->failed = r == -ENOMEM ? NULL : "cannot write the output";
+	return r;
+}
+
+/* ---- intervals in the Prometheus format --------------------------------- */
+
+/* A row kept for the exposition (the monitor's is valid during its
+ * callback only). */
+struct prom_copy {
+	struct tstats_record rec;
+	bool has_rec;
+	char *key;
+	uint32_t threads;
+	uint64_t valid[TSTATS_FIELD_CAPACITY / 64];
+	uint64_t total[TSTATS_FIELD_CAPACITY];
+	uint64_t started, exited;
+};
+
+static int on_prom_row(const struct tstats_monitor_row *row, void *userdata)
+{
+	struct collect *c = userdata;
+	struct top *t = c->t;
+	struct prom_copy *p;
+
+	if (row->rec && !cli_may_show(row->rec))
+		return 0;
+	if (t->n_prom == t->prom_cap) {
+		size_t cap = t->prom_cap ? 2 * t->prom_cap : 64;
+
+		p = realloc(t->prom, cap * sizeof(*p));
+		if (!p)
+			goto nomem;
+		t->prom = p;
+		t->prom_cap = cap;
+	}
+	p = &t->prom[t->n_prom];
+	memset(p, 0, offsetof(struct prom_copy, total));
+	p->has_rec = row->rec != NULL;
+	if (row->rec)
+		p->rec = *row->rec;
+	p->threads = row->threads;
+	memcpy(p->valid, row->rates.valid, sizeof(p->valid));
+	memcpy(p->total, row->total, sizeof(p->total));
+	if (row->key) {
+		/* Processes started and exited, summed since the start. */
+		if (row->id >= t->n_group_counts) {
+			size_t n = row->id + 64;
+			uint64_t (*g)[2] = realloc(t->group_counts, n * sizeof(*g));
+
+			if (!g)
+				goto nomem;
+			memset(g + t->n_group_counts, 0, (n - t->n_group_counts) * sizeof(*g));
+			t->group_counts = g;
+			t->n_group_counts = n;
+		}
+		t->group_counts[row->id][0] += row->processes_started;
+		t->group_counts[row->id][1] += row->processes_exited;
+		p->started = t->group_counts[row->id][0];
+		p->exited = t->group_counts[row->id][1];
+		p->key = strdup(row->flags & TSTATS_ROW_OTHER ? "other" : row->key);
+		if (!p->key)
+			goto nomem;
+	}
+	t->n_prom++;
+	return 0;
+nomem:
+	c->err = -ENOMEM;
+	return -1;
+}
+
+/*
+ * Writes the exposition to FILE's directory as a new file, then renames it
+ * over FILE: a reader (node_exporter's textfile collector) sees the old
+ * file or the new one, never half of one, and a link planted at FILE is
+ * replaced, not followed.
+ */
+static int write_atomically(const char *path, const struct cli_prom_row *rows, size_t n,
+			    const struct cli_prom_meta *meta)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	char *tmp;
+	FILE *f;
+	int fd, r;
+
+	if (asprintf(&tmp, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		free(tmp);
+		return r;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		close(fd);
+		goto fail;
+	}
+	r = cli_prom_intervals(f, rows, n, meta);
+	if (fchmod(fd, 0644) < 0 && r == 0)
+		r = -errno;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+fail:
+	if (r < 0)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+static int prom_emit(struct top *t, const struct tstats_monitor_stats *st)
+{
+	struct collect c = { .t = t };
+	struct cli_prom_meta meta = { .intervals = st->ticks - 1,
+				      .incomplete = st->incomplete_intervals,
+				      .lost_messages = st->total_lost_messages,
+				      .lost_threads = st->total_lost_threads,
+				      .followed = st->threads,
+				      .delayacct = tstats_delayacct_state() };
+	struct cli_prom_row *rows;
+	int r;
+
+	for (size_t i = 0; i < t->n_prom; i++)
+		free(t->prom[i].key);
+	t->n_prom = 0;
+	r = tstats_monitor_foreach(t->mon, monitor_level(t->opts), on_prom_row, &c);
+	if (r < 0)
+		return c.err ? c.err : r;
+	rows = calloc(t->n_prom ? t->n_prom : 1, sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_prom; i++) {
+		const struct prom_copy *p = &t->prom[i];
+
+		rows[i] = (struct cli_prom_row){ .rec = p->has_rec ? &p->rec : NULL, .key = p->key,
+			.total = p->total, .valid = p->valid, .threads = p->threads,
+			.started = p->started, .exited = p->exited };
+	}
+	if (t->opts->output) {
+		r = write_atomically(t->opts->output, rows, t->n_prom, &meta);
+		if (r < 0)
+			t->failed = "cannot write the output file";
+	} else {
+		r = cli_prom_intervals(t->out, rows, t->n_prom, &meta);
+		if (r == 0 && (fputc('\n', t->out) == EOF || cli_flush(t->out) < 0))
+			r = -EIO;
+		if (r < 0)
+			t->failed = "cannot write the output";
+	}
+	free(rows);
 	return r;
 }
 
@@ -1390,6 +1741,11 @@ static void top_free(struct top *t)
 	tstats_monitor_free(t->mon);
 	free(t->mrows);
 	free(t->keys);
+	free(t->watched);
+	for (size_t i = 0; i < t->n_prom; i++)
+		free(t->prom[i].key);
+	free(t->prom);
+	free(t->group_counts);
 	cli_columns_done(&t->table);
 }
 
@@ -1406,6 +1762,13 @@ static int monitor_loop(struct top *t)
 	int r;
 
 	r = tstats_monitor_set_group_by(t->mon, opts->group_by, 0);
+	if (r == 0 && opts->watch) {
+		r = watch_targets(t);
+		if (r < 0) {
+			t->failed = NULL;
+			return r == -ENOMEM ? r : -ESRCH;
+		}
+	}
 	if (r == 0)
 		r = tstats_monitor_tick(t->mon, NULL, NULL);
 	if (r < 0) {
@@ -1423,7 +1786,15 @@ static int monitor_loop(struct top *t)
 			t->failed = "cannot query taskstats";
 			return r;
 		}
-		r = monitor_emit(t, k);
+		if (opts->format == CLI_FORMAT_PROMETHEUS) {
+			struct tstats_monitor_stats st;
+
+			r = tstats_monitor_stats(t->mon, &st);
+			if (r == 0)
+				r = prom_emit(t, &st);
+		} else {
+			r = monitor_emit(t, k);
+		}
 		if (r < 0)
 			return r;
 		/* Late (a slow tick, a stopped process): start afresh
@@ -1431,7 +1802,7 @@ static int monitor_loop(struct top *t)
 		if (now_ns() > deadline + opts->interval_ns)
 			deadline = now_ns();
 	}
-	return 0;
+	return opts->watch ? print_averages(t) : 0;
 }
 
 static int loop(struct top *t)
@@ -1457,7 +1828,8 @@ enum cli_exit cli_run_all(const struct cli_opts *opts)
 	enum cli_exit status;
 	int r;
 
-	t.kind = opts->threads ? TSTATS_KIND_PID : TSTATS_KIND_TGID;
+	t.kind = opts->threads || (opts->watch && opts->targets[0].kind == TSTATS_KIND_PID) ?
+		 TSTATS_KIND_PID : TSTATS_KIND_TGID;
 	r = cli_columns_init(&t.table);
 	if (r < 0) {
 		cli_warn("out of memory");
@@ -1493,7 +1865,9 @@ enum cli_exit cli_run_all(const struct cli_opts *opts)
 
 	status = CLI_EXIT_OK;
 	r = loop(&t);
-	if (r < 0) {
+	if (r == -ESRCH && opts->watch) {
+		status = CLI_EXIT_NOTFOUND;	/* said by watch_targets() */
+	} else if (r < 0) {
 		if (r == -ENOMEM || !t.failed)
 			cli_warn("out of memory");
 		else if (r == -EPERM)

@@ -263,6 +263,7 @@ static int proc_get(struct acct *a, const struct tstats_record *rec, uint32_t tg
 	p->flags = AP_USED | (is_new ? AP_NEW : 0);
 	p->group = ACCT_NONE;
 	p->rep = ACCT_NONE;
+	p->execed = ACCT_NONE;
 	if (a->by == TSTATS_GROUP_BY_CGROUP) {
 		uint64_t ppid = 0;
 
@@ -468,10 +469,11 @@ int acct_sample(struct acct *a, uint32_t tid, uint32_t tgid, const struct tstats
 	struct acct_task *t;
 	uint64_t slo, shi;
 	uint32_t i;
-	bool born;
+	bool born, execed;
 	int r;
 
 	start_window(rec, lo, hi, &slo, &shi);
+	execed = false;
 	for (i = a->thash[hash_u32(tid) & a->thash_mask]; i != ACCT_NONE; i = a->tasks[i].hnext) {
 		t = &a->tasks[i];
 		if (t->tid != tid || t->start_hi < slo || shi < t->start_lo)
@@ -487,6 +489,9 @@ int acct_sample(struct acct *a, uint32_t tid, uint32_t tgid, const struct tstats
 			t->seen_tick = a->tick;
 			return 0;
 		}
+		/* Alive with a dead leader's id and start: another thread
+		 * of the group exec'd and took both over (de_thread()). */
+		execed = tid == tgid && (t->flags & AT_FINAL);
 	}
 	if (i != ACCT_NONE) {
 		t->seen_tick = a->tick;
@@ -507,6 +512,20 @@ int acct_sample(struct acct *a, uint32_t tid, uint32_t tgid, const struct tstats
 	if (r < 0)
 		return r;
 	t = &a->tasks[i];
+	/* Not started under watch: it may have died before the listener was
+	 * opened (a zombie not reaped yet), its exit record never to come. A
+	 * zombie has no memory map left, so only tasks without one (those,
+	 * and kernel threads) are looked up. */
+	if (!born && !execed && (!mask_has(rec->present, TSTATS_F_HIWATER_VM) ||
+				 rec->value[TSTATS_F_HIWATER_VM] == 0) &&
+	    !a->is_alive(tgid, tid)) {
+		t->flags |= AT_TOMB;
+		t->start_lo = slo;
+		t->start_hi = shi;
+		t->seen_tick = a->tick;
+		t->rec = *rec;
+		return 0;
+	}
 	t->tgid = tgid;
 	t->start_lo = slo;
 	t->start_hi = shi;
@@ -520,6 +539,8 @@ int acct_sample(struct acct *a, uint32_t tid, uint32_t tgid, const struct tstats
 		task_free(a, i);
 		return r;
 	}
+	if (execed)
+		a->procs[t->proc].execed = i;
 	return 0;
 }
 
@@ -573,6 +594,19 @@ int acct_exit(struct acct *a, const struct tstats_record *rec, uint64_t now)
 	if (rec->kind != TSTATS_KIND_PID)
 		return 0;	/* the TGID record: we sum the threads ourselves */
 	exit_window(a, rec, now, &slo, &shi);
+	if (a->tick == 0) {
+		/* Before the baseline: nothing to account, but the task may
+		 * still be sampled (exiting, or a zombie): a tombstone says
+		 * that it is dead. */
+		r = task_new(a, rec->id, &i);
+		if (r < 0)
+			return r;
+		a->tasks[i].flags |= AT_TOMB;
+		a->tasks[i].start_lo = slo;
+		a->tasks[i].start_hi = shi;
+		a->tasks[i].rec = *rec;
+		return 0;
+	}
 	for (i = a->thash[hash_u32(rec->id) & a->thash_mask]; i != ACCT_NONE;
 	     i = a->tasks[i].hnext) {
 		t = &a->tasks[i];
@@ -722,6 +756,7 @@ void acct_roll(struct acct *a)
 			continue;
 		}
 		p->flags &= ~AP_NEW;
+		p->execed = ACCT_NONE;
 		sum_reset(&p->sum);
 	}
 	for (uint32_t g = 0; g < a->ngroups; g++)
@@ -854,6 +889,27 @@ int acct_close(struct acct *a, uint64_t now, tstats_group_key_fn key, void *user
 {
 	uint64_t delta[ACCT_NC_MAX];
 	int r;
+
+	/* A thread that exec'd went on under its leader's id: not lost, its
+	 * new entry continues from its baseline (its counters go on). */
+	for (uint32_t i = 0; i < a->tasks_cap; i++) {
+		struct acct_task *t = &a->tasks[i], *s;
+		struct acct_proc *p;
+
+		if (!(t->flags & AT_USED) || (t->flags & (AT_TOMB | AT_FINAL)) ||
+		    t->seen_tick == a->tick || t->tid == t->tgid)
+			continue;
+		p = &a->procs[t->proc];
+		if (p->execed == ACCT_NONE)
+			continue;
+		s = &a->tasks[p->execed];
+		memcpy(s->base, t->base, sizeof(s->base));
+		memcpy(s->origin, t->origin, sizeof(s->origin));
+		s->bvalid = t->bvalid;
+		s->flags |= t->flags & AT_NEW;
+		p->execed = ACCT_NONE;
+		task_free(a, i);
+	}
 
 	/* Threads into their processes. */
 	for (uint32_t i = 0; i < a->procs_cap; i++)

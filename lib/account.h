@@ -62,6 +62,9 @@ struct acct_proc {
 	uint32_t flags;		/* enum acct_proc_flag */
 	uint32_t group;		/* ACCT_NONE: not grouped yet */
 	uint32_t rep;		/* task shown for it: the leader if followed */
+	/* A thread that exec'd took the leader's id (de_thread()): its new
+	 * entry, this interval; ACCT_NONE else. */
+	uint32_t execed;
 	uint32_t keyed_uid;	/* what the group key was made from */
 	char keyed_comm[40];
 	char *cgroup;		/* TSTATS_GROUP_BY_CGROUP: its path */

@@ -5,7 +5,8 @@
  * draining the listener); account.c keeps the books.
  *
  * Order within a tick. The baseline tick takes the exits pending before it
- * (they end before the baseline: passed over), then samples. Every later
+ * (they end before the baseline: only noted, so that a task sampled while
+ * exiting or as a zombie is known as dead), then samples. Every later
  * tick samples first and drains after: a task that the batch found gone
  * (-ESRCH) had queued its exit message before it vanished, so the drain
  * that follows has it, and a followed task with neither a sample nor a
@@ -119,9 +120,6 @@ static int on_exit_record(const struct tstats_record *rec, void *userdata)
 	struct tstats_monitor *m = userdata;
 	int r;
 
-	/* Before the baseline: ended before it, nothing to account. */
-	if (m->acct.tick == 0)
-		return 0;
 	r = acct_exit(&m->acct, rec, mono_ns());
 	if (r < 0) {
 		m->error = r;

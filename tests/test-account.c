@@ -319,6 +319,73 @@ START_TEST(zombie_is_not_counted_again)
 }
 END_TEST
 
+/* A task whose exit came before the baseline, sampled by it as a zombie:
+ * dead, neither followed nor lost when it is reaped. */
+START_TEST(zombie_at_the_baseline)
+{
+	acct_roll(&a);
+	exit_rec(650, 650, 9 * S, 9 * S + 500 * MS, 9 * S + 600 * MS, 250, 0, "zombie", true);
+	tick_begin(10 * S);
+	alive_answer = false;
+	sample(650, 650, 10 * S, 9 * S, 251, 0, "zombie");
+	ck_assert_int_eq(acct_close(&a, 10 * S, NULL, NULL), 0);
+	tick_begin(11 * S);
+	ck_assert_int_eq(acct_close(&a, 11 * S, NULL, NULL), 1);
+	ck_assert_uint_eq(rows(TSTATS_LEVEL_THREAD).n, 0);
+	ck_assert_uint_eq(a.lost_threads, 0);
+}
+END_TEST
+
+/* A thread that execs while its leader lives takes over the leader's id
+ * and start (de_thread()): the leader's exit record comes, the thread
+ * vanishes without one, and the "leader" sampled next is that thread. Its
+ * counters go on, counted once, and nothing is lost. */
+START_TEST(exec_from_a_thread)
+{
+	struct rows t, p;
+
+	tick_begin(10 * S);
+	sample(900, 900, 10 * S, 5 * S, 1000, 0, "app");
+	sample(901, 900, 10 * S, 6 * S, 2000, 0, "app");
+	ck_assert_int_eq(acct_close(&a, 10 * S, NULL, NULL), 0);
+	a.drained_ns = 10 * S;
+
+	acct_roll(&a);
+	exit_rec(900, 900, 5 * S, 10 * S + 300 * MS, 10 * S + 400 * MS, 1100, 0, "app", false);
+	tick_begin(11 * S);
+	alive_answer = true;
+	/* Thread 901's counters, now under 900 with the leader's start. */
+	sample(900, 900, 11 * S, 5 * S, 2500, 0, "sleep");
+	ck_assert_int_eq(acct_close(&a, 11 * S, NULL, NULL), 1);
+	ck_assert_uint_eq(a.lost_threads, 0);
+	t = rows(TSTATS_LEVEL_THREAD);
+	ck_assert_uint_eq(t.n, 2);
+	ck_assert_uint_eq(find(&t, 900, TSTATS_ROW_EXITED)->utime, 100);
+	p = rows(TSTATS_LEVEL_PROCESS);
+	ck_assert_uint_eq(p.n, 1);
+	ck_assert_uint_eq(p.r[0].utime, 600);	/* 100 + 500 */
+	ck_assert_uint_eq(p.r[0].threads, 1);
+}
+END_TEST
+
+/* A zombie of a task that died before the monitor listened: no exit record
+ * will come; it is not followed, and not lost when reaped. */
+START_TEST(zombie_from_before)
+{
+	struct tstats_record r = rec(660, 660, 5000000, 40, 0, "old-zombie");
+
+	tick_begin(10 * S);
+	alive_answer = false;
+	put(&r, TSTATS_F_HIWATER_VM, 0);
+	ck_assert_int_eq(acct_sample(&a, 660, 660, &r, 10 * S, 10 * S + 1000), 0);
+	ck_assert_int_eq(acct_close(&a, 10 * S, NULL, NULL), 0);
+	tick_begin(11 * S);
+	ck_assert_int_eq(acct_close(&a, 11 * S, NULL, NULL), 1);
+	ck_assert_uint_eq(a.lost_threads, 0);
+	ck_assert_uint_eq(rows(TSTATS_LEVEL_THREAD).n, 0);
+}
+END_TEST
+
 /* A followed thread that vanished without its exit record: lost, and the
  * interval says so. */
 START_TEST(vanished_thread_is_lost)
@@ -506,6 +573,9 @@ int main(void)
 	tcase_add_test(tc, reused_id_is_a_new_task);
 	tcase_add_test(tc, exit_of_an_earlier_holder);
 	tcase_add_test(tc, zombie_is_not_counted_again);
+	tcase_add_test(tc, zombie_at_the_baseline);
+	tcase_add_test(tc, exec_from_a_thread);
+	tcase_add_test(tc, zombie_from_before);
 	tcase_add_test(tc, vanished_thread_is_lost);
 	tcase_add_test(tc, groups_bounded);
 	tcase_add_test(tc, key_function);

@@ -1117,6 +1117,15 @@ static const struct usage_case {
 	{ { "--count", "3", "--", "true" }, "--count needs --listen" },
 	{ { "--tree", "-p", "1" }, "--tree needs -- COMMAND" },
 	{ { "--rcvbuf", "1M", "-p", "1" }, "--rcvbuf needs --listen, --interval or -- COMMAND" },
+	{ { "--group-by", "comm", "-a" }, "--group-by needs --interval" },
+	{ { "--group-by", "pid", "-i", "1" }, "invalid key 'pid' for --group-by" },
+	{ { "-u", "root", "-a" }, "-u, --comm and --active need --interval" },
+	{ { "--active", "-p", "1" }, "-u, --comm and --active need --interval" },
+	{ { "-u", "no-such-user-here", "-i", "1" }, "unknown user 'no-such-user-here'" },
+	{ { "--comm=x", "--group-by=comm", "-i1" }, "-u and --comm filter tasks, not groups" },
+	{ { "-i1", "-p1", "-t", "1" }, "give -p or -t, not both" },
+	{ { "-i1", "-p1", "--group-by=comm" }, "--group-by excludes -p/-t" },
+	{ { "-i1", "-p1", "--threads" }, "excludes -p/-t" },
 	{ { "--listen", "--count", "0" }, "invalid count '0' for --count: must be at least 1" },
 	{ { "--listen", "--count", "x" }, "invalid count 'x'" },
 	{ { "--listen", "--rcvbuf", "0" }, "invalid size '0' for --rcvbuf" },
@@ -2691,6 +2700,85 @@ END_TEST
 /* The column of key k of one interval, in output order. */
 #define COLUMN_OF(k, i) "[o['" k "'] for o in d if o['interval'] == " i "]"
 
+/*
+ * --interval counts the tasks that exited in the interval: forkload's
+ * children (100 a second, 3 ms of CPU each) live a few ms, between two
+ * samples, and every one of them is a row (status new+exit) and in the
+ * total.
+ */
+START_TEST(test_interval_counts_exits)
+{
+	const char *forkload = getenv("TSTATS_FORKLOAD");
+	char cmd[4096];
+	struct run r;
+	FILE *load;
+
+	ck_assert_ptr_nonnull(forkload);
+	snprintf(cmd, sizeof(cmd), "sleep 0.3; '%s' 100 1.5 3 0 1 >/dev/null", forkload);
+	load = popen(cmd, "re");
+	ck_assert_ptr_nonnull(load);
+	run_cli(&r, "-i", "0.5", "-c", "8", "--json", "--comm", "forkload", "--rcvbuf", "32M");
+	ck_assert_int_eq(pclose(load), 0);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	/* Only forkload's rows; its short children among them. */
+	pyl_true(r.out, "all(o['comm'] == 'forkload' for o in d)", NULL);
+	pyl_true(r.out, "len([o for o in d if o['status'] == 'new+exit']) >= 140", NULL);
+	/* Their CPU time is in the totals: 150 x 3 ms at least. */
+	pyl_true(r.out, "len(totals) == 8 and all(o['complete'] for o in totals) and "
+		 "sum(o['cpu_seconds'] for o in totals) >= 0.45 and "
+		 "sum(o['processes_exited'] for o in totals) >= 150", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* --group-by comm: one row per command name, the group in its column. */
+START_TEST(test_interval_group_by)
+{
+	struct run r;
+
+	spawn_helper(HELPER_BURN);
+	run_cli(&r, "-i", "0.3", "-c", "2", "--group-by", "comm", "-J");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "all(type(o['group']) is str and o['pid'] is None for o in d)", NULL);
+	pyl_true(r.out, "all(len([o['group'] for o in d if o['interval'] == k]) == "
+		 "len({o['group'] for o in d if o['interval'] == k}) for k in (1, 2))", NULL);
+	pyl_true(r.out, "any(o['group'] == 'tstats-burn' and o['cpu%'] > 10 for o in d)", NULL);
+	run_free(&r);
+	run_cli(&r, "-i", "0.3", "-c", "1", "--group-by", "user", "-r");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strncmp(r.out, "GROUP THREADS CPU%", 18) == 0, "header:\n%.300s", r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, "\n0 "));
+	run_free(&r);
+}
+END_TEST
+
+/* -t PID -i: that process over time, and its average at the end. */
+START_TEST(test_interval_watch)
+{
+	pid_t burn = spawn_helper(HELPER_BURN);
+	char id[16];
+	struct run r;
+
+	fmt(id, sizeof(id), "%d", (int)burn);
+	run_cli(&r, "-t", id, "-i", "0.3", "-c", "2", "--json");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	pyl_true(r.out, "len([o for o in d if o.get('type') != 'average']) == 2 and "
+		 "all(o['pid'] == int(sys.argv[3]) for o in d if o.get('type') != 'average')", id);
+	pyl_true(r.out, "[o['type'] for o in d if 'type' in o] == ['average'] and "
+		 "[o for o in d if 'type' in o][0]['cpu_pct'] > 50 and "
+		 "[o for o in d if 'type' in o][0]['intervals'] == 2", NULL);
+	run_free(&r);
+	run_cli(&r, "-p", id, "-i", "0.2", "-c", "1");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\nAVERAGE PID "));
+	run_free(&r);
+	run_cli(&r, "-p", "4194305", "-i", "0.2", "-c", "1");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "no such task"));
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(test_all_sort_top)
 {
 	struct run r;
@@ -3537,6 +3625,9 @@ static Suite *cli_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_all_json_intervals);
 	tcase_add_test(tc, test_all_sort_top);
+	tcase_add_test(tc, test_interval_counts_exits);
+	tcase_add_test(tc, test_interval_group_by);
+	tcase_add_test(tc, test_interval_watch);
 	tcase_add_test(tc, test_all_columns);
 	tcase_add_test(tc, test_all_unknown_column);
 	tcase_add_test(tc, test_list_columns);

@@ -369,7 +369,7 @@ def test_usage():
             (["--format", "text", "--json", "-p", me], "exclude each other"),
             (["--format", "prometheus", "--listen"], "works with -p/-t"),
             (["--format", "prometheus", "--check"], "works with -p/-t"),
-            (["--format", "prometheus", "-i", "1"], "one snapshot"),
+            (["--format", "prometheus", "-i", "1", "-p", me], "drop -p/-t"),
             (["--format", "prometheus", "-a", "--sort", "cpu%"], "do not apply"),
             (["--format"], "needs an argument")):
         p = cli(*args, expect=2)
@@ -388,12 +388,60 @@ def test_usage():
     check(b"no such task" in p.stderr, "the missing one named: %r" % p.stderr)
 
 
+def test_intervals():
+    """-i --group-by --format prometheus: counters per group that never go
+    down, rewritten atomically into --output-file each interval."""
+    d = tempfile.mkdtemp()
+    try:
+        out = os.path.join(d, "taskstats.prom")
+        # A link planted at the file is replaced, never followed.
+        victim = os.path.join(d, "victim")
+        with open(victim, "w") as f:
+            f.write("keep\n")
+        os.symlink(victim, out)
+        cli("-i", "0.3", "-c", "2", "--group-by", "comm", "--format", "prometheus",
+            "--output-file", out)
+        check(open(victim).read() == "keep\n", "the link's target is untouched")
+        check(not os.path.islink(out), "the link is replaced by the file")
+        check(sorted(os.listdir(d)) == ["taskstats.prom", "victim"],
+              "no temporary file left: %r" % os.listdir(d))
+        raw = open(out, "rb").read()
+        fams = parse_exposition(raw)
+        promtool(raw, "--interval --group-by comm")
+        samples = fams["taskstats_cpu_user_seconds_total"]["samples"]
+        check(samples and all(set(lab) == {"group"} for lab, _ in samples),
+              "only the group label: %r" % samples[:3])
+        groups = [lab["group"] for lab, _ in samples]
+        check(len(groups) == len(set(groups)), "one series per group")
+        check(sample(fams, "taskstats_intervals_total") == 2, "two intervals")
+        check("taskstats_processes_exited_total" in fams, "exits per group")
+        # To stdout: one exposition per interval, blank-line separated;
+        # every counter of every group only grows.
+        raw = cli("-i", "0.3", "-c", "3", "--group-by", "user", "--format",
+                  "prometheus").stdout
+        docs = [parse_exposition(x + b"\n") for x in raw.split(b"\n\n") if x.strip()]
+        check(len(docs) == 3, "three expositions: %d" % len(docs))
+        for name, fam in docs[0].items():
+            if fam["type"] != "counter":
+                continue
+            prev = {tuple(sorted(lab.items())): v for lab, v in fam["samples"]}
+            for doc in docs[1:]:
+                cur = {tuple(sorted(lab.items())): v
+                       for lab, v in doc.get(name, {"samples": []})["samples"]}
+                for key, v in prev.items():
+                    check(key not in cur or cur[key] >= v, "%s%r went down" % (name, key))
+                prev.update(cur)
+    finally:
+        shutil.rmtree(d)
+
+
 def run_prometheus():
     probe()
     test_usage()
     test_values()
     test_hostile_comm()
     test_all()
+    test_intervals()
     if not shutil.which("promtool"):
         print("SKIP: every check passed, but promtool is not installed "
               "(scripts/install-deps.sh installs it)", file=sys.stderr)
