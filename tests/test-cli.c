@@ -2343,12 +2343,14 @@ static void run_tree_workload(struct run *r, const char *opt1, const char *opt2,
 
 	fmt(script, sizeof(script), "sh -c 'sh -c \"exit 5\"; exit 0'; sh -c 'exit 4'; "
 	    "'%s' " MAIN_READ " " WORKER_WRITE "; exit 0", threadexit_path());
+	/* A large buffer: exit storms of other programs on the machine must
+	 * not make the run incomplete. */
 	if (opt3)
-		run_cli(r, "--tree", opt1, opt2, opt3, "--", "sh", "-c", script);
+		run_cli(r, "--tree", "--rcvbuf", "32M", opt1, opt2, opt3, "--", "sh", "-c", script);
 	else if (opt2)
-		run_cli(r, "--tree", opt1, opt2, "--", "sh", "-c", script);
+		run_cli(r, "--tree", "--rcvbuf", "32M", opt1, opt2, "--", "sh", "-c", script);
 	else
-		run_cli(r, "--tree", opt1, "--", "sh", "-c", script);
+		run_cli(r, "--tree", "--rcvbuf", "32M", opt1, "--", "sh", "-c", script);
 	ck_assert_msg(r->status == 0, "exit %d: %s", r->status, r->err);
 }
 
