@@ -117,16 +117,18 @@ while [ -n "$cg" ] && ! grep -qx "$wrapper" "$cg/cgroup.procs"; do
 	kill -0 "$wrapper" 2>/dev/null || { echo "cannot move the workload into $cg" >&2; exit 1; }
 	sleep 0.05
 done
+# The three tools run at nice -5: a sampler kept off the CPU samples
+# late, and more processes end unseen in a longer interval.
 n=$((pad + duration + pad))
 cgopt=${cg:+-g$cg}
-"$cover" -b "$rcvbuf" -c "$name" $cgopt "$n" > "$tmp/monitor" &
+nice -n -5 "$cover" -b "$rcvbuf" -c "$name" $cgopt "$n" > "$tmp/monitor" &
 cover_pid=$!
-"$sampler" -c "$name" $cgopt "$n" > "$tmp/sampler" &
+nice -n -5 "$sampler" -c "$name" $cgopt "$n" > "$tmp/sampler" &
 sampler_pid=$!
 # pidstat's window is its run: the references are read right before it
 # starts and right after it exits.
 c0=$(cgroup_us); b0=$(busy); t0=$(now)
-LC_ALL=C pidstat -u -h 1 "$n" > "$tmp/pidstat" &
+LC_ALL=C nice -n -5 pidstat -u -h 1 "$n" > "$tmp/pidstat" &
 pidstat_pid=$!
 sleep "$pad"
 echo go > "$tmp/go"
@@ -143,18 +145,56 @@ kill -0 "$wrapper" 2>/dev/null && overran=1
 wait "$wrapper"
 wrapper=
 
-# pidstat prints percentages of each interval (its own uptime delta); all
-# are 1 s but the first, which also spans pidstat's first scan: that one
-# is taken as the window less the other n - 1 seconds.
-# Its rows: %usr + %system + %guest is the process's utime + stime.
+# pidstat prints each process's share of each interval, measured by its
+# own clock (/proc/uptime): %usr + %system + %guest is the process's
+# utime + stime over the interval. It prints no interval's length, and a
+# starved pidstat makes some last 2 or 3 s, so the lengths are recovered
+# from the figures: each is a whole number of ticks over the length, so
+# the smallest non-zero one of an interval is m ticks for a small m. m is
+# taken as about 1 s's worth; then, while the lengths add up to less
+# than pidstat's run (window, measured around it), the interval whose
+# printed time (whole seconds) moved most past its length gets one more.
 pidstat_sum() {
-	awk -v n="$n" -v win="$(cat "$tmp/pidstat.window")" -v name="$1" '
-		BEGIN { split(win, w, " "); first = (w[2] - w[1]) - (n - 1) }
+	LC_ALL=C awk -v name="$1" -v win="$(cat "$tmp/pidstat.window")" '
+		function secs(t,  a) { split(t, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
 		/^#/ { k++; next }
-		NF >= 10 && $1 ~ /^[0-9]/ && (name == "" || (NF == 10 && $10 == name)) {
-			s += ($4 + $5 + $6) / 100 * (k == 1 ? first : 1)
+		NF >= 10 && $1 ~ /^[0-9]/ {
+			ts[k] = secs($1)
+			for (i = 4; i <= 8; i++)
+				if ($i > 0 && (!(k in mn) || $i < mn[k]))
+					mn[k] = $i
+			if (name == "" || (NF == 10 && $10 == name))
+				pct[k] += $4 + $5 + $6
 		}
-		END { printf "%.3f", s }' "$tmp/pidstat"
+		END {
+			split(win, w, " ")
+			total = 0
+			for (i = 1; i <= k; i++) {
+				if (!(i in mn))
+					continue
+				m[i] = int(mn[i] + 0.5)
+				if (m[i] < 1)
+					m[i] = 1
+				d[i] = (i - 1) in ts ? ts[i] - ts[i - 1] : 1
+				if (d[i] < 0)
+					d[i] += 86400
+				total += m[i] / mn[i]
+			}
+			while (w[2] - w[1] - total > 0.6) {
+				best = 0
+				for (i in m)
+					if (d[i] - m[i] / mn[i] > 0.5 &&
+					    (!best || d[i] - m[i] / mn[i] > d[best] - m[best] / mn[best]))
+						best = i
+				if (!best)
+					break
+				m[best]++
+				total += 1 / mn[best]
+			}
+			for (i in m)
+				s += pct[i] / 100 * m[i] / mn[i]
+			printf "%.3f", s
+		}' "$tmp/pidstat"
 }
 pidstat_cpu=$(pidstat_sum "")
 pidstat_busy=$(awk -v hz="$hz" '{ printf "%.3f", ($4 - $3) / hz }' "$tmp/pidstat.window")
