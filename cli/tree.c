@@ -97,7 +97,7 @@ static void add_counters(struct tstats_record *acc, const struct tstats_record *
 			continue;
 		if (tstats_record_get(acc, f, &a) < 0)
 			a = 0;
-		set_field(acc, f, a + v > a ? a + v : (v ? UINT64_MAX : a));
+		set_field(acc, f, v > UINT64_MAX - a ? UINT64_MAX : a + v);	/* saturating */
 	}
 	for (size_t i = 0; i < sizeof(peaks) / sizeof(peaks[0]); i++)
 		if (tstats_record_get(src, peaks[i], &v) == 0 &&
@@ -349,7 +349,7 @@ out:
 /* ---- groups ------------------------------------------------------------ */
 
 struct group {
-	char key[4 * sizeof(((struct tstats_record *)0)->comm) + 24];
+	char key[sizeof(((struct tstats_record *)0)->comm) + 24];	/* raw bytes */
 	struct tstats_record sum;
 	uint64_t processes, threads;
 };
@@ -359,11 +359,12 @@ static void group_key(char *buf, size_t size, const struct tstats_record *rec, u
 	const char *c = tstats_record_comm(rec);
 	uint64_t uid;
 
-	if (by == TSTATS_GROUP_BY_USER)
-		tstats_record_get(rec, TSTATS_F_UID, &uid) == 0 ?
-			snprintf(buf, size, "%" PRIu64, uid) : snprintf(buf, size, "-");
-	else
+	if (by != TSTATS_GROUP_BY_USER)
 		snprintf(buf, size, "%s", c ? c : "");
+	else if (tstats_record_get(rec, TSTATS_F_UID, &uid) == 0)
+		snprintf(buf, size, "%" PRIu64, uid);
+	else
+		snprintf(buf, size, "-");
 }
 
 static uint64_t cpu_us(const struct tstats_record *rec)
