@@ -2,7 +2,8 @@
 /*
  * taskstats-cli internals: options, modes, renderers and helpers shared by
  * main.c (dispatch), report.c (text), json.c (JSON), util.c, and the
- * modes in their own files: listen.c (--listen), run.c (-- COMMAND).
+ * modes in their own files: listen.c (--listen), run.c (-- COMMAND) and
+ * tree.c (its --tree table).
  * Only the public libtaskstats.h is used: whatever the CLI needs and the
  * library does not offer belongs in the library's API, not here.
  */
@@ -209,6 +210,56 @@ int cli_json_add(struct json_object *obj, const char *key, struct json_object *v
 int cli_exit_header(FILE *f, bool exact);
 int cli_exit_line(FILE *f, const struct timespec *when, const struct tstats_record *rec,
 		  const char *group_comm, bool exact);
+
+/*
+ * The cells of those lines, for --tree's table (tree.c): one cell and the
+ * blank before it (none before the first; width < 0 aligns left, 0 pads
+ * nothing), and the numeric cells (USER ... MEM-DLY), each after a blank:
+ * their titles, and the values of rec.
+ */
+void cli_put_cell(FILE *f, const char *s, int width, bool first);
+void cli_exit_num_titles(FILE *f, bool exact);
+void cli_exit_num_cells(FILE *f, const struct tstats_record *rec, bool exact);
+
+/*
+ * --tree (tree.c): a process of the command's run that exited, with the
+ * exit records of all its threads, as run.c collects them.
+ */
+struct cli_proc {
+	struct timespec when;		/* its end received, CLOCK_REALTIME */
+	uint32_t tgid, ppid;		/* ppid: its last thread's parent at exit */
+	bool has_tgid;
+	struct tstats_record tgid_rec;	/* the kernel's TGID record (several threads) */
+	/* Every thread's PID record in exit order; the last one is the
+	 * group's last thread's (TSTATS_RECORD_GROUP_EXIT). */
+	struct tstats_record *thr;
+	size_t n_thr, cap_thr;
+};
+
+/* Appends a copy of rec to p's threads: 0 or -ENOMEM. */
+int cli_proc_add_thread(struct cli_proc *p, const struct tstats_record *rec);
+/* Frees p's threads. */
+void cli_proc_done(struct cli_proc *p);
+
+/* What the run says about itself, for the total. */
+struct cli_tree_run {
+	uint32_t root;		/* the command's pid */
+	bool complete;		/* nothing lost */
+	uint64_t lost;		/* exit messages lost (or losses, if uncounted) */
+};
+
+/*
+ * The table of the processes procs[0..n) (in exit order, each with at
+ * least one thread record): one row per process with the total of its
+ * threads, in tree order (a row per thread under a multi-threaded one),
+ * or one per group with o->group_by; then a total. cli_tree_text() writes
+ * it to f; cli_tree_json() adds it as "tree" to the document of a
+ * cli_json_output state. Both return 0, -ENOMEM, or -EIO (a write).
+ */
+int cli_tree_text(FILE *f, struct cli_proc *procs, size_t n, const struct cli_tree_run *run,
+		  const struct cli_opts *o);
+int cli_tree_json(void *json_state, struct cli_proc *procs, size_t n,
+		  const struct cli_tree_run *run, const struct cli_opts *o);
 
 /* Prints why tstats_listener_new() failed; returns the exit status. */
 enum cli_exit cli_listener_error(int err);

@@ -363,7 +363,7 @@ static void help(void)
 {
 	printf("Usage: " CLI_NAME " [OPTION]... -p PID[,PID]... | -t TGID[,TGID]...\n"
 	       "  or:  " CLI_NAME " [OPTION]... --listen [--cpus=LIST] [--count=N]\n"
-	       "  or:  " CLI_NAME " [OPTION]... [--tree] -- COMMAND [ARG]...\n"
+	       "  or:  " CLI_NAME " [OPTION]... [--tree [--group-by=KEY]] -- COMMAND [ARG]...\n"
 	       "  or:  " CLI_NAME " [OPTION]... -a [--threads] [-i SEC [-c N]]\n"
 	       "  or:  " CLI_NAME " [OPTION]... -p PID... | -t TGID... -i SEC [-c N]\n"
 	       "  or:  " CLI_NAME " --live [-i SEC] [--threads | --group-by KEY]\n"
@@ -395,8 +395,13 @@ static void help(void)
 	       "  -- COMMAND [ARG]...        run COMMAND with this stdin, stdout and stderr;\n"
 	       "                             when it exits, report its whole thread group\n"
 	       "                             on stderr and exit with its exit status\n"
-	       "      --tree                 also one line per descendant process that\n"
-	       "                             exited before the command\n"
+	       "      --tree                 also a table of the command and each\n"
+	       "                             descendant process that exited before it,\n"
+	       "                             in tree order: each process's total over all\n"
+	       "                             its threads, a line per thread of a\n"
+	       "                             multi-threaded one, and a total of the run\n"
+	       "      --group-by=KEY         with --tree, one row per command name (comm)\n"
+	       "                             or user instead of per process\n"
 	       "\n"
 	       "Cgroups (cgroupstats, cgroup v1 hierarchies only):\n"
 	       "  -C, --cgroup=DIR           how many tasks directly in cgroup DIR are\n"
@@ -771,7 +776,10 @@ static enum cli_exit check_modes(const struct cli_opts *opts)
 	if (opts->tree && !opts->command)
 		return usage_error("--tree needs -- COMMAND");
 	if (opts->group_by && !opts->interval_ns && !opts->tree && !opts->live)
-		return usage_error("--group-by needs --interval");
+		return usage_error("--group-by needs --interval or --tree");
+	if (opts->group_by && opts->tree && opts->group_by != TSTATS_GROUP_BY_COMM &&
+	    opts->group_by != TSTATS_GROUP_BY_USER)
+		return usage_error("--tree groups by comm or user only");
 	if (opts->group_by && opts->threads)
 		return usage_error("--group-by groups processes: drop --threads");
 	return check_formats(opts);

@@ -25,6 +25,12 @@
  * /proc/PID/stat upwards; a parent already gone is known by its own exit
  * record, which may come later (the exits of two CPUs interleave): such a
  * child waits in a pending list until its parent is placed.
+ * Every thread's exit record is kept, not only the group's last: the
+ * kernel's TGID record has no I/O and no page faults, so a process's are
+ * the sum of its threads' (a main thread that did the reading and ended
+ * before a worker is no exception). A thread that is not its group's last
+ * waits in the open list until its group ends. tree.c adds up, orders and
+ * renders them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,17 +68,9 @@ enum place {
 	PLACE_OTHER,		/* a live process outside the tree */
 };
 
-/* A process that has exited: the records that end it. */
-struct exited {
-	struct timespec when;		/* received, CLOCK_REALTIME */
-	uint32_t tgid, ppid;
-	bool has_tgid;
-	struct tstats_record pid;	/* its last thread's PID record */
-	struct tstats_record tgid_rec;	/* its TGID record (several threads) */
-};
-
-struct exited_list {
-	struct exited *v;
+/* Processes (struct cli_proc, tree.c): each owns its threads' records. */
+struct proc_list {
+	struct cli_proc *v;
 	size_t n, cap;
 };
 
@@ -88,11 +86,15 @@ struct run_state {
 	struct tstats_record tgid;	/* the TGID record */
 
 	/* --tree */
+	struct cli_proc root;		/* the command, every thread of it */
 	uint8_t *place;			/* enum place by PID */
 	size_t n_place;
-	struct exited_list desc;	/* placed in the tree */
-	struct exited_list pending;	/* parent not placed yet */
-	struct exited_list *last_list;	/* where the last GROUP_EXIT went, */
+	struct proc_list desc;		/* placed in the tree */
+	struct proc_list pending;	/* parent not placed yet */
+	/* Processes of which some threads have exited, not the last one:
+	 * their records wait here for the group's end. */
+	struct proc_list open;
+	struct proc_list *last_list;	/* where the last GROUP_EXIT went, */
 	size_t last_idx;		/* for the TGID record right after it */
 	uint32_t last_tgid;
 
@@ -183,18 +185,27 @@ static enum place place_parent(struct run_state *rs, uint32_t x)
 	return p;
 }
 
-static struct exited *list_push(struct exited_list *l)
+/* Appends *p to l, which takes its records; -ENOMEM leaves them to p. */
+static int list_push(struct proc_list *l, const struct cli_proc *p)
 {
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? 2 * l->cap : 16;
-		struct exited *nv = realloc(l->v, ncap * sizeof(*nv));
+		struct cli_proc *nv = realloc(l->v, ncap * sizeof(*nv));
 
 		if (!nv)
-			return NULL;
+			return -ENOMEM;
 		l->v = nv;
 		l->cap = ncap;
 	}
-	return &l->v[l->n++];
+	l->v[l->n++] = *p;
+	return 0;
+}
+
+static void list_free(struct proc_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		cli_proc_done(&l->v[i]);
+	free(l->v);
 }
 
 /*
@@ -211,8 +222,7 @@ static int resolve_pending(struct run_state *rs, uint32_t parent, enum place p)
 		return 0;
 	for (;;) {
 		for (size_t i = 0; i < rs->pending.n;) {
-			struct exited e = rs->pending.v[i];
-			struct exited *d;
+			struct cli_proc e = rs->pending.v[i];
 
 			if (e.ppid != parent) {
 				i++;
@@ -220,14 +230,14 @@ static int resolve_pending(struct run_state *rs, uint32_t parent, enum place p)
 			}
 			rs->pending.v[i] = rs->pending.v[--rs->pending.n];
 			if (p == PLACE_DESC) {
-				d = list_push(&rs->desc);
-				if (!d) {
-					r = -ENOMEM;
+				r = list_push(&rs->desc, &e);
+				if (r < 0) {
+					cli_proc_done(&e);
 					goto out;
 				}
-				*d = e;
 				place_set(rs, e.tgid, PLACE_DESC_EXITED);
 			} else {
+				cli_proc_done(&e);
 				place_set(rs, e.tgid, PLACE_UNKNOWN);
 			}
 			if (n_work == cap_work) {
@@ -252,12 +262,45 @@ out:
 	return r;
 }
 
+/* Takes the process tgid out of the open list, or a new one. */
+static struct cli_proc open_take(struct run_state *rs, uint32_t tgid)
+{
+	struct cli_proc e = { .tgid = tgid };
+
+	for (size_t i = 0; i < rs->open.n; i++)
+		if (rs->open.v[i].tgid == tgid) {
+			e = rs->open.v[i];
+			rs->open.v[i] = rs->open.v[--rs->open.n];
+			break;
+		}
+	return e;
+}
+
+/* A thread that is not its group's last: kept until the group ends. */
+static int open_thread(struct run_state *rs, const struct tstats_record *rec, uint32_t tgid)
+{
+	struct cli_proc e;
+	int r;
+
+	for (size_t i = 0; i < rs->open.n; i++)
+		if (rs->open.v[i].tgid == tgid)
+			return cli_proc_add_thread(&rs->open.v[i], rec);
+	e = (struct cli_proc){ .tgid = tgid };
+	r = cli_proc_add_thread(&e, rec);
+	if (r == 0)
+		r = list_push(&rs->open, &e);
+	if (r < 0)
+		cli_proc_done(&e);
+	return r;
+}
+
 static int tree_record(struct run_state *rs, const struct tstats_record *rec, uint32_t tgid)
 {
 	enum place p = place_get(rs, tgid);
-	struct exited_list *list;
-	struct exited *e;
+	struct proc_list *list;
+	struct cli_proc e;
 	uint64_t ppid;
+	int r;
 
 	if (tgid == rs->self || tstats_record_get(rec, TSTATS_F_PPID, &ppid) < 0)
 		return 0;
@@ -268,22 +311,27 @@ static int tree_record(struct run_state *rs, const struct tstats_record *rec, ui
 		p = place_parent(rs, (uint32_t)ppid);
 		place_set(rs, tgid, p);
 	}
-	/* Threads are summed in their group's last records. */
+	/* Every thread's record is kept (the TGID record has no I/O):
+	 * those before the last wait for their group's end. */
 	if (!(rec->flags & TSTATS_RECORD_GROUP_EXIT))
-		return 0;
+		return p == PLACE_OTHER ? 0 : open_thread(rs, rec, tgid);
+	e = open_take(rs, tgid);
 	if (p == PLACE_OTHER) {
+		cli_proc_done(&e);
 		place_set(rs, tgid, PLACE_UNKNOWN);	/* the PID is free again */
 		return resolve_pending(rs, tgid, PLACE_OTHER);
 	}
+	r = cli_proc_add_thread(&e, rec);
+	clock_gettime(CLOCK_REALTIME, &e.when);
+	e.ppid = (uint32_t)ppid;
+	e.has_tgid = false;
 	list = p == PLACE_DESC ? &rs->desc : &rs->pending;
-	e = list_push(list);
-	if (!e)
-		return -ENOMEM;
-	clock_gettime(CLOCK_REALTIME, &e->when);
-	e->tgid = tgid;
-	e->ppid = (uint32_t)ppid;
-	e->pid = *rec;
-	e->has_tgid = false;
+	if (r == 0)
+		r = list_push(list, &e);
+	if (r < 0) {
+		cli_proc_done(&e);
+		return r;
+	}
 	rs->last_list = list;
 	rs->last_idx = list->n - 1;
 	rs->last_tgid = tgid;
@@ -316,7 +364,7 @@ static int tree_init(struct run_state *rs)
 
 static int cmp_when(const void *a, const void *b)
 {
-	const struct exited *x = a, *y = b;
+	const struct cli_proc *x = a, *y = b;
 
 	if (x->when.tv_sec != y->when.tv_sec)
 		return x->when.tv_sec < y->when.tv_sec ? -1 : 1;
@@ -327,10 +375,24 @@ static int cmp_when(const void *a, const void *b)
 
 /* ---- receiving --------------------------------------------------------- */
 
+/* A thread of the command, for the tree's first row. */
+static int root_thread(struct run_state *rs, const struct tstats_record *rec)
+{
+	uint64_t ppid;
+
+	if (rec->flags & TSTATS_RECORD_GROUP_EXIT) {
+		clock_gettime(CLOCK_REALTIME, &rs->root.when);
+		if (tstats_record_get(rec, TSTATS_F_PPID, &ppid) == 0)
+			rs->root.ppid = (uint32_t)ppid;
+	}
+	rs->root.tgid = rs->child;
+	return cli_proc_add_thread(&rs->root, rec);
+}
+
 static int on_record(const struct tstats_record *rec, void *userdata)
 {
 	struct run_state *rs = userdata;
-	struct exited_list *last = rs->last_list;
+	struct proc_list *last = rs->last_list;
 	uint64_t tgid = rec->id;
 	int r = 0;
 
@@ -349,6 +411,8 @@ static int on_record(const struct tstats_record *rec, void *userdata)
 		if (rec->id == rs->child) {
 			rs->tgid = *rec;
 			rs->have_tgid = rs->have_final = true;
+			rs->root.tgid_rec = *rec;
+			rs->root.has_tgid = true;
 		} else if (last && rec->id == rs->last_tgid) {
 			last->v[rs->last_idx].tgid_rec = *rec;
 			last->v[rs->last_idx].has_tgid = true;
@@ -367,6 +431,8 @@ static int on_record(const struct tstats_record *rec, void *userdata)
 				rs->final = *rec;
 				rs->have_final = true;
 			}
+			if (rs->opts->tree)
+				r = root_thread(rs, rec);
 		} else if (rs->opts->tree) {
 			r = tree_record(rs, rec, (uint32_t)tgid);
 		}
@@ -527,28 +593,37 @@ static void text_header(FILE *f, const struct run_state *rs, int wstatus,
 		      f);
 }
 
-static int text_tree(FILE *f, struct run_state *rs)
+/*
+ * The --tree table (tree.c): the command, when its records came, and its
+ * descendants, in exit order. Shallow copies: the lists keep the records.
+ */
+static int tree_report(struct run_state *rs, const struct cli_opts *o, void *state,
+		       const struct cli_tree_run *run)
 {
+	size_t n = rs->desc.n + 1;
+	struct cli_proc *procs = malloc(n * sizeof(*procs));
 	int r;
 
-	fprintf(f, "\nDescendants that exited: %zu (in exit order; those still running "
-		"are not shown)\n", rs->desc.n);
-	if (!rs->desc.n)
-		return ferror(f) ? -EIO : 0;
-	r = cli_exit_header(f, rs->opts->exact);
-	for (size_t i = 0; r == 0 && i < rs->desc.n; i++) {
-		const struct exited *e = &rs->desc.v[i];
-
-		r = cli_exit_line(f, &e->when, &e->pid, NULL, rs->opts->exact);
-		if (r == 0 && e->has_tgid)
-			r = cli_exit_line(f, &e->when, &e->tgid_rec, tstats_record_comm(&e->pid),
-					  rs->opts->exact);
-	}
+	if (!procs)
+		return -ENOMEM;
+	n = rs->desc.n;
+	if (n)
+		memcpy(procs, rs->desc.v, n * sizeof(*procs));
+	if (rs->root.n_thr)
+		procs[n++] = rs->root;
+	qsort(procs, n, sizeof(*procs), cmp_when);
+	if (o->json)
+		r = cli_tree_json(state, procs, n, run, o);
+	else
+		r = cli_tree_text(o->out, procs, n, run, o);
+	free(procs);
 	return r;
 }
 
-static int report(struct run_state *rs, const struct cli_opts *o, int wstatus)
+static int report(struct run_state *rs, const struct cli_opts *o, int wstatus,
+		  const struct tstats_listener_stats *ls)
 {
+	struct cli_tree_run run = { .root = rs->child };
 	const struct cli_output *out = o->json ? &cli_json_output : &cli_text_output;
 	const struct tstats_record *recs[2];
 	const struct tstats_record *named = NULL;
@@ -586,6 +661,12 @@ static int report(struct run_state *rs, const struct cli_opts *o, int wstatus)
 			 rs->opts->tree ? " and the descendants" : "");
 	if (rs->have_tgid && !rs->have_leader)
 		cli_warn("the leader thread's record was lost: only the group totals are shown");
+	/* The kernel's count of the messages it dropped, where it is known. */
+	run.lost = (ls->dropped == UINT64_MAX ? ls->overflows : ls->dropped) + ls->truncated +
+		   ls->malformed;
+	if (!run.lost && rs->losses)
+		run.lost = rs->losses;
+	run.complete = !run.lost && !missing;
 
 	r = out->begin(&state, o, cli_delayacct_state());
 	if (r < 0)
@@ -600,11 +681,15 @@ static int report(struct run_state *rs, const struct cli_opts *o, int wstatus)
 		r = out->error(state, &t, -ENODATA);
 	}
 	if (r == 0 && o->json) {
-		/* The descendants follow the command in "tasks". */
+		/* The descendants follow the command in "tasks": each
+		 * thread's record, then the TGID record. */
 		for (size_t i = 0; r == 0 && i < rs->desc.n; i++) {
-			r = out->task(state, &rs->desc.v[i].pid);
-			if (r == 0 && rs->desc.v[i].has_tgid)
-				r = out->task(state, &rs->desc.v[i].tgid_rec);
+			const struct cli_proc *p = &rs->desc.v[i];
+
+			for (size_t j = 0; r == 0 && j < p->n_thr; j++)
+				r = out->task(state, &p->thr[j]);
+			if (r == 0 && p->has_tgid)
+				r = out->task(state, &p->tgid_rec);
 		}
 		if (r == 0) {
 			struct json_object *c = json_command(rs, wstatus);
@@ -612,8 +697,8 @@ static int report(struct run_state *rs, const struct cli_opts *o, int wstatus)
 			r = c ? cli_json_root_add(state, "command", c) : -ENOMEM;
 		}
 	}
-	if (r == 0 && !o->json && rs->opts->tree)
-		r = text_tree(o->out, rs);
+	if (r == 0 && rs->opts->tree)
+		r = tree_report(rs, o, state, &run);
 	if (r == 0)
 		r = out->end(state);
 out:
@@ -646,6 +731,7 @@ enum cli_exit cli_run_command(const struct cli_opts *opts)
 	struct run_state rs = { .opts = &o, .visible.own_tree = true };
 	enum cli_exit status = CLI_EXIT_CMD_FAILURE;
 	struct tstats_listener *l = NULL;
+	struct tstats_listener_stats ls;
 	struct signalfd_siginfo si;
 	struct pollfd fds[2];
 	sigset_t mask, old;
@@ -775,7 +861,8 @@ enum cli_exit cli_run_command(const struct cli_opts *opts)
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 			;
 	}
-	r = report(&rs, &o, wstatus);
+	tstats_listener_stats(l, &ls);
+	r = report(&rs, &o, wstatus, &ls);
 	if (r < 0)
 		cli_warn("cannot write the report: %s", strerror(-r));
 	status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
@@ -790,7 +877,9 @@ out:
 	if (pipefd[1] >= 0)
 		close(pipefd[1]);
 	free(rs.place);
-	free(rs.desc.v);
-	free(rs.pending.v);
+	list_free(&rs.desc);
+	list_free(&rs.pending);
+	list_free(&rs.open);
+	cli_proc_done(&rs.root);
 	return status;
 }

@@ -246,6 +246,25 @@ static char *py_eval_lines(const char *json, const char *expr, const char *extra
 	return py_run(prog, json, expr, extra);
 }
 
+/* The same over text: d is the whole text, a str. */
+static char *py_eval_text(const char *text, const char *expr, const char *extra)
+{
+	static const char prog[] =
+		"import sys\n"
+		"d = open(sys.argv[1], encoding='utf-8', errors='surrogateescape').read()\n"
+		"print(eval(sys.argv[2]))\n";
+
+	return py_run(prog, text, expr, extra);
+}
+
+#define py_text_true(text, expr, extra)					\
+	do {								\
+		char *res_ = py_eval_text(text, expr, extra);		\
+		ck_assert_msg(strcmp(res_, "True") == 0,		\
+			      "not true: %s (got %s) in:\n%.3000s", expr, res_, text); \
+		free(res_);						\
+	} while (0)
+
 #define py_lines_true(json, expr, extra)				\
 	do {								\
 		char *res_ = py_eval_lines(json, expr, extra);		\
@@ -1226,6 +1245,8 @@ static const struct usage_case {
 	{ { "--listen", "--all" }, "excludes -p/-t, --listen" },
 	{ { "--list-columns", "--listen" }, "--list-columns excludes" },
 	{ { "--tree", "--listen" }, "--tree needs -- COMMAND" },
+	{ { "--group-by", "comm", "--", "true" }, "--group-by needs --interval or --tree" },
+	{ { "--tree", "--group-by=cgroup", "--", "true" }, "--tree groups by comm or user only" },
 	{ { "--check", "-p", "1" }, "--check excludes -p/-t" },
 	{ { "--check", "--listen" }, "--check excludes" },
 	{ { "--check", "--", "true" }, "--check excludes" },
@@ -2483,8 +2504,227 @@ START_TEST(test_run_tree)
 
 	run_cli(&r, "--tree", "--", "sh", "-c", "sh -c 'exit 4'; exit 0");
 	ck_assert_int_eq(r.status, 0);
-	ck_assert_ptr_nonnull(strstr(r.err, "\nDescendants that exited: 1 "));
+	ck_assert_ptr_nonnull(strstr(r.err, "\nProcess tree: 2 processes that exited, "));
 	ck_assert_ptr_nonnull(strstr(r.err, " exit 4 "));
+	run_free(&r);
+}
+END_TEST
+
+static const char *threadexit_path(void)
+{
+	const char *p = getenv("TSTATS_THREADEXIT");
+
+	ck_assert_msg(p && *p, "TSTATS_THREADEXIT is not set");
+	return p;
+}
+
+/* Bytes tests/threadexit's main thread reads and its worker writes:
+ * whole KiB, as the kernel counts them (xacct_add_tsk(): KB_MASK). */
+#define MAIN_READ "26214400"
+#define WORKER_WRITE "3145728"
+
+/*
+ * --tree: a multi-threaded descendant whose main thread did the reading
+ * and ended before its worker, which wrote and ended the process. Its
+ * process row has both threads' I/O; its thread rows have each its own.
+ * (Before, only the worker's record and the kernel's TGID record, which
+ * has no I/O, were kept: READ 0 B.)
+ */
+START_TEST(test_run_tree_main_thread)
+{
+	char script[512];
+	struct run r;
+
+	fmt(script, sizeof(script), "'%s' " MAIN_READ " " WORKER_WRITE "; exit 0",
+	    threadexit_path());
+	run_cli(&r, "--tree", "--json", "--", "sh", "-c", script);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	/* The raw records: the main thread's is there, with its reads. */
+	py_true(r.err, "[t['read_char'] >= " MAIN_READ " for t in d['tasks'] "
+		"if t['comm'] == 'threadexit' and t['type'] == 'pid' and t['id'] == t['tgid']] "
+		"== [True]", NULL);
+	py_true(r.err, "(lambda p: len(p) == 1 and p[0]['threads'] == 2 and p[0]['depth'] == 1 "
+		"and p[0]['read_char'] >= " MAIN_READ " and p[0]['write_char'] >= " WORKER_WRITE
+		" and p[0]['exit_code'] == 0)([t for t in d['tree'] if t['type'] == 'process' "
+		"and t['comm'] == 'threadexit'])", NULL);
+	/* Its thread rows: the main thread read, the worker wrote, and the
+	 * process row is their sum. */
+	py_true(r.err, "(lambda p, th: len(th) == 2 and th[0]['id'] == p['pid'] and "
+		"th[0]['read_char'] >= " MAIN_READ " and th[1]['write_char'] >= " WORKER_WRITE
+		" and th[1]['group_exit'] and not th[0]['group_exit'] and "
+		"all(p[k] == th[0][k] + th[1][k] for k in ('read_char', 'write_char', 'minflt', "
+		"'read_syscalls', 'write_syscalls')))("
+		"[t for t in d['tree'] if t['type'] == 'process' and t['comm'] == 'threadexit'][0], "
+		"[t for t in d['tree'] if t['type'] == 'thread' and t['comm'] == 'threadexit'])",
+		NULL);
+	run_free(&r);
+
+	/* The same as the command itself, in text: the process row (2
+	 * threads) reads 24.8 MiB, and so does its main thread's row. */
+	run_cli(&r, "--tree", "-x", "--", threadexit_path(), MAIN_READ, WORKER_WRITE);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	py_text_true(r.err, "(lambda rows: len(rows) == 5 and rows[1][2] == '2' and "
+		"int(rows[1][8]) >= " MAIN_READ " and int(rows[1][9]) >= " WORKER_WRITE " and "
+		"rows[2][-3:] == ['\\\\_', '[thread]', 'threadexit'] and "
+		"int(rows[2][8]) >= " MAIN_READ " and rows[0][7] == 'READ_B' and "
+		"rows[4][0] == 'TOTAL')("
+		"[l.split() for l in d.split('\\nProcess tree: ')[1].splitlines()[1:]])",
+		NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* A run for the tree tests: two levels of sh, a failing sh, tests/threadexit. */
+static void run_tree_workload(struct run *r, const char *opt1, const char *opt2,
+			      const char *opt3)
+{
+	char script[512];
+
+	fmt(script, sizeof(script), "sh -c 'sh -c \"exit 5\"; exit 0'; sh -c 'exit 4'; "
+	    "'%s' " MAIN_READ " " WORKER_WRITE "; exit 0", threadexit_path());
+	/* A large buffer: exit storms of other programs on the machine must
+	 * not make the run incomplete. */
+	if (opt3)
+		run_cli(r, "--tree", "--rcvbuf", "32M", opt1, opt2, opt3, "--", "sh", "-c", script);
+	else if (opt2)
+		run_cli(r, "--tree", "--rcvbuf", "32M", opt1, opt2, "--", "sh", "-c", script);
+	else
+		run_cli(r, "--tree", "--rcvbuf", "32M", opt1, "--", "sh", "-c", script);
+	ck_assert_msg(r->status == 0, "exit %d: %s", r->status, r->err);
+}
+
+/* Python: the rows of the --tree table in text d, header first. */
+#define PY_TABLE "d.split('\\nProcess tree: ')[1].splitlines()[1:]"
+#define PY_GROUPS "d.split('\\nProcesses that exited, by ')[1].splitlines()[1:]"
+
+/*
+ * --tree's order: parents before their children, children indented under
+ * them as ps --forest does, siblings in exit order, the threads of a
+ * multi-threaded process under it; JSON has depth and ppid.
+ */
+START_TEST(test_run_tree_order)
+{
+	struct run r;
+
+	run_tree_workload(&r, "--json", NULL, NULL);
+	py_true(r.err, "[(t['comm'], t['depth'], t['exit_code']) for t in d['tree'] "
+		"if t['type'] == 'process'] == [('sh', 0, 0), ('sh', 1, 0), ('sh', 2, 5 << 8), "
+		"('sh', 1, 4 << 8), ('threadexit', 1, 0)]", NULL);
+	/* Each process's parent is the nearest process above it one level up. */
+	py_true(r.err, "(lambda p: p[0]['pid'] == d['command']['pid'] and all(p[i]['ppid'] == "
+		"[q for q in p[:i] if q['depth'] == p[i]['depth'] - 1][-1]['pid'] "
+		"for i in range(1, len(p))))([t for t in d['tree'] if t['type'] == 'process'])",
+		NULL);
+	/* Every process row is followed by its threads' rows. */
+	py_true(r.err, "(lambda k: k == ['process', 'thread'] * 4 + ['process', 'thread', "
+		"'thread', 'total'])([t['type'] for t in d['tree']])", NULL);
+	py_true(r.err, "all(t['tgid'] == d['tree'][i - 1 - j]['pid'] and t['depth'] == "
+		"d['tree'][i - 1 - j]['depth'] for i, t in enumerate(d['tree']) "
+		"if t['type'] == 'thread' for j in [[k for k in range(i) "
+		"if d['tree'][i - 1 - k]['type'] == 'process'][0]])", NULL);
+	run_free(&r);
+
+	run_tree_workload(&r, "-x", NULL, NULL);
+	py_text_true(r.err, "(lambda rows: [l[rows[0].index('COMMAND'):] for l in rows] == "
+		"['COMMAND', 'sh', ' \\\\_ sh', '     \\\\_ sh', ' \\\\_ sh', ' \\\\_ threadexit', "
+		"'     \\\\_ [thread] threadexit', '     \\\\_ [thread] threadexit', "
+		"'5 processes, complete'])(" PY_TABLE ")", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* The TOTAL line and the "total" object: the sums of the process rows. */
+START_TEST(test_run_tree_total)
+{
+	struct run r;
+
+	run_tree_workload(&r, "--json", NULL, NULL);
+	py_true(r.err, "(lambda p, t: t['type'] == 'total' and t['processes'] == len(p) == 5 "
+		"and t['threads'] == sum(x['threads'] for x in p) == 6 == "
+		"len([x for x in d['tree'] if x['type'] == 'thread']) and "
+		"t['complete'] is True and t['lost'] == 0 and "
+		"t['read_char'] >= " MAIN_READ " and t['write_char'] >= " WORKER_WRITE " and "
+		"abs(t['cpu_seconds'] - sum(x['utime'] + x['stime'] for x in p) / 1e6) < 1e-6 and "
+		"all(t[k] == sum(x[k] for x in p) for k in t if k not in ('type', 'processes', "
+		"'threads', 'cpu_seconds', 'complete', 'lost')) and "
+		"{'read_bytes', 'write_bytes', 'cpu_delay_total', 'blkio_delay_total', 'minflt'} "
+		"<= set(t))([x for x in d['tree'] if x['type'] == 'process'], d['tree'][-1])",
+		NULL);
+	run_free(&r);
+
+	run_tree_workload(&r, "-x", NULL, NULL);
+	py_text_true(r.err, "(lambda rows: (lambda h, p, t: t.split()[0] == 'TOTAL' and "
+		"len(p) == 5 and int(t.split()[2]) == sum(int(l.split()[2]) for l in p) == 6 and "
+		"all(int(t[:h.index(c) + len(c)].split()[-1]) == "
+		"sum(int(l[:h.index(c) + len(c)].split()[-1]) for l in p) for c in "
+		"('USER_US', 'SYSTEM_US', 'READ_B', 'WRITTEN_B', 'CPU_DLY_NS', 'IO_DLY_NS', "
+		"'MEM_DLY_NS')))(rows[0], [l for l in rows[1:-1] if l.split()[1] != '-'], rows[-1]))"
+		"(" PY_TABLE ")", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* --group-by comm and user with --tree: one row per group, then the total. */
+START_TEST(test_run_tree_group)
+{
+	struct run r;
+
+	run_tree_workload(&r, "--json", "--group-by", "comm");
+	py_true(r.err, "(lambda g, t: sorted((x['key'], x['comm'], x['processes'], x['threads']) "
+		"for x in g) == [('sh', 'sh', 4, 4), ('threadexit', 'threadexit', 1, 2)] and "
+		"[x for x in g if x['key'] == 'threadexit'][0]['read_char'] >= " MAIN_READ " and "
+		"t['processes'] == 5 and t['threads'] == 6 and "
+		"all(t[k] == sum(x[k] for x in g) for k in t if k not in ('type', 'processes', "
+		"'threads', 'cpu_seconds', 'complete', 'lost')))"
+		"(d['tree'][:-1], d['tree'][-1])", NULL);
+	py_true(r.err, "[x['type'] for x in d['tree']] == ['group', 'group', 'total']", NULL);
+	run_free(&r);
+
+	run_tree_workload(&r, "-x", "--group-by", "comm");
+	py_text_true(r.err, "(lambda rows: sorted((l.split()[0], l.split()[1], l.split()[-1]) "
+		"for l in rows[1:-1]) == [('1', '2', 'threadexit'), ('4', '4', 'sh')] and "
+		"rows[-1].split()[:2] == ['TOTAL', '6'] and rows[0].split()[:2] == "
+		"['PROCS', 'THR'] and rows[0].split()[-1] == 'COMMAND')(" PY_GROUPS ")", NULL);
+	run_free(&r);
+
+	run_tree_workload(&r, "--group-by=user", NULL, NULL);
+	py_text_true(r.err, "(lambda rows: [l.split()[:2] + l.split()[-1:] for l in rows] == "
+		"[['PROCS', 'THR', 'UID'], ['5', '6', '0'], ['TOTAL', '6', 'complete']])"
+		"(" PY_GROUPS ")", NULL);
+	run_free(&r);
+}
+END_TEST
+
+/* A descendant's hostile name stays escaped in the tree, the groups and JSON. */
+START_TEST(test_run_tree_hostile_comm)
+{
+	static const char rename[] =
+		"import ctypes\n"
+		"ctypes.CDLL(None).prctl(15, b'\\x1b[2J\\nevil\\\\ x', 0, 0, 0)\n";
+	static const char escaped[] = "\\x1b[2J\\x0aevil\\\\ x";
+	struct run r;
+
+	run_cli(&r, "--tree", "--", "sh", "-c", "/usr/bin/python3 -c \"$0\"; exit 0", rename);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(!strchr(r.err, '\x1b'), "raw ESC in:\n%.3000s", r.err);
+	py_text_true(r.err, "[l[l.index(' \\\\_ '):] for l in " PY_TABLE " if ' \\\\_ ' in l] == "
+		"[' \\\\_ ' + sys.argv[3]]", escaped);
+	run_free(&r);
+
+	run_cli(&r, "--tree", "--group-by=comm", "--", "sh", "-c",
+		"/usr/bin/python3 -c \"$0\"; exit 0", rename);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(!strchr(r.err, '\x1b'), "raw ESC in:\n%.3000s", r.err);
+	py_text_true(r.err, "(lambda rows: sorted(l[rows[0].index('COMMAND'):] for l in "
+		"rows[1:-1]) == sorted(['sh', sys.argv[3]]))(" PY_GROUPS ")", escaped);
+	run_free(&r);
+
+	run_cli(&r, "--tree", "--json", "--group-by=comm", "--", "sh", "-c",
+		"/usr/bin/python3 -c \"$0\"; exit 0", rename);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(!strchr(r.err, '\x1b'), "json-c left a raw ESC");
+	py_true(r.err, "sorted(x['key'] for x in d['tree'][:-1]) == "
+		"sorted(['sh', '\\x1b[2J\\nevil\\\\ x'])", NULL);
 	run_free(&r);
 }
 END_TEST
@@ -3841,6 +4081,11 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_run_threads);
 	tcase_add_test(tc, test_run_sigterm);
 	tcase_add_test(tc, test_run_tree);
+	tcase_add_test(tc, test_run_tree_main_thread);
+	tcase_add_test(tc, test_run_tree_order);
+	tcase_add_test(tc, test_run_tree_total);
+	tcase_add_test(tc, test_run_tree_group);
+	tcase_add_test(tc, test_run_tree_hostile_comm);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("all");
