@@ -12,9 +12,14 @@
   test-abi.py cxx HEADER_DIR LIBDIR SANITIZE CXX...
       the header compiles on its own as C++11 with -pedantic -Werror, and a
       C++ program calling the library links (extern "C") and runs
+  test-abi.py record-size LIB.so HEADER_DIR CC...
+      struct tstats_record has its frozen size (RECORD_SIZE) and member
+      offsets, both in the header and in the built library
+      (tstats_struct_size())
 
 Exits 77 (skip) only when no C++ compiler is installed.
 """
+import ctypes
 import os
 import re
 import subprocess
@@ -137,6 +142,30 @@ int main()
 
 STRICT = ["-Wall", "-Wextra", "-Werror", "-pedantic"]
 
+# struct tstats_record never changes size: callers allocate arrays of it
+# for tstats_query_batch(), and a program built against an older header
+# must index them with the same stride. These numbers are the ABI; a
+# change here is a new soname, not an edit.
+RECORD_SIZE = 1104
+RECORD_OFFSETS = {"kind": 0, "id": 4, "version": 8, "payload_len": 12, "flags": 16,
+                  "reserved": 20, "present": 24, "value": 40, "comm": 1064}
+TSTATS_STRUCT_RECORD = 1
+
+
+def record_size(lib, inc, cc):
+    checks = ["_Static_assert(sizeof(struct tstats_record) == %d, \"size\");" % RECORD_SIZE]
+    checks += ["_Static_assert(offsetof(struct tstats_record, %s) == %d, \"%s\");" % (m, o, m)
+               for m, o in RECORD_OFFSETS.items()]
+    compile_header(cc + ["-std=c11", "-fsyntax-only", "-I", inc] + STRICT, ".c",
+                   C_SOURCE + "\n".join(checks) + "\n")
+    fn = ctypes.CDLL(lib).tstats_struct_size
+    fn.restype = ctypes.c_size_t
+    fn.argtypes = [ctypes.c_uint]
+    have = fn(TSTATS_STRUCT_RECORD)
+    if have != RECORD_SIZE:
+        fail("the library's struct tstats_record is %d bytes, frozen at %d" % (have, RECORD_SIZE))
+    print("struct tstats_record: %d bytes, frozen (header and library)" % RECORD_SIZE)
+
 
 def main():
     if len(sys.argv) < 3:
@@ -163,6 +192,8 @@ def main():
         san = ["-fsanitize=" + sanitize] if sanitize not in ("", "none") else []
         compile_header(cxx + ["-std=c++11", "-I", inc] + STRICT + san, ".cc", CXX_SOURCE,
                        ["-L" + libdir, "-Wl,-rpath," + libdir, "-ltaskstats"])
+    elif mode == "record-size" and len(sys.argv) > 4:
+        record_size(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
         fail(__doc__)
 
