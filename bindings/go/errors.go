@@ -29,11 +29,12 @@ var ErrBusy = errors.New("taskstats: the listener is already running")
 // os.IsPermission does not: it predates error wrapping and looks only
 // inside the os package's own error types.
 type Error struct {
-	Op  string
-	ID  int
-	Err syscall.Errno
+	Op  string        // what failed: "open", "query", "batch", "listen", ...
+	ID  int           // the task or thread group id, 0 when none
+	Err syscall.Errno // the library's (or the kernel's) errno
 }
 
+// Error says what failed, for which id, and why.
 func (e *Error) Error() string {
 	msg := e.Err.Error()
 	if e.unavailable() {

@@ -133,6 +133,7 @@ const (
 
 // Loss is one loss of exit events, reported in order with the records.
 type Loss struct {
+	// Cause says why.
 	Cause LossCause
 	// Count is the listener's counter for that cause after this loss.
 	Count uint64
@@ -168,10 +169,11 @@ type ListenerStats struct {
 // PanicError is returned by Run when its callback (or OnLoss) panicked:
 // the panic is recovered, and Run returns it with the stack.
 type PanicError struct {
-	Value any
-	Stack []byte
+	Value any    // what was passed to panic
+	Stack []byte // the goroutine's stack where it panicked
 }
 
+// Error gives the panic's value.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("taskstats: listener callback panicked: %v", e.Value)
 }
