@@ -35,6 +35,10 @@ def main():
                 "print(len(taskstats.fields()), taskstats.__file__)")
         env = dict(os.environ, PYTHONPATH=site, TSTATS_LIBRARY=os.path.abspath(so),
                    PYTHONDONTWRITEBYTECODE="1")
+        rt = os.environ.get("TSTATS_ASAN_RUNTIME")
+        if rt:  # a sanitized library in an uninstrumented interpreter
+            env["LD_PRELOAD"] = rt
+            env["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
         r = subprocess.run([sys.executable, "-I", "-c", "import sys; sys.path.insert(0, %r); "
                             % site + code, site], env=env, capture_output=True, text=True,
                            cwd=dest)
