@@ -4,6 +4,7 @@ package taskstats
 
 import (
 	"errors"
+	"strconv"
 	"syscall"
 )
 
@@ -41,7 +42,7 @@ func (e *Error) Error() string {
 		msg = ErrUnavailable.Error()
 	}
 	if e.ID != 0 {
-		return "taskstats: " + e.Op + " " + itoa(uint64(e.ID)) + ": " + msg
+		return "taskstats: " + e.Op + " " + strconv.Itoa(e.ID) + ": " + msg
 	}
 	return "taskstats: " + e.Op + ": " + msg
 }

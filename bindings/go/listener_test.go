@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -37,7 +38,7 @@ func children(t *testing.T, n, code int) map[uint32]bool {
 	t.Helper()
 	pids := map[uint32]bool{}
 	for i := 0; i < n; i++ {
-		cmd := exec.Command("/bin/sh", "-c", "exit "+itoa(uint64(code)))
+		cmd := exec.Command("/bin/sh", "-c", "exit "+strconv.Itoa(code))
 		if err := cmd.Run(); cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != code {
 			t.Fatalf("child: %v", err)
 		}

@@ -9,6 +9,7 @@ package taskstats
 import "C"
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -125,7 +126,7 @@ func (k Kind) String() string {
 	case KindTGID:
 		return "tgid"
 	}
-	return "kind(" + itoa(uint64(k)) + ")"
+	return "kind(" + strconv.FormatUint(uint64(k), 10) + ")"
 }
 
 // RecordFlags are the library's notes on a record (enum tstats_record_flag).
@@ -516,7 +517,7 @@ func (f Field) String() string {
 	if rows := Fields(); int(f) < len(rows) {
 		return rows[f].Name
 	}
-	return "field(" + itoa(uint64(f)) + ")"
+	return "field(" + strconv.FormatUint(uint64(f), 10) + ")"
 }
 
 // FieldByName returns the field with that table name.
@@ -527,17 +528,4 @@ func FieldByName(name string) (Field, bool) {
 		}
 	}
 	return 0, false
-}
-
-func itoa(v uint64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			return string(b[i:])
-		}
-	}
 }
