@@ -116,8 +116,9 @@ class Record:
     __slots__ = ("_b", "_o")
 
     def __init__(self, data: bytes, offset: int = 0) -> None:
-        # data holds a struct tstats_record at offset (a batch shares one
-        # bytes object between its records).
+        """A record over the bytes of a struct tstats_record at offset in
+        data (Client and ExitListener make them; a batch's records share
+        one bytes object)."""
         self._b = data
         self._o = offset
 
