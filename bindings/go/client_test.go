@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -243,28 +244,54 @@ func TestPermission(t *testing.T) {
 	if err != nil || os.Getuid() != 0 {
 		t.Skip("needs root and setpriv(1) to drop to nobody")
 	}
-	// A copy nobody can execute (the test binary's directory may not be).
+	// Copies nobody can reach (the build tree may not be): this test
+	// binary and the library it loaded.
 	dir, err := os.MkdirTemp("", "tstats-go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	self, _ := os.Executable()
-	data, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe := dir + "/taskstats.test"
-	if err := os.WriteFile(exe, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o755)
+	exe := filepath.Join(dir, "taskstats.test")
+	copyFile(t, self, exe)
+	copyFile(t, loadedLibrary(t), filepath.Join(dir, "libtaskstats.so.0"))
 	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
 		"--inh-caps=-all", exe, "-test.run=^TestPermission$")
-	cmd.Env = append(os.Environ(), "TSTATS_GO_AS_NOBODY=1")
+	cmd.Env = append(os.Environ(), "TSTATS_GO_AS_NOBODY=1", "LD_LIBRARY_PATH="+dir)
+	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("as nobody: %v\n%s", err, out)
 	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err == nil {
+		err = os.WriteFile(to, data, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// loadedLibrary is the path of the libtaskstats this process runs with.
+func loadedLibrary(t *testing.T) string {
+	t.Helper()
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(maps), "\n") {
+		if i := strings.Index(line, "/"); i >= 0 && strings.Contains(line[i:], "/libtaskstats.so") {
+			return line[i:]
+		}
+	}
+	t.Fatal("libtaskstats is not in /proc/self/maps")
+	return ""
 }
 
 func TestQueryAllocatesNothing(t *testing.T) {

@@ -2,9 +2,12 @@
 """Queries against the real kernel, errors, ids, the size check."""
 import errno
 import os
+import pathlib
 import pydoc
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import typing
 
@@ -202,11 +205,23 @@ except ImportError as e:
 def test_permission_error_without_capability(client):
     if os.geteuid() != 0 or not os.path.exists("/usr/bin/setpriv"):
         pytest.skip("needs root and setpriv(1) to drop to nobody")
-    code = "import taskstats\ntry:\n taskstats.Client().pid(1)\nexcept PermissionError as e:\n print('EPERM', e.errno)"
+    # Copies nobody can reach (the source and build trees, and pytest's
+    # tmp_path, may not be).
+    with tempfile.TemporaryDirectory() as tmp:
+        run_as_nobody(pathlib.Path(tmp))
+
+
+def run_as_nobody(tmp_path):
+    tmp_path.chmod(0o755)
+    shutil.copytree(os.path.dirname(taskstats.__file__), tmp_path / "taskstats")
+    shutil.copy(_native.lib._name, tmp_path / "libtaskstats.so.0")
+    code = ("import taskstats\ntry:\n taskstats.Client().pid(1)\n"
+            "except PermissionError as e:\n print('EPERM', e.errno)")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path),
+               TSTATS_LIBRARY=str(tmp_path / "libtaskstats.so.0"), PYTHONDONTWRITEBYTECODE="1")
     r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                         "--inh-caps=-all", sys.executable, "-c", code],
-                       env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
-                       capture_output=True, text=True)
+                       env=env, cwd=tmp_path, capture_output=True, text=True)
     assert r.stdout.strip() == "EPERM %d" % errno.EPERM, r.stderr
 
 
