@@ -171,13 +171,14 @@ class Record:
         return (Record, (bytes(self._b[self._o:self._o + _native.RECORD_SIZE]),))
 
 
-# One attribute per row of the field table, documented by the table.
+# One attribute per row of the field table, documented by the table, with
+# its type for typing.get_type_hints().
+Record.__annotations__ = {}
 for _f, _unit in zip(FIELDS, _UNIT_IDS):
     _doc = "%s%s. Struct version %d and later%s." % (
         _f.description, " [%s]" % _f.unit if _f.unit else "", _f.since,
         "" if _f.in_tgid or _f.name == "version" else "; None in TGID records")
     setattr(Record, _f.name, property(_getter(_f.id, _unit), doc=_doc))
-    Record.__annotations__ = dict(getattr(Record, "__annotations__", {}))
     Record.__annotations__[_f.name] = Optional[str] if _unit == _UNIT_STRING else Optional[int]
 del _f, _unit, _doc
 
