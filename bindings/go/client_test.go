@@ -471,3 +471,18 @@ func TestClientCloseWhileQuerying(t *testing.T) {
 		t.Errorf("concurrent queries: %+v", s)
 	}
 }
+
+func TestSetTimeout(t *testing.T) {
+	c := newClient(t)
+	if err := c.SetTimeout(500 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PID(os.Getpid()); err != nil {
+		t.Error(err)
+	}
+	for _, d := range []time.Duration{0, -time.Second, time.Microsecond} {
+		if err := c.SetTimeout(d); !errors.Is(err, syscall.EINVAL) {
+			t.Errorf("SetTimeout(%v): %v", d, err)
+		}
+	}
+}

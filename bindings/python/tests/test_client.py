@@ -233,3 +233,13 @@ def test_help_reads_well():
     hints = typing.get_type_hints(taskstats.Client.pid)
     assert hints["return"] is taskstats.Record
     assert taskstats.Record.__annotations__["utime"] == typing.Optional[int]
+
+
+def test_timeout(client):
+    client.set_timeout(0.5)
+    assert client.pid(os.getpid()).pid == os.getpid()
+    for bad in (0, -1, 0.0001, 2**40):
+        with pytest.raises(ValueError):
+            client.set_timeout(bad)
+    with taskstats.Client(timeout=2) as c:
+        assert c.tgid(os.getpid()).id == os.getpid()
