@@ -232,6 +232,49 @@ func TestListenerBusyAndConfig(t *testing.T) {
 	}
 }
 
+// Losses go to OnLoss and the counters, in order with the records, and
+// never cost the records received before them.
+func TestListenerLossesAreReported(t *testing.T) {
+	var losses []Loss
+	l := newListener(t, ListenerConfig{OnLoss: func(loss Loss) { losses = append(losses, loss) }})
+	before := children(t, 3, 0)
+	time.Sleep(100 * time.Millisecond) // queued in the socket
+	// The smallest buffer the kernel allows, and exits nobody reads.
+	if _, err := l.SetReceiveBuffer(1); err != nil {
+		t.Fatal(err)
+	}
+	after := children(t, 300, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	got := map[uint32]bool{}
+	err := l.Run(ctx, func(s *Stats) error {
+		if mine(s) {
+			got[s.PID] = true
+		}
+		return nil
+	})
+	if err != context.DeadlineExceeded {
+		t.Fatalf("Run: %v", err)
+	}
+	for pid := range before {
+		if !got[pid] {
+			t.Errorf("exit of %d, before the loss, not delivered", pid)
+		}
+	}
+	for pid := range got {
+		if !before[pid] && !after[pid] {
+			t.Errorf("unexpected %d", pid)
+		}
+	}
+	if len(got) >= len(before)+len(after) || len(losses) == 0 || losses[0].Cause != LossOverflow {
+		t.Errorf("%d of %d exits, losses %+v", len(got), len(before)+len(after), losses)
+	}
+	st, err := l.Stats()
+	if err != nil || st.Overflows != uint64(len(losses)) || st.Dropped == 0 {
+		t.Errorf("stats %+v %v, %d losses reported", st, err, len(losses))
+	}
+}
+
 // TestExitBurst: 20,000 threads exit as fast as this process can start
 // them while Run delivers; with a receive buffer sized for the burst,
 // every exit arrives and nothing is lost.
