@@ -2,6 +2,7 @@
 """Exit listeners against the real kernel: records, non-blocking dispatch,
 losses that never cost the records already received, asyncio, a burst."""
 import asyncio
+import errno
 import os
 import select
 import subprocess
@@ -172,3 +173,15 @@ def test_exit_burst_every_record_arrives(listener):
     print("%d thread exits in %.2f s; %d messages, overflows %d, dropped %s"
           % (exits, produced, st.messages, st.overflows, st.dropped))
     assert not want - seen and lost == 0 and st.overflows == 0 and not st.dropped
+
+
+def test_cpus_and_rcvbuf(listener):
+    with taskstats.ExitListener(cpus="0", rcvbuf=1 << 20) as lst:
+        assert lst.cpus == "0"
+        assert lst.set_rcvbuf(4 << 20) >= 8 << 20
+        for bad in (0, -1, 1 << 31):
+            with pytest.raises(ValueError):
+                lst.set_rcvbuf(bad)
+    with pytest.raises(OSError) as e:
+        taskstats.ExitListener(cpus="0-")
+    assert e.value.errno == errno.EINVAL
