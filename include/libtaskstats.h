@@ -915,10 +915,10 @@ int tstats_query_cgroup_fd(struct tstats_ctx *ctx, int fd, struct tstats_cgroups
  * running library before passing it in: its own size must equal
  * tstats_struct_size(). Structs only ever grow at their end (struct
  * tstats_record never changes size), so a difference means a binding
- * written for another version. (The field
- * table's and delay classes' rows are the library's and are only read
- * through pointers: a shorter copy is fine there.) C, C++ and cgo callers
- * take the sizes from this header and need no check.
+ * written for another version. (The field table's and delay classes' rows
+ * are the library's and are only read through pointers: a shorter copy is
+ * fine there.) C, C++ and cgo callers take the sizes from this header and
+ * need no check.
  */
 enum tstats_struct {
 	TSTATS_STRUCT_RECORD = 1,	/* struct tstats_record */
