@@ -20,6 +20,12 @@ import (
 // here: no taskstats, no CAP_NET_ADMIN, not the initial namespaces.
 func newListener(t *testing.T, cfg ListenerConfig) *Listener {
 	t.Helper()
+	if cfg.ReceiveBuffer == 0 {
+		// Room for the exits of the rest of the machine while a test
+		// waits for its own children's: a busy machine must not make
+		// them drop.
+		cfg.ReceiveBuffer = 8 << 20
+	}
 	l, err := NewListener(cfg)
 	switch {
 	case errors.Is(err, ErrUnavailable), errors.Is(err, fs.ErrPermission):
