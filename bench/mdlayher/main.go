@@ -13,7 +13,9 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"os"
 	"sort"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -29,8 +31,19 @@ func median(v []float64) float64 {
 
 func main() {
 	rounds := flag.Int("rounds", 31, "interleaved rounds")
+	pid := flag.Int("pid", 0, "query the threads of this process only (a stable set)")
 	flag.Parse()
 	ids, err := taskstats.Tasks(taskstats.KindPID, nil)
+	if *pid > 0 {
+		var tasks []os.DirEntry
+		tasks, err = os.ReadDir(fmt.Sprintf("/proc/%d/task", *pid))
+		ids = ids[:0]
+		for _, t := range tasks {
+			if id, err := strconv.ParseUint(t.Name(), 10, 32); err == nil {
+				ids = append(ids, uint32(id))
+			}
+		}
+	}
 	if err != nil {
 		log.Fatal(err)
 	}

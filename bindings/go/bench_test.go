@@ -5,7 +5,9 @@ package taskstats
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"sort"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -13,7 +15,8 @@ import (
 	"libtaskstats/taskstats/internal/cbench"
 )
 
-// BenchmarkCompare queries every thread on the machine four ways per
+// BenchmarkCompare queries every thread on the machine (or of the process
+// TSTATS_BENCH_PID) four ways per
 // iteration, interleaved so that each sees the same machine: C
 // tstats_query_batch, Go Batch, C tstats_query per task, Go Query per task
 // into a reused Stats. It reports the median µs per task of each and the
@@ -29,7 +32,7 @@ func BenchmarkCompare(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	ids, err := Tasks(KindPID, nil)
+	ids, err := benchIDs()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -90,6 +93,25 @@ func BenchmarkCompare(b *testing.B) {
 	b.ReportMetric(med["go-batch"]/med["c-batch"], "ratio-batch")
 	b.ReportMetric(med["go-single"]/med["c-single"], "ratio-single")
 	b.ReportMetric(float64(len(ids)), "tasks")
+}
+
+// benchIDs: every thread on the machine, or with TSTATS_BENCH_PID the
+// threads of that process only (a stable set, as tasks that exit during
+// the run take the error path).
+func benchIDs() ([]uint32, error) {
+	pid := os.Getenv("TSTATS_BENCH_PID")
+	if pid == "" {
+		return Tasks(KindPID, nil)
+	}
+	tasks, err := os.ReadDir("/proc/" + pid + "/task")
+	var ids []uint32
+	for _, t := range tasks {
+		id, err := strconv.ParseUint(t.Name(), 10, 32)
+		if err == nil {
+			ids = append(ids, uint32(id))
+		}
+	}
+	return ids, err
 }
 
 // BenchmarkFill is the Go side alone: decoding one C record into Stats.
