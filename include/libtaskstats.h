@@ -23,7 +23,8 @@
  *  - The library keeps no caller pointer past the call that received it.
  *  - Each function says since which release it exists ("Since: 0.1").
  *    Functions are only ever added (lib/libtaskstats.sym is append-only);
- *    structs only ever grow at their end (see tstats_struct_size()).
+ *    structs only ever grow at their end (see tstats_struct_size()),
+ *    except struct tstats_record, whose size never changes.
  *  - Every function has a manual page: libtaskstats(3) is the overview.
  */
 #ifndef LIBTASKSTATS_H
@@ -278,6 +279,12 @@ enum tstats_record_flag {
  * present[] (use tstats_record_has()); an absent field is not zero, it is
  * unknown (the kernel's version or payload did not carry it, or the kernel
  * does not fill it for this kind of record).
+ *
+ * Its size is frozen at 1104 bytes: it never changes, in any release.
+ * Callers allocate arrays of it for tstats_query_batch(), and a program
+ * built against an older header must index them with the same stride.
+ * New fields take free slots of value[] (TSTATS_FIELD_CAPACITY), never
+ * new members.
  */
 struct tstats_record {
 	uint32_t kind;		/* enum tstats_kind */
@@ -1153,11 +1160,12 @@ int tstats_monitor_stats(const struct tstats_monitor *m, struct tstats_monitor_s
  * A binding that mirrors the structs of this header by hand (Python ctypes,
  * an FFI without a C compiler) checks each copy it allocates against the
  * running library before passing it in: its own size must equal
- * tstats_struct_size(). Structs only ever grow at their end, so a
- * difference means a binding written for another version. (The field
- * table's and delay classes' rows are the library's and are only read
- * through pointers: a shorter copy is fine there.) C, C++ and cgo callers
- * take the sizes from this header and need no check.
+ * tstats_struct_size(). Structs only ever grow at their end (struct
+ * tstats_record never changes size), so a difference means a binding
+ * written for another version. (The field table's and delay classes' rows
+ * are the library's and are only read through pointers: a shorter copy is
+ * fine there.) C, C++ and cgo callers take the sizes from this header and
+ * need no check.
  */
 enum tstats_struct {
 	TSTATS_STRUCT_RECORD = 1,	/* struct tstats_record */

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what libtaskstats needs to build, test and run on Debian 12 (as root).
-# golang-go: the cgo example (examples/go), whose test skips without it.
+# golang-go: the Go package (bindings/go), whose tests skip without it.
+# python3-pytest: the Python package's tests (bindings/python), which skip
+# without it; python3-pyroute2: what bindings/python/bench.py compares with.
 # g++: the abi suite compiles the header as C++. binutils: nm and readelf
 # for the abi and install suites.
 # libncurses-dev: taskstats-cli --live; tmux: its test runs it in a real
@@ -17,7 +19,7 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs="gcc meson ninja-build pkg-config \
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev libncurses-dev check \
 	python3 valgrind groff-base man-db util-linux procps \
-	golang-go g++ binutils prometheus sysstat tmux"
+	golang-go python3-pytest python3-pyroute2 g++ binutils prometheus sysstat tmux"
 # Skip the network round-trip when everything is already there.
 if dpkg-query -W -f='${Status}\n' $pkgs 2>/dev/null | grep -qv 'install ok installed' ||
    [ "$(dpkg-query -W -f='${Status}\n' $pkgs 2>/dev/null | wc -l)" -ne "$(echo $pkgs | wc -w)" ]; then

@@ -12,6 +12,10 @@
   test-abi.py cxx HEADER_DIR LIBDIR SANITIZE CXX...
       the header compiles on its own as C++11 with -pedantic -Werror, and a
       C++ program calling the library links (extern "C") and runs
+  test-abi.py record-size HEADER_DIR LIBDIR SANITIZE CC...
+      struct tstats_record has its frozen size (RECORD_SIZE) and member
+      offsets, both in the header and in the built library
+      (tstats_struct_size())
 
 Exits 77 (skip) only when no C++ compiler is installed.
 """
@@ -108,7 +112,7 @@ def compile_header(argv, suffix, source, libs=()):
             r = subprocess.run([os.path.join(d, "t")], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
             if r.returncode != 0:
-                fail("the C++ program failed: %s" % r.stdout)
+                fail("the program failed: %s" % r.stdout)
             print(r.stdout.strip())
 
 
@@ -137,6 +141,34 @@ int main()
 
 STRICT = ["-Wall", "-Wextra", "-Werror", "-pedantic"]
 
+# struct tstats_record never changes size: callers allocate arrays of it
+# for tstats_query_batch(), and a program built against an older header
+# must index them with the same stride. These numbers are the ABI; a
+# change here is a new soname, not an edit.
+RECORD_SIZE = 1104
+RECORD_OFFSETS = {"kind": 0, "id": 4, "version": 8, "payload_len": 12, "flags": 16,
+                  "reserved": 20, "present": 24, "value": 40, "comm": 1064}
+
+def record_size(inc, libdir, sanitize, cc):
+    checks = ["_Static_assert(sizeof(struct tstats_record) == %d, \"size\");" % RECORD_SIZE]
+    checks += ["_Static_assert(offsetof(struct tstats_record, %s) == %d, \"%s\");" % (m, o, m)
+               for m, o in RECORD_OFFSETS.items()]
+    # The built library's own size, from a program linked against it (a
+    # program rather than ctypes: sanitized builds need their runtime linked).
+    program = C_SOURCE + "\n".join(checks) + """
+#include <stdio.h>
+int main(void)
+{
+	printf("struct tstats_record: %zu bytes in the library\\n",
+	       tstats_struct_size(TSTATS_STRUCT_RECORD));
+	return tstats_struct_size(TSTATS_STRUCT_RECORD) != sizeof(struct tstats_record);
+}
+"""
+    san = ["-fsanitize=" + sanitize] if sanitize not in ("", "none") else []
+    compile_header(cc + ["-std=c11", "-I", inc] + STRICT + san, ".c", program,
+                   ["-L" + libdir, "-Wl,-rpath," + libdir, "-ltaskstats"])
+    print("struct tstats_record: %d bytes, frozen (header and library)" % RECORD_SIZE)
+
 
 def main():
     if len(sys.argv) < 3:
@@ -163,6 +195,8 @@ def main():
         san = ["-fsanitize=" + sanitize] if sanitize not in ("", "none") else []
         compile_header(cxx + ["-std=c++11", "-I", inc] + STRICT + san, ".cc", CXX_SOURCE,
                        ["-L" + libdir, "-Wl,-rpath," + libdir, "-ltaskstats"])
+    elif mode == "record-size" and len(sys.argv) > 5:
+        record_size(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
     else:
         fail(__doc__)
 

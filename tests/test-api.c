@@ -190,6 +190,14 @@ END_TEST
 
 /* ---- struct sizes ------------------------------------------------------ */
 
+/* struct tstats_record's size is frozen (the header says so): callers
+ * allocate arrays of it for tstats_query_batch(), and programs built
+ * against an older header must keep the stride. Its members never move. */
+_Static_assert(sizeof(struct tstats_record) == 1104, "struct tstats_record is frozen at 1104 bytes");
+_Static_assert(offsetof(struct tstats_record, present) == 24, "present[] never moves");
+_Static_assert(offsetof(struct tstats_record, value) == 40, "value[] never moves");
+_Static_assert(offsetof(struct tstats_record, comm) == 1064, "comm never moves");
+
 START_TEST(struct_sizes)
 {
 	ck_assert_uint_eq(tstats_struct_size(TSTATS_STRUCT_RECORD), sizeof(struct tstats_record));

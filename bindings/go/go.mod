@@ -1,0 +1,3 @@
+module libtaskstats/taskstats
+
+go 1.19

@@ -1,3 +1,0 @@
-module example.com/tstats-go
-
-go 1.19
