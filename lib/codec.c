@@ -64,17 +64,22 @@ static uint64_t load_unsigned(const uint8_t *p, unsigned int size)
 	}
 }
 
-static uint64_t load_timespec_ns(const uint8_t *p)
+/* A struct __kernel_timespec as ns since the epoch into *ret; false for
+ * one that is no time at all (negative, or nsec past a second): the field
+ * is then absent, not 0 (0 is the kernel's "no such delay yet"). */
+static bool load_timespec_ns(const uint8_t *p, uint64_t *ret)
 {
 	int64_t sec, nsec;
 
 	memcpy(&sec, p, 8);
 	memcpy(&nsec, p + 8, 8);
 	if (sec < 0 || nsec < 0 || nsec >= 1000000000)
-		return 0;
+		return false;
 	if ((uint64_t)sec > (UINT64_MAX - (uint64_t)nsec) / 1000000000u)
-		return UINT64_MAX;
-	return (uint64_t)sec * 1000000000u + (uint64_t)nsec;
+		*ret = UINT64_MAX;
+	else
+		*ret = (uint64_t)sec * 1000000000u + (uint64_t)nsec;
+	return true;
 }
 
 /* TSTATS_RECORD_EMPTY_GROUP: a TGID record with nothing counted. */
@@ -146,7 +151,8 @@ int codec_decode(const void *payload, size_t len, unsigned int kind,
 			rec->value[f] = (uint64_t)(int64_t)(int8_t)p[off];
 			break;
 		case VK_TIMESPEC:
-			rec->value[f] = load_timespec_ns(p + off);
+			if (!load_timespec_ns(p + off, &rec->value[f]))
+				continue;	/* absent */
 			break;
 		default:
 			rec->value[f] = load_unsigned(p + off, d->size);
@@ -502,7 +508,10 @@ int codec_decode_plan(struct codec_plan *plan, const void *payload, size_t len,
 			rec->value[op->field] = (uint64_t)(int64_t)(int8_t)p[op->off];
 			break;
 		case VK_TIMESPEC:
-			rec->value[op->field] = load_timespec_ns(p + op->off);
+			if (!load_timespec_ns(p + op->off, &rec->value[op->field])) {
+				rec->value[op->field] = 0;
+				mask_clear(rec->present, op->field);
+			}
 			break;
 		default:
 			rec->value[op->field] = load_unsigned(p + op->off, op->len);

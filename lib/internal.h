@@ -19,6 +19,11 @@ static inline void mask_set(uint64_t *mask, unsigned int f)
 	mask[f / 64] |= UINT64_C(1) << (f % 64);
 }
 
+static inline void mask_clear(uint64_t *mask, unsigned int f)
+{
+	mask[f / 64] &= ~(UINT64_C(1) << (f % 64));
+}
+
 static inline bool mask_has(const uint64_t *mask, unsigned int f)
 {
 	return (mask[f / 64] >> (f % 64)) & 1;

@@ -44,8 +44,6 @@
 /* A datagram buffer to start with; it grows when recv(MSG_TRUNC) reports
  * a larger datagram. Two v17 records take 1428 bytes. */
 #define INITIAL_RBUF 8192u
-/* The kernel's ac_flag bit for "last thread of its group" (AGROUP). */
-#define AC_AGROUP 0x20u
 
 /*
  * cpulists
@@ -481,7 +479,7 @@ static int on_event(const struct codec_msg *m, void *userdata)
 		it->rec.flags |= TSTATS_RECORD_EXIT;
 		/* AGROUP: the kernel's group_dead, set for the last thread
 		 * of every group, single-threaded ones included. */
-		if (it->rec.value[TSTATS_F_FLAGS] & AC_AGROUP)
+		if (it->rec.value[TSTATS_F_FLAGS] & TSTATS_AC_GROUP)
 			group = true;
 		if (group)
 			it->rec.flags |= TSTATS_RECORD_GROUP_EXIT;

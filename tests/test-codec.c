@@ -1000,6 +1000,19 @@ START_TEST(test_decode_values)
 	ck_assert_int_eq(decode3(payload, 688, 0, 0, &rec), 0);
 	ck_assert_int_eq(tstats_record_get(&rec, TSTATS_F_NICE, &v), 0);
 	ck_assert_int_eq((int64_t)v, -128);
+
+	/* No time at all (nsec past a second, a negative second): absent,
+	 * not a 0 that would read "no such delay yet". */
+	ts[0] = 5;
+	ts[1] = 1000000000;
+	memcpy(payload + 560, ts, sizeof(ts));
+	ts[0] = -1;
+	ts[1] = 0;
+	memcpy(payload + 576, ts, sizeof(ts));
+	ck_assert_int_eq(decode3(payload, 688, 0, 0, &rec), 0);
+	ck_assert_int_eq(tstats_record_get(&rec, TSTATS_F_CPU_DELAY_MAX_TS, &v), -ENODATA);
+	ck_assert_int_eq(tstats_record_get(&rec, TSTATS_F_BLKIO_DELAY_MAX_TS, &v), -ENODATA);
+	ck_assert_int_eq(tstats_record_get(&rec, TSTATS_F_SWAPIN_DELAY_MAX_TS, &v), 0);
 }
 END_TEST
 
