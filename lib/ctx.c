@@ -275,24 +275,6 @@ TSTATS_EXPORT int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32
 	return q.result;
 }
 
-TSTATS_EXPORT int tstats_delayacct_state(void)
-{
-	char c;
-	ssize_t n;
-	int fd;
-
-	fd = open("/proc/sys/kernel/task_delayacct", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, &c, 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return -EIO;
-	return c != '0';
-}
-
 /* For query.c (see internal.h). */
 struct transport *ctx_transport(struct tstats_ctx *ctx)
 {
