@@ -19,6 +19,8 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 
+#include <linux/netlink.h>
+
 #include "internal.h"
 
 #ifndef CGROUP_SUPER_MAGIC
@@ -91,7 +93,7 @@ TSTATS_EXPORT int tstats_query_cgroup_fd(struct tstats_ctx *ctx, int fd,
 {
 	struct transport *t;
 	struct cgs_state q = { .result = 1 };
-	uint8_t req[CODEC_CGS_REQ_LEN];
+	uint32_t fd32 = (uint32_t)fd;
 	uint8_t *rbuf;
 	size_t rcap;
 	int r;
@@ -103,8 +105,13 @@ TSTATS_EXPORT int tstats_query_cgroup_fd(struct tstats_ctx *ctx, int fd,
 	t = ctx_transport(ctx);
 	q.seq = ctx_seq_block(ctx, 1);
 	q.portid = t->portid;
-	codec_put_cgroup_request(req, t->family, t->portid, q.seq, (uint32_t)fd);
-	r = t->ops->send(t->impl, req, sizeof(req));
+	/*
+	 * NLM_F_ACK: for a descriptor that names no open file the kernel
+	 * returns success without a reply (kernel/taskstats.c,
+	 * cgroupstats_user_cmd()); only the ACK then says the request was
+	 * handled. The kernel looks fd up in our table during the send.
+	 */
+	r = request_send(t, q.seq, CGS_CMD_GET, NLM_F_ACK, CGS_CMD_ATTR_FD, &fd32, sizeof(fd32));
 	if (r < 0)
 		return r;
 

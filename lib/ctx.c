@@ -27,52 +27,17 @@
  * larger (recv(MSG_TRUNC) tells), so a bigger struct is never truncated. */
 #define INITIAL_RBUF 8192u
 
-/* Offset of the u32 id in our request: nlmsghdr, genlmsghdr, nlattr. */
-#define REQ_ID_OFF (NLMSG_HDRLEN + GENL_HDRLEN + NLA_HDRLEN)
-#define REQ_LEN (REQ_ID_OFF + NLA_ALIGN(sizeof(uint32_t)))
 
 struct tstats_ctx {
 	struct transport t;
 	uint32_t seq;
 	unsigned int timeout_ms;
-	uint8_t req[2][REQ_LEN];	/* [0] PID, [1] TGID */
+	uint8_t req[2][REQUEST_U32_LEN];	/* templates: [0] PID, [1] TGID */
 	uint8_t *rbuf;
 	size_t rcap;
 	struct codec_plan plan[2];	/* decoding plans, [0] PID, [1] TGID */
 	struct qstate *qs;		/* query.c's batch buffers, on first use */
 };
-
-/* Builds one request with libnl and keeps its bytes. */
-static int build_request(struct tstats_ctx *ctx, int attr, uint8_t *out)
-{
-	struct nl_msg *msg;
-	struct nlmsghdr *nlh;
-	int r = 0;
-
-	/* Sized to the request: nlmsg_alloc() would zero a whole page. */
-	msg = nlmsg_alloc_size(NLMSG_ALIGN(REQ_LEN) + NLMSG_HDRLEN);
-	if (!msg)
-		return -ENOMEM;
-	if (!genlmsg_put(msg, ctx->t.portid, 0, ctx->t.family, 0, NLM_F_REQUEST,
-			 TS_CMD_GET, TS_GENL_VERSION)) {
-		r = -ENOMEM;
-		goto out;
-	}
-	r = nla_put_u32(msg, attr, 0);
-	if (r < 0) {
-		r = tstats_errno_from_nle(r);
-		goto out;
-	}
-	nlh = nlmsg_hdr(msg);
-	if (nlh->nlmsg_len != REQ_LEN) {
-		r = -EPROTO;
-		goto out;
-	}
-	memcpy(out, nlh, REQ_LEN);
-out:
-	nlmsg_free(msg);
-	return r;
-}
 
 int ctx_new_with_transport(const struct transport *t, struct tstats_ctx **ret)
 {
@@ -90,10 +55,10 @@ int ctx_new_with_transport(const struct transport *t, struct tstats_ctx **ret)
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = build_request(ctx, TS_CMD_ATTR_PID, ctx->req[0]);
+	r = request_template(&ctx->t, TSTATS_KIND_PID, ctx->req[0]);
 	if (r < 0)
 		goto fail;
-	r = build_request(ctx, TS_CMD_ATTR_TGID, ctx->req[1]);
+	r = request_template(&ctx->t, TSTATS_KIND_TGID, ctx->req[1]);
 	if (r < 0)
 		goto fail;
 	if (ctx->t.ops->set_timeout) {
@@ -214,15 +179,13 @@ static int send_request(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
 			uint32_t *seq)
 {
 	uint8_t *req = ctx->req[kind == TSTATS_KIND_TGID];
-	struct nlmsghdr *nlh = (struct nlmsghdr *)req;
 
 	/* Sequence 0 is what exit events often carry; never use it. */
 	if (++ctx->seq == 0)
 		ctx->seq = 1;
 	*seq = ctx->seq;
-	nlh->nlmsg_seq = ctx->seq;
-	memcpy(req + REQ_ID_OFF, &id, sizeof(id));
-	return ctx->t.ops->send(ctx->t.impl, req, REQ_LEN);
+	request_patch(req, ctx->seq, id);
+	return ctx->t.ops->send(ctx->t.impl, req, REQUEST_U32_LEN);
 }
 
 TSTATS_EXPORT int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
@@ -306,6 +269,11 @@ struct codec_plan *ctx_plan(struct tstats_ctx *ctx, unsigned int kind)
 struct qstate **ctx_qstate(struct tstats_ctx *ctx)
 {
 	return &ctx->qs;
+}
+
+const uint8_t *ctx_request(const struct tstats_ctx *ctx, unsigned int kind)
+{
+	return ctx->req[kind == TSTATS_KIND_TGID];
 }
 
 uint8_t *ctx_rbuf(struct tstats_ctx *ctx, size_t *cap)

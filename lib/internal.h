@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "libtaskstats.h"
@@ -124,14 +125,35 @@ struct codec_plan {
 int codec_decode_plan(struct codec_plan *plan, const void *payload, size_t len,
 		      unsigned int kind, struct tstats_record *rec);
 
-/* Request encoding: one TASKSTATS_CMD_GET for a PID or TGID. The id and
- * sequence number sit at fixed offsets, so callers patch them in place. */
-#define CODEC_REQ_LEN		28u	/* nlmsghdr + genlmsghdr + u32 attr */
-#define CODEC_REQ_SEQ_OFF	8u
-#define CODEC_REQ_ATTR_OFF	20u
-#define CODEC_REQ_ID_OFF	24u
-void codec_put_request(uint8_t *out, uint16_t family, uint32_t portid,
-		       unsigned int kind, uint32_t seq, uint32_t id);
+/*
+ * Requests (request.c): every message the library sends is built there,
+ * with libnl. A TASKSTATS_CMD_GET for one task is REQUEST_U32_LEN bytes,
+ * its sequence number and id at fixed offsets: a context keeps one
+ * template per kind and callers patch copies of it.
+ */
+#define REQUEST_U32_LEN		28u	/* nlmsghdr + genlmsghdr + u32 attr */
+#define REQUEST_SEQ_OFF		8u
+#define REQUEST_ATTR_OFF	20u
+#define REQUEST_ID_OFF		24u
+struct nl_msg;
+struct transport;
+/* A request of cmd with one attribute (len bytes at data) and flags on
+ * top of NLM_F_REQUEST, from the transport's port to its family; free it
+ * with nlmsg_free(). */
+int request_new(const struct transport *t, uint32_t seq, uint8_t cmd, uint16_t flags, int attr,
+		const void *data, size_t len, struct nl_msg **ret);
+/* The same, sent: 0 or -errno. */
+int request_send(const struct transport *t, uint32_t seq, uint8_t cmd, uint16_t flags, int attr,
+		 const void *data, size_t len);
+/* The TASKSTATS_CMD_GET template of kind (sequence and id 0) into out. */
+int request_template(const struct transport *t, unsigned int kind,
+		     uint8_t out[REQUEST_U32_LEN]);
+/* Patches a copy of a template. */
+static inline void request_patch(uint8_t *req, uint32_t seq, uint32_t id)
+{
+	memcpy(req + REQUEST_SEQ_OFF, &seq, sizeof(seq));
+	memcpy(req + REQUEST_ID_OFF, &id, sizeof(id));
+}
 
 /*
  * Reply parsing (codec.c). A TASKSTATS_CMD_NEW message's attributes are
@@ -229,6 +251,8 @@ int tstats_errno_from_nle(int nle);
 
 /* For the fake kernel in tests: a context over any transport. */
 int ctx_new_with_transport(const struct transport *t, struct tstats_ctx **ret);
+/* The context's request template of kind (request_template()). */
+const uint8_t *ctx_request(const struct tstats_ctx *ctx, unsigned int kind);
 
 /*
  * What query.c (batches, enumeration, process view) needs of a context
@@ -246,15 +270,11 @@ void qstate_free(struct qstate *qs);
 uint8_t *ctx_rbuf(struct tstats_ctx *ctx, size_t *cap);
 
 /*
- * cgroupstats (codec.c): the request for a directory's fd, sent with
- * NLM_F_ACK (the kernel answers a bad fd with nothing at all otherwise),
- * and the parser of a CGROUPSTATS_CMD_NEW message's attributes: 0 with
- * *out filled, or -EBADMSG (no stats attribute, a payload shorter than
- * the 40 bytes every kernel sends, or malformed attributes).
+ * cgroupstats (codec.c): the parser of a CGROUPSTATS_CMD_NEW message's
+ * attributes: 0 with *out filled, or -EBADMSG (no stats attribute, a
+ * payload shorter than the 40 bytes every kernel sends, or malformed
+ * attributes).
  */
-#define CODEC_CGS_REQ_LEN	28u	/* nlmsghdr + genlmsghdr + u32 attr */
-void codec_put_cgroup_request(uint8_t *out, uint16_t family, uint32_t portid,
-			      uint32_t seq, uint32_t fd);
 int codec_parse_cgroupstats(const void *attrs, size_t len,
 			    struct tstats_cgroupstats *out);
 

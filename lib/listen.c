@@ -226,35 +226,14 @@ static int consume(struct tstats_listener *l, ssize_t n, codec_msg_fn fn, void *
 
 static int send_cpumask(struct tstats_listener *l, int attr, bool ack, uint32_t *seq)
 {
-	struct nl_msg *msg;
-	struct nlmsghdr *nlh;
 	int r;
 
 	if (++l->seq == 0)
 		l->seq = 1;
-	/* Sized to the list: a canonical list of thousands of CPUs passes
-	 * nlmsg_alloc()'s page. */
-	msg = nlmsg_alloc_size(NLMSG_HDRLEN + GENL_HDRLEN +
-			       nla_total_size((int)strlen(l->cpulist) + 1) + NLMSG_ALIGNTO);
-	if (!msg)
-		return -ENOMEM;
-	if (!genlmsg_put(msg, l->t.portid, l->seq, l->t.family, 0,
-			 NLM_F_REQUEST | (ack ? NLM_F_ACK : 0), TS_CMD_GET,
-			 TS_GENL_VERSION)) {
-		r = -ENOMEM;
-		goto out;
-	}
-	r = nla_put_string(msg, attr, l->cpulist);
-	if (r < 0) {
-		r = tstats_errno_from_nle(r);
-		goto out;
-	}
-	nlh = nlmsg_hdr(msg);
-	r = l->t.ops->send(l->t.impl, nlh, nlh->nlmsg_len);
+	r = request_send(&l->t, l->seq, TS_CMD_GET, ack ? NLM_F_ACK : 0, attr, l->cpulist,
+			 strlen(l->cpulist) + 1);
 	if (seq)
 		*seq = l->seq;
-out:
-	nlmsg_free(msg);
 	return r;
 }
 

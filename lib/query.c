@@ -118,7 +118,7 @@ static int qstate_reserve(struct qstate *qs, unsigned int cap, size_t slot)
 		return 0;
 	if (cap < qs->cap)
 		cap = qs->cap;
-	sbuf = realloc(qs->sbuf, (size_t)cap * CODEC_REQ_LEN);
+	sbuf = realloc(qs->sbuf, (size_t)cap * REQUEST_U32_LEN);
 	if (sbuf)
 		qs->sbuf = sbuf;
 	rbuf = realloc(qs->rbuf, (size_t)cap * slot);
@@ -311,12 +311,14 @@ static int run_round(struct tstats_ctx *ctx, struct qstate *qs, struct job *j, u
 
 	w.seq0 = ctx_seq_block(ctx, m);
 	for (unsigned int i = 0; i < m; i++) {
-		codec_put_request(qs->sbuf + (size_t)i * CODEC_REQ_LEN, t->family, t->portid,
-				  j->kind, w.seq0 + i, j->ids[qs->pend[i]]);
+		uint8_t *req = qs->sbuf + (size_t)i * REQUEST_U32_LEN;
+
+		memcpy(req, ctx_request(ctx, j->kind), REQUEST_U32_LEN);
+		request_patch(req, w.seq0 + i, j->ids[qs->pend[i]]);
 		qs->done[i] = 0;
 	}
 	j->sent_lo = mono_ns();
-	r = t->ops->send(t->impl, qs->sbuf, (size_t)m * CODEC_REQ_LEN);
+	r = t->ops->send(t->impl, qs->sbuf, (size_t)m * REQUEST_U32_LEN);
 	j->sent_hi = mono_ns();
 	if (r < 0)
 		return r;

@@ -522,13 +522,13 @@ static int fake_send(void *impl, const void *buf, size_t len)
 		uint32_t id;
 
 		memcpy(&nlh, p, sizeof(nlh));
-		ck_assert_uint_eq(nlh.nlmsg_len, CODEC_REQ_LEN);
+		ck_assert_uint_eq(nlh.nlmsg_len, REQUEST_U32_LEN);
 		ck_assert_uint_le(nlh.nlmsg_len, len);
 		ck_assert_uint_eq(nlh.nlmsg_type, FAKE_FAMILY);
 		ck_assert(nlh.nlmsg_flags & NLM_F_REQUEST);
 		ck_assert(!(nlh.nlmsg_flags & NLM_F_ACK));
-		memcpy(&nla, p + CODEC_REQ_ATTR_OFF, sizeof(nla));
-		memcpy(&id, p + CODEC_REQ_ID_OFF, sizeof(id));
+		memcpy(&nla, p + REQUEST_ATTR_OFF, sizeof(nla));
+		memcpy(&id, p + REQUEST_ID_OFF, sizeof(id));
 		f->requests++;
 		fake_answer(f, nlh.nlmsg_seq, nla.nla_type, id);
 		p += NLMSG_ALIGN(nlh.nlmsg_len);
