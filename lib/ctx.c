@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Query contexts: lifecycle, prebuilt requests and single queries.
+ * Query contexts: a socket with the family resolved, its timeout, its
+ * receive buffer, its two request templates (PID and TGID, built once by
+ * request.c) and its decoding plans. The queries themselves are query.c's.
  *
- * Each context builds its two request messages (PID and TGID) once with
- * libnl and then only patches the sequence number and the id in place, so
- * a query is one sendto(2) and one recv(2) into a buffer the context owns:
- * no allocation per query. No ACK is requested: a successful query's answer
+ * A query copies a template and patches the sequence number and the id, so
+ * it is one sendto(2) and one recv(2) into a buffer the context owns: no
+ * allocation per query. No ACK is requested: a successful query's answer
  * is the data message, a failed one's is NLMSG_ERROR; an ACK after every
  * reply would only be a second message to drain.
  */
@@ -123,121 +124,6 @@ TSTATS_EXPORT int tstats_ctx_family(const struct tstats_ctx *ctx)
 	return ctx->t.family;
 }
 
-/* State of one query while its replies are walked. */
-struct query_state {
-	struct tstats_ctx *ctx;
-	uint32_t seq;
-	unsigned int kind;
-	struct tstats_record *ret;
-	int result;	/* 1 while waiting */
-};
-
-static int on_query_msg(const struct codec_msg *m, void *userdata)
-{
-	struct query_state *q = userdata;
-	struct codec_reply rep;
-	const struct codec_aggr *a;
-	int r;
-
-	/* A reply to another request (e.g. one that timed out) is stale. */
-	if (m->seq != q->seq || m->portid != q->ctx->t.portid)
-		return 0;
-	if (m->cls == MSG_ERROR) {
-		if (m->error == 0)	/* an ACK; we asked for none: ignore */
-			return 0;
-		q->result = m->error;
-		return 1;
-	}
-	if (m->cls != MSG_DATA)
-		return 0;
-	if (m->cmd != TS_CMD_NEW) {
-		q->result = -EBADMSG;
-		return 1;
-	}
-	r = codec_parse_new(m->attrs, m->attrs_len, &rep);
-	if (r < 0) {
-		q->result = r;
-		return 1;
-	}
-	a = q->kind == TSTATS_KIND_TGID ? &rep.tgid : &rep.pid;
-	if (!a->found) {
-		q->result = -EBADMSG;
-		return 1;
-	}
-	r = codec_decode_plan(&q->ctx->plan[q->kind == TSTATS_KIND_TGID], a->stats,
-			      a->stats_len, q->kind, q->ret);
-	if (r < 0) {
-		q->result = r;
-		return 1;
-	}
-	q->ret->id = a->id;
-	q->result = 0;
-	return 1;
-}
-
-static int send_request(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
-			uint32_t *seq)
-{
-	uint8_t *req = ctx->req[kind == TSTATS_KIND_TGID];
-
-	/* Sequence 0 is what exit events often carry; never use it. */
-	if (++ctx->seq == 0)
-		ctx->seq = 1;
-	*seq = ctx->seq;
-	request_patch(req, ctx->seq, id);
-	return ctx->t.ops->send(ctx->t.impl, req, REQUEST_U32_LEN);
-}
-
-TSTATS_EXPORT int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
-			       struct tstats_record *ret)
-{
-	struct query_state q;
-	bool resent = false;
-	int r;
-
-	if (!ctx || !ret || (kind != TSTATS_KIND_PID && kind != TSTATS_KIND_TGID))
-		return -EINVAL;
-
-	/* *ret is written only when our complete reply has arrived. */
-	q = (struct query_state){ .ctx = ctx, .kind = kind, .ret = ret, .result = 1 };
-	r = send_request(ctx, kind, id, &q.seq);
-	if (r < 0)
-		return r;
-
-	while (q.result == 1) {
-		ssize_t n = ctx->t.ops->recv(ctx->t.impl, ctx->rbuf, ctx->rcap, 0);
-
-		if (n == -EAGAIN)
-			return -ETIMEDOUT;
-		if (n < 0)
-			return (int)n;
-		if ((size_t)n > ctx->rcap) {
-			/*
-			 * The datagram was larger than our buffer and is lost.
-			 * Grow to fit and ask again once; the truncated reply
-			 * (if it was ours) now carries a stale sequence.
-			 */
-			uint8_t *nb = realloc(ctx->rbuf, (size_t)n);
-
-			if (!nb)
-				return -ENOMEM;
-			ctx->rbuf = nb;
-			ctx->rcap = (size_t)n;
-			if (resent)
-				return -EMSGSIZE;
-			resent = true;
-			r = send_request(ctx, kind, id, &q.seq);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		r = codec_walk(ctx->rbuf, (size_t)n, ctx->t.family, on_query_msg, &q);
-		if (r < 0)
-			return r;
-	}
-	return q.result;
-}
-
 /* For query.c (see internal.h). */
 struct transport *ctx_transport(struct tstats_ctx *ctx)
 {
@@ -280,4 +166,18 @@ uint8_t *ctx_rbuf(struct tstats_ctx *ctx, size_t *cap)
 {
 	*cap = ctx->rcap;
 	return ctx->rbuf;
+}
+
+int ctx_rbuf_grow(struct tstats_ctx *ctx, size_t n)
+{
+	uint8_t *nb;
+
+	if (n <= ctx->rcap)
+		return 0;
+	nb = realloc(ctx->rbuf, n);
+	if (!nb)
+		return -ENOMEM;
+	ctx->rbuf = nb;
+	ctx->rcap = n;
+	return 0;
 }

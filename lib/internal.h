@@ -266,8 +266,10 @@ uint32_t ctx_seq_block(struct tstats_ctx *ctx, uint32_t n);
 struct codec_plan *ctx_plan(struct tstats_ctx *ctx, unsigned int kind);
 struct qstate **ctx_qstate(struct tstats_ctx *ctx);
 void qstate_free(struct qstate *qs);
-/* The context's receive buffer for single exchanges (cgroup.c). */
+/* The context's receive buffer for single exchanges (tstats_query(),
+ * cgroup.c), and its growth to n bytes (0 or -ENOMEM). */
 uint8_t *ctx_rbuf(struct tstats_ctx *ctx, size_t *cap);
+int ctx_rbuf_grow(struct tstats_ctx *ctx, size_t n);
 
 /*
  * cgroupstats (codec.c): the parser of a CGROUPSTATS_CMD_NEW message's

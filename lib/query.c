@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Batched queries and the process view.
+ * Queries: one task (tstats_query()), batches and the process view.
  *
  * A batch is sent in chunks: each chunk is one send(2) of many
  * TASKSTATS_CMD_GET requests. The kernel handles every netlink message of
@@ -201,6 +201,127 @@ static int recv_some(struct transport *t, struct qstate *qs, unsigned int want, 
 	qs->lens[0] = (size_t)n;
 	return 1;
 }
+
+/* ---- one task ------------------------------------------------------------ */
+
+/* State of one query while its replies are walked. */
+struct query_state {
+	struct tstats_ctx *ctx;
+	uint32_t seq;
+	unsigned int kind;
+	struct tstats_record *ret;
+	int result;	/* 1 while waiting */
+};
+
+static int on_query_msg(const struct codec_msg *m, void *userdata)
+{
+	struct query_state *q = userdata;
+	struct codec_reply rep;
+	const struct codec_aggr *a;
+	int r;
+
+	/* A reply to another request (e.g. one that timed out) is stale. */
+	if (m->seq != q->seq || m->portid != ctx_transport(q->ctx)->portid)
+		return 0;
+	if (m->cls == MSG_ERROR) {
+		if (m->error == 0)	/* an ACK; we asked for none: ignore */
+			return 0;
+		q->result = m->error;
+		return 1;
+	}
+	if (m->cls != MSG_DATA)
+		return 0;
+	if (m->cmd != TS_CMD_NEW) {
+		q->result = -EBADMSG;
+		return 1;
+	}
+	r = codec_parse_new(m->attrs, m->attrs_len, &rep);
+	if (r < 0) {
+		q->result = r;
+		return 1;
+	}
+	a = q->kind == TSTATS_KIND_TGID ? &rep.tgid : &rep.pid;
+	if (!a->found) {
+		q->result = -EBADMSG;
+		return 1;
+	}
+	r = codec_decode_plan(ctx_plan(q->ctx, q->kind), a->stats, a->stats_len, q->kind,
+			      q->ret);
+	if (r < 0) {
+		q->result = r;
+		return 1;
+	}
+	q->ret->id = a->id;
+	q->result = 0;
+	return 1;
+}
+
+static int send_request(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
+			uint32_t *seq)
+{
+	struct transport *t = ctx_transport(ctx);
+	uint8_t req[REQUEST_U32_LEN];
+
+	memcpy(req, ctx_request(ctx, kind), sizeof(req));
+	*seq = ctx_seq_block(ctx, 1);
+	request_patch(req, *seq, id);
+	return t->ops->send(t->impl, req, sizeof(req));
+}
+
+TSTATS_EXPORT int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
+			       struct tstats_record *ret)
+{
+	struct query_state q;
+	struct transport *t;
+	bool resent = false;
+	uint8_t *rbuf;
+	size_t rcap;
+	int r;
+
+	if (!ctx || !ret || (kind != TSTATS_KIND_PID && kind != TSTATS_KIND_TGID))
+		return -EINVAL;
+
+	/* *ret is written only when our complete reply has arrived. */
+	q = (struct query_state){ .ctx = ctx, .kind = kind, .ret = ret, .result = 1 };
+	r = send_request(ctx, kind, id, &q.seq);
+	if (r < 0)
+		return r;
+
+	t = ctx_transport(ctx);
+	rbuf = ctx_rbuf(ctx, &rcap);
+	while (q.result == 1) {
+		ssize_t n = t->ops->recv(t->impl, rbuf, rcap, 0);
+
+		if (n == -EAGAIN)
+			return -ETIMEDOUT;
+		if (n < 0)
+			return (int)n;
+		if ((size_t)n > rcap) {
+			/*
+			 * The datagram was larger than our buffer and is lost.
+			 * Grow to fit and ask again once; the truncated reply
+			 * (if it was ours) now carries a stale sequence.
+			 */
+			r = ctx_rbuf_grow(ctx, (size_t)n);
+			if (r < 0)
+				return r;
+			rbuf = ctx_rbuf(ctx, &rcap);
+			if (resent)
+				return -EMSGSIZE;
+			resent = true;
+			r = send_request(ctx, kind, id, &q.seq);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		r = codec_walk(rbuf, (size_t)n, t->family, on_query_msg, &q);
+		if (r < 0)
+			return r;
+	}
+	return q.result;
+}
+
+/* ---- batches ------------------------------------------------------------- */
 
 /*
  * One answer for item i: err 0 and rec, or the item's error and NULL.
