@@ -35,6 +35,7 @@
 #include "internal.h"
 #include "children.h"
 #include "libtaskstats.h"
+#include "probe.h"
 #include "nlbuild.h"
 
 /*
@@ -1868,30 +1869,6 @@ START_TEST(live_rates_of_a_busy_thread)
 }
 END_TEST
 
-/* Skip only where taskstats is really absent here. */
-static int probe(void)
-{
-	struct tstats_ctx *c;
-	struct tstats_record r;
-	int e = tstats_ctx_new(&c);
-
-	if (e == -ENOENT || e == -EPROTONOSUPPORT) {
-		fprintf(stderr, "SKIP: no TASKSTATS family here (%s)\n", strerror(-e));
-		return 77;
-	}
-	if (e < 0) {
-		fprintf(stderr, "tstats_ctx_new: %s\n", strerror(-e));
-		return 1;
-	}
-	e = tstats_query(c, TSTATS_KIND_PID, (uint32_t)getpid(), &r);
-	tstats_ctx_free(c);
-	if (e == -EPERM) {
-		fprintf(stderr, "SKIP: no CAP_NET_ADMIN\n");
-		return 77;
-	}
-	return 0;
-}
-
 static Suite *unit_suite(void)
 {
 	Suite *s = suite_create("batch-unit");
@@ -1964,7 +1941,7 @@ int main(int argc, char **argv)
 
 	alloc_hooks_install();
 	if (live) {
-		int p = probe();
+		int p = probe_taskstats(false);
 
 		if (p)
 			return p;

@@ -29,6 +29,7 @@
 
 #include "internal.h"
 #include "libtaskstats.h"
+#include "probe.h"
 #include "nlbuild.h"
 
 #define FAMILY 31
@@ -1595,28 +1596,6 @@ static Suite *live_suite(void)
 	return su;
 }
 
-/* Skip only where exit events are really unavailable here. */
-static int probe(void)
-{
-	struct tstats_listener *l;
-	int r = tstats_listener_new(NULL, &l);
-
-	if (r == -ENOENT || r == -EPROTONOSUPPORT) {
-		fprintf(stderr, "SKIP: no TASKSTATS family here (%s)\n", strerror(-r));
-		return 77;
-	}
-	if (r == -EPERM) {
-		fprintf(stderr, "SKIP: registering needs CAP_NET_ADMIN\n");
-		return 77;
-	}
-	if (r < 0) {
-		fprintf(stderr, "tstats_listener_new: %s\n", strerror(-r));
-		return 1;
-	}
-	tstats_listener_free(l);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	bool live = argc > 1 && strcmp(argv[1], "live") == 0;
@@ -1628,7 +1607,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (live) {
-		int p = probe();
+		int p = probe_taskstats(true);
 
 		if (p)
 			return p;

@@ -23,6 +23,7 @@
 
 #include "children.h"
 #include "libtaskstats.h"
+#include "probe.h"
 
 #define MIB (1024u * 1024u)
 
@@ -477,30 +478,6 @@ START_TEST(timeout_is_settable)
 }
 END_TEST
 
-/* Skip only where taskstats is really absent here. */
-static int probe(void)
-{
-	struct tstats_ctx *c;
-	struct tstats_record r;
-	int e = tstats_ctx_new(&c);
-
-	if (e == -ENOENT || e == -EPROTONOSUPPORT) {
-		fprintf(stderr, "SKIP: no TASKSTATS family here (%s)\n", strerror(-e));
-		return 77;
-	}
-	if (e < 0) {
-		fprintf(stderr, "tstats_ctx_new: %s\n", strerror(-e));
-		return 1;
-	}
-	e = tstats_query(c, TSTATS_KIND_PID, (uint32_t)getpid(), &r);
-	tstats_ctx_free(c);
-	if (e == -EPERM) {
-		fprintf(stderr, "SKIP: no CAP_NET_ADMIN\n");
-		return 77;
-	}
-	return 0;
-}
-
 int main(void)
 {
 	Suite *s = suite_create("live");
@@ -508,7 +485,7 @@ int main(void)
 	SRunner *sr;
 	int failed, p;
 
-	p = probe();
+	p = probe_taskstats(false);
 	if (p)
 		return p;
 

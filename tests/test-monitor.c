@@ -23,6 +23,7 @@
 
 #include "children.h"
 #include "libtaskstats.h"
+#include "probe.h"
 
 #define MIB (1024u * 1024u)
 
@@ -478,28 +479,6 @@ START_TEST(arguments)
 }
 END_TEST
 
-/* Skip only where taskstats or its exit events are really absent here. */
-static int probe(void)
-{
-	struct tstats_monitor *m;
-	int e = tstats_monitor_new(NULL, &m);
-
-	if (e == -ENOENT || e == -EPROTONOSUPPORT) {
-		fprintf(stderr, "SKIP: no TASKSTATS family here (%s)\n", strerror(-e));
-		return 77;
-	}
-	if (e == -EPERM) {
-		fprintf(stderr, "SKIP: no CAP_NET_ADMIN\n");
-		return 77;
-	}
-	if (e < 0) {
-		fprintf(stderr, "tstats_monitor_new: %s\n", strerror(-e));
-		return 1;
-	}
-	tstats_monitor_free(m);
-	return 0;
-}
-
 int main(void)
 {
 	Suite *s = suite_create("monitor");
@@ -507,7 +486,7 @@ int main(void)
 	SRunner *sr;
 	int failed, p;
 
-	p = probe();
+	p = probe_taskstats(true);
 	if (p)
 		return p;
 	tcase_set_timeout(tc, 120);
