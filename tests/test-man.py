@@ -13,6 +13,9 @@ Checks that
     which names libtaskstats(3) under SEE ALSO;
   - every symbol of lib/libtaskstats.sym has a page in section 3 (its own,
     or a .so link to the page whose NAME lists it);
+  - the header and the pages agree: every function's prototype in a page's
+    SYNOPSIS is the header's, token for token (the header is the contract,
+    the pages describe it; this keeps the two from drifting apart);
   - `man --warnings` (groff) says nothing about any page;
   - the complete example of libtaskstats(3) compiles with -Wall -Wextra
     -Werror (with CC) and, with CAP_NET_ADMIN, runs.
@@ -142,6 +145,72 @@ def check_symbols(root, src):
     print("%d symbols have pages" % len(symbols))
 
 
+def c_tokens(decl):
+    """A C declaration as tokens, spacing and comments dropped."""
+    decl = re.sub(r"/\*.*?\*/", " ", decl, flags=re.S)
+    return re.findall(r"[A-Za-z_]\w*|\d+|\S", decl)
+
+
+def prototypes(text):
+    """name -> tokens of every tstats_ function declared in C text."""
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = "\n".join(l for l in text.split("\n") if not l.lstrip().startswith("#"))
+    protos = {}
+    for stmt in text.split(";"):
+        stmt = re.split(r"[{}]", stmt)[-1]
+        m = re.match(r"\s*((?:const\s+)?[A-Za-z_][\w\s\*]*?\b(tstats_\w+)\s*\(.*\))\s*\Z",
+                     stmt, re.S)
+        if m and not re.match(r"\s*(typedef|extern\s+\"C\")", stmt):
+            protos[m.group(2)] = c_tokens(m.group(1))
+    return protos
+
+
+def header_prototypes(src):
+    return prototypes(read(os.path.join(src, "include", "libtaskstats.h")))
+
+
+def synopsis_prototypes(roff):
+    """name -> tokens of the functions in a page's SYNOPSIS."""
+    syn = re.search(r"\.SH SYNOPSIS\n(.*?)\n\.SH", roff, re.S)
+    if not syn:
+        return {}
+    lines = []
+    for line in syn.group(1).replace("\\\n", "").split("\n"):
+        if line.startswith((".nf", ".fi", ".PP", ".sp", ".\\\"")):
+            continue
+        m = re.match(r"\.(B|I|BI|IB|BR|RB|IR|RI)\s+(.*)", line)
+        if m:
+            # .B and .I join their words with spaces, the alternating
+            # macros without.
+            args = [a[1:-1] if a.startswith('"') else a
+                    for a in re.findall(r'"[^"]*"|\S+', m.group(2))]
+            line = (" " if len(m.group(1)) == 1 else "").join(args)
+        lines.append(plain(line))
+    return prototypes("\n".join(lines))
+
+
+def check_prototypes(root, src):
+    header = header_prototypes(src)
+    if len(header) < 40:
+        error("parsed only %d prototypes from the header" % len(header))
+    seen = set()
+    for path in sorted(glob.glob(os.path.join(root, "man3", "*.3"))):
+        text = read(path)
+        if text.startswith(".so "):
+            continue
+        for name, toks in synopsis_prototypes(text).items():
+            seen.add(name)
+            if name not in header:
+                error("%s: %s is not in the header" % (os.path.basename(path), name))
+            elif toks != header[name]:
+                error("%s: the prototype of %s differs from the header's:\n  page:   %s\n"
+                      "  header: %s" % (os.path.basename(path), name, " ".join(toks),
+                                        " ".join(header[name])))
+    for name in sorted(set(header) - seen):
+        error("%s is in the header but in no page's SYNOPSIS" % name)
+    print("%d prototypes agree between the header and the pages" % len(seen & set(header)))
+
+
 def check_warnings(root):
     pages = sorted(glob.glob(os.path.join(root, "man*", "*.[13]")))
     env = dict(os.environ, LC_ALL="C.UTF-8", MANWIDTH="80", MAN_KEEP_FORMATTING="")
@@ -204,6 +273,7 @@ def main():
         check_fields(root, src, names)
         check_options(root, src)
         check_symbols(root, src)
+        check_prototypes(root, src)
         check_warnings(root)
         check_example(root, src, build, sanitize, cc)
     finally:
