@@ -116,9 +116,9 @@ static FILE *start(const char *cmd)
  * of this workload, more for processes that free much memory. The
  * workload's group is compared in the scheduler's own ns
  * (cpu_run_virtual_total, what the children read of themselves with
- * CLOCK_PROCESS_CPUTIME_ID): 5%, for the children's exit paths, which run
- * after they report. The bytes are exact up to the kernel's KiB rounding:
- * 1%.
+ * CLOCK_PROCESS_CPUTIME_ID): never below it, and above it only by what
+ * runs after a child reads its clock. The bytes are exact up to the
+ * kernel's KiB rounding: 1%.
  */
 START_TEST(conservation)
 {
@@ -180,7 +180,10 @@ START_TEST(conservation)
 		"%" PRIu64 " bytes written (it says %" PRIu64 ")\n",
 		(double)group.run_ns / 1e9, (double)cpu_ns / 1e9, group.write_bytes, bytes);
 	ck_assert_uint_ge(group.run_ns, cpu_ns);
-	ck_assert_uint_le(group.run_ns, cpu_ns * 105 / 100);
+	/* Above it: each child's last moments after it read its clock (its
+	 * report, the start of its exit, longer under a sanitizer's runtime):
+	 * 5%, and 300 us a child. Counting a task twice would be far more. */
+	ck_assert_uint_le(group.run_ns, cpu_ns * 105 / 100 + children * 300000);
 	ck_assert_uint_ge(group.write_bytes, bytes * 99 / 100);
 	ck_assert_uint_le(group.write_bytes, bytes * 101 / 100);
 	tstats_monitor_free(m);
