@@ -6,6 +6,7 @@
  * also fixes the order inside a section; fields it does not name (a newer
  * library) still appear, under their table name.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -256,13 +257,67 @@ static void pad(FILE *f, size_t n)
 	}
 }
 
+/* The process's name from /proc/ID/comm into raw[size] (""  if gone). */
+static void proc_comm(uint32_t id, char *raw, size_t size)
+{
+	char path[48];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/comm", id);
+	raw[0] = '\0';
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	n = fread(raw, 1, size - 1, f);
+	fclose(f);
+	while (n > 0 && raw[n - 1] == '\n')
+		n--;
+	raw[n] = '\0';
+}
+
+/* The record's command name, escaped; a TGID record has none of its own,
+ * so the process's from /proc while it lives. */
 static const char *escaped_comm(char *buf, const struct tstats_record *rec)
 {
 	const char *comm = tstats_record_comm(rec);
+	char raw[64];
 
+	if (!comm && rec->kind == TSTATS_KIND_TGID) {
+		proc_comm(rec->id, raw, sizeof(raw));
+		if (raw[0])
+			return cli_escape(buf, raw, strlen(raw));
+	}
 	if (!comm)
 		return strcpy(buf, "-");
 	return cli_escape(buf, comm, strlen(comm));
+}
+
+/* Which thread of how many of its process tid is, from /proc/TGID/task
+ * (in id order); false when the process is gone. */
+static bool thread_rank(uint32_t tgid, uint32_t tid, unsigned int *nth, unsigned int *of)
+{
+	char path[48];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/task", tgid);
+	d = opendir(path);
+	if (!d)
+		return false;
+	*nth = 1;
+	*of = 0;
+	while ((e = readdir(d))) {
+		unsigned long id = strtoul(e->d_name, NULL, 10);
+
+		if (!id)
+			continue;
+		(*of)++;
+		if (id < tid)
+			(*nth)++;
+	}
+	closedir(d);
+	return *of > 0;
 }
 
 /* Renders one field into a new line; false when it is not shown. */
@@ -430,8 +485,23 @@ static void print_header(const struct text_state *st, const struct tstats_record
 			TSTATS_VERSION_KNOWN);
 	if (rec->flags & TSTATS_RECORD_SHORT)
 		fprintf(st->out, "  note: the payload is shorter than its version's struct: trailing fields are absent\n");
-	if (rec->kind != TSTATS_KIND_TGID)
+	if (rec->kind != TSTATS_KIND_TGID) {
+		unsigned int nth, of;
+		uint64_t v;
+
+		/* One thread of several: say so, and where the whole is. */
+		tgid = tstats_record_get(rec, TSTATS_F_TGID, &v) == 0 ? (uint32_t)v :
+		       cli_proc_tgid(rec->id);
+		if (tgid && thread_rank(tgid, rec->id, &nth, &of) && of > 1) {
+			char pcomm[VALUE_MAX], raw[64];
+
+			proc_comm(tgid, raw, sizeof(raw));
+			fprintf(st->out, "  note: thread %u of %u of process %" PRIu32 " (%s): this\n"
+				"  thread's values alone (-t %" PRIu32 " for the whole process)\n",
+				nth, of, tgid, cli_escape(pcomm, raw, strlen(raw)), tgid);
+		}
 		return;
+	}
 	/* The kernel takes any thread's id for its whole group. */
 	tgid = cli_proc_tgid(rec->id);
 	if (tgid && tgid != rec->id)

@@ -694,7 +694,8 @@ START_TEST(test_tgid_text)
 
 	run_cli(&r, "-t", fmt(id, sizeof(id), "%d", (int)getpid()));
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	fmt(head, sizeof(head), "TGID %d (-): taskstats v", (int)getpid());
+	/* The command name, which a TGID record lacks, from /proc. */
+	fmt(head, sizeof(head), "TGID %d (%s): taskstats v", (int)getpid(), self_comm());
 	ck_assert_msg(strncmp(r.out, head, strlen(head)) == 0, "header: %.600s", r.out);
 	ck_assert_ptr_nonnull(strstr(r.out, "shortest delays are per thread"));
 	ck_assert_ptr_nonnull(strstr(r.out, "\nCPU\n"));
@@ -2962,6 +2963,28 @@ START_TEST(test_report_time_shares)
 }
 END_TEST
 
+/* -p of one thread of several says so, and where the whole process is. */
+START_TEST(test_report_thread_of_process)
+{
+	pid_t tp = spawn_helper(HELPER_THREADS);
+	char id[16], want[128];
+	struct run r;
+
+	fmt(id, sizeof(id), "%d", (int)tp);
+	run_cli(&r, "-p", id);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	fmt(want, sizeof(want), "note: thread 1 of 4 of process %d (tstats-threads): this\n"
+	    "  thread's values alone (-t %d for the whole process)", (int)tp, (int)tp);
+	ck_assert_msg(strstr(r.out, want), "no thread note:\n%.600s", r.out);
+	run_free(&r);
+	/* A single-threaded process's thread is the whole: no note. */
+	fmt(id, sizeof(id), "%d", (int)spawn_helper(HELPER_BURN));
+	run_cli(&r, "-p", id);
+	ck_assert_ptr_null(strstr(r.out, "note: thread "));
+	run_free(&r);
+}
+END_TEST
+
 /*
  * --interval counts the tasks that exited in the interval: forkload's
  * children (100 a second, 3 ms of CPU each) live a few ms, between two
@@ -3997,6 +4020,7 @@ static Suite *cli_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_json_self);
 	tcase_add_test(tc, test_report_time_shares);
+	tcase_add_test(tc, test_report_thread_of_process);
 	tcase_add_test(tc, test_json_compact);
 	tcase_add_test(tc, test_json_memory_flat);
 	tcase_add_test(tc, test_json_loaded_on_demand);
