@@ -115,7 +115,8 @@ TSTATS_EXPORT int tstats_query_cgroup_fd(struct tstats_ctx *ctx, int fd,
 	if (r < 0)
 		return r;
 
-	rbuf = ctx_rbuf(ctx, &rcap);
+	rbuf = ctx->rbuf;
+	rcap = ctx->rcap;
 	while (q.result == 1) {
 		ssize_t n = t->ops->recv(t->impl, rbuf, rcap, 0);
 

@@ -29,17 +29,6 @@
 #define INITIAL_RBUF 8192u
 
 
-struct tstats_ctx {
-	struct transport t;
-	uint32_t seq;
-	unsigned int timeout_ms;
-	uint8_t req[2][REQUEST_U32_LEN];	/* templates: [0] PID, [1] TGID */
-	uint8_t *rbuf;
-	size_t rcap;
-	struct codec_plan plan[2];	/* decoding plans, [0] PID, [1] TGID */
-	struct qstate *qs;		/* query.c's batch buffers, on first use */
-};
-
 int ctx_new_with_transport(const struct transport *t, struct tstats_ctx **ret)
 {
 	struct tstats_ctx *ctx;
@@ -124,50 +113,7 @@ TSTATS_EXPORT int tstats_ctx_family(const struct tstats_ctx *ctx)
 	return ctx->t.family;
 }
 
-/* For query.c (see internal.h). */
-struct transport *ctx_transport(struct tstats_ctx *ctx)
-{
-	return &ctx->t;
-}
-
-unsigned int ctx_timeout(const struct tstats_ctx *ctx)
-{
-	return ctx->timeout_ms;
-}
-
-uint32_t ctx_seq_block(struct tstats_ctx *ctx, uint32_t n)
-{
-	uint32_t first = ctx->seq + 1;
-
-	/* Never 0 (exit events carry it), and no wrap inside the block, so
-	 * that seq - first indexes the block. */
-	if (first == 0 || first > UINT32_MAX - n)
-		first = 1;
-	ctx->seq = first + n - 1;
-	return first;
-}
-
-struct codec_plan *ctx_plan(struct tstats_ctx *ctx, unsigned int kind)
-{
-	return &ctx->plan[kind == TSTATS_KIND_TGID];
-}
-
-struct qstate **ctx_qstate(struct tstats_ctx *ctx)
-{
-	return &ctx->qs;
-}
-
-const uint8_t *ctx_request(const struct tstats_ctx *ctx, unsigned int kind)
-{
-	return ctx->req[kind == TSTATS_KIND_TGID];
-}
-
-uint8_t *ctx_rbuf(struct tstats_ctx *ctx, size_t *cap)
-{
-	*cap = ctx->rcap;
-	return ctx->rbuf;
-}
-
+/* For query.c and cgroup.c (see internal.h). */
 int ctx_rbuf_grow(struct tstats_ctx *ctx, size_t n)
 {
 	uint8_t *nb;

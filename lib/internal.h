@@ -251,24 +251,58 @@ int tstats_errno_from_nle(int nle);
 
 /* For the fake kernel in tests: a context over any transport. */
 int ctx_new_with_transport(const struct transport *t, struct tstats_ctx **ret);
-/* The context's request template of kind (request_template()). */
-const uint8_t *ctx_request(const struct tstats_ctx *ctx, unsigned int kind);
 
 /*
- * What query.c (batches, enumeration, process view) needs of a context
- * (ctx.c). ctx_seq_block() reserves n consecutive sequence numbers, none
- * of them 0, and returns the first.
+ * A query context (ctx.c makes and frees it; query.c and cgroup.c query
+ * through it). Defined here so that the query paths reach its members
+ * without a function call per member.
  */
 struct qstate;
-struct transport *ctx_transport(struct tstats_ctx *ctx);
-unsigned int ctx_timeout(const struct tstats_ctx *ctx);
-uint32_t ctx_seq_block(struct tstats_ctx *ctx, uint32_t n);
-struct codec_plan *ctx_plan(struct tstats_ctx *ctx, unsigned int kind);
-struct qstate **ctx_qstate(struct tstats_ctx *ctx);
+struct tstats_ctx {
+	struct transport t;
+	uint32_t seq;			/* the last sequence number used */
+	unsigned int timeout_ms;
+	uint8_t req[2][REQUEST_U32_LEN];	/* templates: [0] PID, [1] TGID */
+	uint8_t *rbuf;			/* single exchanges' receive buffer */
+	size_t rcap;
+	struct codec_plan plan[2];	/* decoding plans, [0] PID, [1] TGID */
+	struct qstate *qs;		/* query.c's batch state, made on first use */
+};
+
+/* query.c frees its batch state with the context. */
 void qstate_free(struct qstate *qs);
-/* The context's receive buffer for single exchanges (tstats_query(),
- * cgroup.c), and its growth to n bytes (0 or -ENOMEM). */
-uint8_t *ctx_rbuf(struct tstats_ctx *ctx, size_t *cap);
+
+static inline struct transport *ctx_transport(struct tstats_ctx *ctx)
+{
+	return &ctx->t;
+}
+
+/* Reserves n consecutive sequence numbers, none of them 0 (exit events
+ * carry it) and none wrapping inside the block (seq - first indexes it),
+ * and returns the first. */
+static inline uint32_t ctx_seq_block(struct tstats_ctx *ctx, uint32_t n)
+{
+	uint32_t first = ctx->seq + 1;
+
+	if (first == 0 || first > UINT32_MAX - n)
+		first = 1;
+	ctx->seq = first + n - 1;
+	return first;
+}
+
+static inline struct codec_plan *ctx_plan(struct tstats_ctx *ctx, unsigned int kind)
+{
+	return &ctx->plan[kind == TSTATS_KIND_TGID];
+}
+
+/* The request template of kind (request_template()): copied and patched
+ * by batches, patched in place by single queries. */
+static inline uint8_t *ctx_request(struct tstats_ctx *ctx, unsigned int kind)
+{
+	return ctx->req[kind == TSTATS_KIND_TGID];
+}
+
+/* Grows the receive buffer to n bytes: 0 or -ENOMEM. */
 int ctx_rbuf_grow(struct tstats_ctx *ctx, size_t n);
 
 /*

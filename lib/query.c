@@ -82,7 +82,7 @@ void qstate_free(struct qstate *qs)
 
 static struct qstate *qstate_get(struct tstats_ctx *ctx)
 {
-	struct qstate **qs = ctx_qstate(ctx);
+	struct qstate **qs = &ctx->qs;
 	struct transport *t;
 	int cur;
 
@@ -260,12 +260,12 @@ static int send_request(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
 			uint32_t *seq)
 {
 	struct transport *t = ctx_transport(ctx);
-	uint8_t req[REQUEST_U32_LEN];
+	uint8_t *req = ctx_request(ctx, kind);
 
-	memcpy(req, ctx_request(ctx, kind), sizeof(req));
+	/* The template itself is patched and sent: no copy per query. */
 	*seq = ctx_seq_block(ctx, 1);
 	request_patch(req, *seq, id);
-	return t->ops->send(t->impl, req, sizeof(req));
+	return t->ops->send(t->impl, req, REQUEST_U32_LEN);
 }
 
 TSTATS_EXPORT int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32_t id,
@@ -288,7 +288,8 @@ TSTATS_EXPORT int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32
 		return r;
 
 	t = ctx_transport(ctx);
-	rbuf = ctx_rbuf(ctx, &rcap);
+	rbuf = ctx->rbuf;
+	rcap = ctx->rcap;
 	while (q.result == 1) {
 		ssize_t n = t->ops->recv(t->impl, rbuf, rcap, 0);
 
@@ -305,7 +306,8 @@ TSTATS_EXPORT int tstats_query(struct tstats_ctx *ctx, unsigned int kind, uint32
 			r = ctx_rbuf_grow(ctx, (size_t)n);
 			if (r < 0)
 				return r;
-			rbuf = ctx_rbuf(ctx, &rcap);
+			rbuf = ctx->rbuf;
+			rcap = ctx->rcap;
 			if (resent)
 				return -EMSGSIZE;
 			resent = true;
