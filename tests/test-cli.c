@@ -4019,8 +4019,6 @@ static Suite *cli_suite(void)
 	tc = tcase_create("json");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_json_self);
-	tcase_add_test(tc, test_report_time_shares);
-	tcase_add_test(tc, test_report_thread_of_process);
 	tcase_add_test(tc, test_json_compact);
 	tcase_add_test(tc, test_json_memory_flat);
 	tcase_add_test(tc, test_json_loaded_on_demand);
@@ -4125,6 +4123,9 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_all_json_intervals);
 	tcase_add_test(tc, test_all_sort_top);
 	tcase_add_test(tc, test_interval_counts_exits);
+	/* Reports of helpers: here, where teardown_all() kills them. */
+	tcase_add_test(tc, test_report_time_shares);
+	tcase_add_test(tc, test_report_thread_of_process);
 	tcase_add_test(tc, test_interval_group_by);
 	tcase_add_test(tc, test_interval_watch);
 	tcase_add_test(tc, test_all_columns);
