@@ -1246,6 +1246,7 @@ START_TEST(live_200_children)
 {
 	struct live *lv = calloc(1, sizeof(*lv));
 	struct tstats_listener *l;
+	bool old_tgid_noted = false;
 	int pfd[2];
 	int r;
 
@@ -1334,8 +1335,19 @@ START_TEST(live_200_children)
 		 * "all of them": a thread's exit can race the group's last
 		 * one and miss the TGID message, seen once under load.)
 		 */
-		ck_assert_uint_le(get(&c->tgid_rec, TSTATS_F_NVCSW), sum_nvcsw);
-		ck_assert_uint_gt(get(&c->tgid_rec, TSTATS_F_NVCSW), max_nvcsw);
+		if (c->tgid_rec.flags & TSTATS_RECORD_VERSION_INFERRED) {
+			/* Before the 2026 fix the kernel sends version 0
+			 * and sums only the delays into the group's exit
+			 * record (kernel/taskstats.c, fill_tgid_exit()). */
+			if (!old_tgid_noted)
+				fprintf(stderr, "this kernel's TGID exit records carry version 0 "
+					"and the delays alone: switches read 0\n");
+			old_tgid_noted = true;
+			ck_assert_uint_eq(get(&c->tgid_rec, TSTATS_F_NVCSW), 0);
+		} else {
+			ck_assert_uint_le(get(&c->tgid_rec, TSTATS_F_NVCSW), sum_nvcsw);
+			ck_assert_uint_gt(get(&c->tgid_rec, TSTATS_F_NVCSW), max_nvcsw);
+		}
 		ck_assert_uint_le(get(&c->tgid_rec, TSTATS_F_CPU_RUN_REAL_TOTAL), sum_cpu);
 		ck_assert_uint_le(get(&c->tgid_rec, TSTATS_F_CPU_COUNT), sum_cnt);
 		ck_assert_uint_gt(get(&c->tgid_rec, TSTATS_F_CPU_COUNT),
