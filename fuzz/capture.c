@@ -289,14 +289,15 @@ static void *nap_thread(void *arg)
 	return arg;
 }
 
-/* Counts the group exits of our children: 0 to go on, 1 when both came. */
+/* Counts the group exits of our children: 0 to go on, 1 when both came.
+ * A child's main thread leaves last (it joined the others); its record is
+ * the group's end also on kernels that do not flag it (no AGROUP on 5.10). */
 static int on_exit_rec(const struct tstats_record *rec, void *userdata)
 {
 	int *groups = userdata;
 
 	for (int i = 0; i < 2; i++)
-		if ((rec->flags & TSTATS_RECORD_GROUP_EXIT) && rec->kind == TSTATS_KIND_PID &&
-		    rec->id == (uint32_t)kids[i])
+		if (rec->kind == TSTATS_KIND_PID && rec->id == (uint32_t)kids[i])
 			++*groups;
 	return *groups == 2;
 }
