@@ -58,6 +58,16 @@ static int is_ours(const struct codec_msg *m, void *userdata)
 		    r.value[TSTATS_F_TGID] == (uint64_t)kids[i])
 			*keep = true;
 	}
+	/* Before struct v12 no record names its TGID: the children's threads
+	 * are known by the names they inherit. */
+	if (rep.pid.found && !*keep) {
+		struct tstats_record r;
+
+		if (codec_decode(rep.pid.stats, rep.pid.stats_len, TSTATS_KIND_PID, 0, &r) == 0 &&
+		    !tstats_record_has(&r, TSTATS_F_TGID) && tstats_record_comm(&r) &&
+		    strncmp(tstats_record_comm(&r), "capture-", 8) == 0)
+			*keep = true;
+	}
 	return 0;
 }
 
