@@ -1716,6 +1716,8 @@ START_TEST(live_process_view_sums_threads)
 	ck_assert_int_eq(tstats_query_process(ctx, other, &pv2), 0);
 	ck_assert_uint_eq(pv2.rec.id, leader.version >= 12 ? (uint32_t)pid : other);
 	ck_assert_uint_eq(pv2.threads, 3);
+	if (leader.version < 12)
+		ck_assert_int_eq(tstats_query_process(ctx, (uint32_t)pid, &pv2), 0);
 	/* Two views of the stopped process: the same task, nothing moved. */
 	ck_assert_int_eq(tstats_rates(&pv.rec, &pv2.rec, 1000000u, &rates), 0);
 	ck_assert_uint_eq(rates.delta[TSTATS_F_WRITE_CHAR], 0);
