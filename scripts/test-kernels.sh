@@ -96,7 +96,7 @@ apt_update() {
 	: >"$d/status"
 	echo "deb [signed-by=$keyring] $mirror $suite main" >"$d/sources.list"
 	papt "$suite" apt-get update >"$work/apt-$suite.log" 2>&1 &&
-		! grep -q '^[WE]:' "$work/apt-$suite.log"
+		! grep -q '^E:' "$work/apt-$suite.log"
 }
 
 # The Depends of package $2 in suite $1, one name a line.
@@ -153,11 +153,14 @@ prepare_kernel() {
 			'./boot/vmlinuz-*' '*/modules/*' 2>/dev/null || true
 	done
 	moddir=$(find "$dl/root" -maxdepth 4 -type d -path "*/modules/$abi" | head -1)
-	[ -n "$moddir" ] && [ -f "$dl/root/boot/vmlinuz-$abi" ] || {
+	# /boot/vmlinuz-ABI, or (sid's linux-binary-ABI) in the modules directory.
+	f=$dl/root/boot/vmlinuz-$abi
+	[ -f "$f" ] || f=$moddir/vmlinuz
+	[ -n "$moddir" ] && [ -f "$f" ] || {
 		echo "test-kernels: $image has no vmlinuz or modules" >&2
 		return 1
 	}
-	cp "$dl/root/boot/vmlinuz-$abi" "$kdir.tmp/vmlinuz"
+	cp "$f" "$kdir.tmp/vmlinuz"
 	ko_path=() ko_done=()
 	while IFS= read -r f; do
 		local base=${f##*/}
