@@ -8,7 +8,7 @@
  *
  *   fuzz-capture DIR [TAG]
  *
- * With a TAG (e.g. "linux6.1", as scripts/test-kernels.sh passes for each
+ * With a TAG (e.g. "linux6.1.176", as scripts/test-kernels.sh passes for each
  * kernel it boots) the files are DIR/real-TAG-<what>-<n>, and only what
  * differs between kernel eras is captured: the PID and TGID replies of
  * this process and the exit messages of the two children.

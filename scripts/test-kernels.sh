@@ -26,7 +26,7 @@
 #   TSTATS_VM_TIMEOUT     seconds one VM may run (default 900)
 #   TSTATS_DEBIAN_MIRROR  Debian archive URI (default: the host apt's)
 #   TSTATS_KERNEL_CAPTURE a directory: also capture each kernel's replies
-#                         there with fuzz-capture (fuzz/corpus/reply/real-linuxX.Y-*)
+#                         there with fuzz-capture (fuzz/corpus/reply/real-linuxX.Y.Z-*)
 set -euo pipefail
 
 die() { echo "test-kernels: $*" >&2; exit 2; }
@@ -301,7 +301,7 @@ for suite in $suites; do
 	nice timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
 		-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
 		-kernel "$kdir/vmlinuz" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 panic=-1 delayacct mitigations=off quiet loglevel=4 tstats_tree=$src tstats_results=$logdir tstats_log=$suite tstats_capture=${capture:+linux${kver%.*}}" \
+		-append "console=ttyS0 panic=-1 delayacct mitigations=off quiet loglevel=4 tstats_tree=$src tstats_results=$logdir tstats_log=$suite tstats_capture=${capture:+linux$kver}" \
 		-drive "file=$tree_img,format=raw,if=virtio,snapshot=on" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$logdir,mount_tag=results,security_model=none,multidevs=remap" \
