@@ -11,10 +11,12 @@
 # linux-image-amd64 meta package, download it with a private apt
 # configuration (own sources list, state and cache: the host's apt setup is
 # only read, for the address of its Debian archive), build a busybox
-# initramfs with the 9p/virtio modules the image lacks, and boot it with the
-# host's / shared read-only and the source tree read-write at the same path.
-# Inside, the guest runs `meson test --suite live --suite cli` on BUILDDIR
-# (so live suites added later run too) and powers off.
+# initramfs with the 9p, virtio and ext4 modules the image lacks, and boot
+# it with the host's / shared read-only, a copy of the source tree (with
+# BUILDDIR) on an ext4 disk at the same path, and BUILDDIR/meson-logs/kernels
+# shared read-write for the results. Inside, the guest runs `meson test
+# --suite live --suite cli` (so live suites added later run too) and powers
+# off. No network in the guest; one VM at a time, each with a timeout.
 #
 # Prints one line per kernel and a closing total; exits 1 when a test failed,
 # a VM did not finish, or a kernel could not be fetched (reported as SKIPPED,
@@ -38,9 +40,9 @@ suites=${TSTATS_KERNEL_SUITES:-bullseye bookworm bookworm-backports trixie sid}
 vm_timeout=${TSTATS_VM_TIMEOUT:-900}
 capture=${TSTATS_KERNEL_CAPTURE:+$(realpath -m "$TSTATS_KERNEL_CAPTURE")}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-# The modules the guest's file systems need (9p and ext4 on virtio); their dependencies are read from each
-# module's .modinfo (the images carry no modules.dep: depmod makes it at
-# install time).
+# The modules the guest's file systems need (9p and ext4 on virtio); their
+# dependencies are read from each module's .modinfo (the images carry no
+# modules.dep: depmod makes it at install time).
 root_modules="virtio_pci virtio_blk ext4 9pnet_virtio 9p"
 # Loaded where shipped as modules: ext4 and jbd2 before 6.14 ask the crypto
 # API for crc32c (a request_module() with no modprobe in the guest).
@@ -53,7 +55,7 @@ case "$src$builddir" in
 esac
 case "$builddir/" in
 "$src"/*) ;;
-*) die "$builddir must be inside $src (the guest writes only to the source tree)" ;;
+*) die "$builddir must be inside $src (the guest gets a copy of the source tree)" ;;
 esac
 for prog in qemu-system-x86_64 busybox cpio objcopy readelf mkfs.ext4 apt-get dpkg-deb xz zstd \
 	    timeout; do
