@@ -207,14 +207,16 @@ for m in $(cat /modules/order); do
 	insmod /modules/$m.ko || echo "init: insmod $m failed"
 done
 o=trans=virtio,version=9p2000.L,msize=262144,cache=loose
-if mount -t 9p -o ro,$o hostroot /host &&
-   mount -t ext4 /dev/vda "/host$tstats_tree" &&
+mount -t 9p -o ro,$o hostroot /host || echo "init: no host root"
+for fs in proc:proc sysfs:sys devtmpfs:dev devpts:dev/pts tmpfs:dev/shm \
+	  tmpfs:tmp tmpfs:run tmpfs:var/tmp; do
+	mkdir -p /host/${fs#*:} 2>/dev/null	# dev/pts, dev/shm
+	mount -t ${fs%%:*} ${fs%%:*} /host/${fs#*:}
+done
+# After the tmpfs mounts: the tree may live under /tmp (a CI clone).
+mkdir -p "/host$tstats_tree" 2>/dev/null
+if mount -t ext4 /dev/vda "/host$tstats_tree" &&
    mount -t 9p -o $o results "/host$tstats_results"; then
-	for fs in proc:proc sysfs:sys devtmpfs:dev devpts:dev/pts tmpfs:dev/shm \
-		  tmpfs:tmp tmpfs:run tmpfs:var/tmp; do
-		mkdir -p /host/${fs#*:} 2>/dev/null	# dev/pts, dev/shm
-		mount -t ${fs%%:*} ${fs%%:*} /host/${fs#*:}
-	done
 	ip link set lo up
 	chroot /host /bin/sh "$tstats_results/guest.sh"
 	echo "TSTATS-GUEST-EXIT=$?"
