@@ -2242,9 +2242,9 @@ START_TEST(test_run_threads)
 	py_true(r.err, "d['tasks'][0]['group_exit'] and d['tasks'][0]['event'] == 'exit'", NULL);
 	/*
 	 * The kernel's group totals: CPU and switches yes, I/O and comm no.
-	 * Older kernels (5.10, 6.1) sum only the delays into a group's exit
-	 * record (kernel/taskstats.c, fill_tgid_exit()): elapsed time, CPU
-	 * times and switches read 0 there.
+	 * Older kernels (5.10, 6.1, 6.12.95) sum only the delays into a
+	 * group's exit record (kernel/taskstats.c, fill_tgid_exit()):
+	 * elapsed time, CPU times and switches read 0 there.
 	 */
 	py_true(r.err, "d['tasks'][0]['read_char'] is None and d['tasks'][0]['comm'] is None",
 		NULL);

@@ -1371,8 +1371,8 @@ START_TEST(live_200_children)
 		 * one and miss the TGID message, seen once under load.)
 		 */
 		if (get(&c->tgid_rec, TSTATS_F_ETIME) == 0) {
-			/* Older kernels (5.10, 6.1) sum only the delays into
-			 * a group's exit record (kernel/taskstats.c,
+			/* Older kernels (5.10, 6.1, 6.12.95) sum only the delays
+			 * into a group's exit record (kernel/taskstats.c,
 			 * fill_tgid_exit()): elapsed and CPU time and the
 			 * switches read 0 there. */
 			if (!old_tgid_noted)
