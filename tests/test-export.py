@@ -272,8 +272,9 @@ def test_values():
         rec, grp = doc["tasks"]
         check(rec["type"] == "pid" and grp["type"] == "tgid", "JSON order")
 
-        # Units in the names, converted to base units exactly.
-        ids = {"pid": pid, "tgid": pid}
+        # Units in the names, converted to base units exactly. Before
+        # struct v12 (Linux 5.19) a PID record has no tgid, so no label.
+        ids = {"pid": pid, "tgid": pid} if rec["tgid"] is not None else {"pid": pid}
         check(sample(fams, "taskstats_cpu_user_seconds_total", **ids) == rec["utime"] / 1e6,
               "utime in seconds")
         check(sample(fams, "taskstats_cpu_system_seconds_total", **ids) ==
@@ -286,24 +287,31 @@ def test_values():
                                   **ids), rec["coremem"] * 1.048576, rel_tol=1e-12),
               "coremem MiB*us -> byte-seconds")
         check(sample(fams, "taskstats_nice", **ids) == -5 == rec["nice"], "nice is signed")
+        # A class the kernel's struct version lacks (irq before v14) has
+        # no series at all.
         for cls in ("cpu", "blkio", "irq"):
             got = [v for lab, v in fams["taskstats_delay_seconds_total"]["samples"]
                    if lab.get("pid") == pid and lab.get("class") == cls]
-            check(got == [rec[cls + "_delay_total"] / 1e9], "delay class %s" % cls)
+            total = rec[cls + "_delay_total"]
+            check(got == ([] if total is None else [total / 1e9]),
+                  "delay class %s (struct v%d)" % (cls, rec["version"]))
         check(fams["taskstats_cpu_user_seconds_total"]["type"] == "counter", "utime counter")
         check(fams["taskstats_memory_rss_peak_bytes"]["type"] == "gauge", "peak is a gauge")
-        check(fams["taskstats_delay_max_seconds"]["type"] == "gauge", "max is a gauge")
+        # Largest single delays: from v15 (6.14) on.
+        if rec["cpu_delay_max"] is None:
+            check(rec["version"] < 15 and "taskstats_delay_max_seconds" not in fams,
+                  "no delay maxima before v15 (struct v%d)" % rec["version"])
+        else:
+            check(fams["taskstats_delay_max_seconds"]["type"] == "gauge", "max is a gauge")
 
         # Identity fields are labels; a process series has no pid label.
         labels = [lab for lab, _ in fams["taskstats_cpu_user_seconds_total"]["samples"]]
-        check({"pid": pid, "tgid": pid, "comm": "python3", "uid": "0"} in labels,
-              "PID labels: %s" % labels)
+        check(dict(ids, comm="python3", uid="0") in labels, "PID labels: %s" % labels)
         check({"tgid": pid} in labels, "TGID labels: %s" % labels)
 
         # Every field the record carries is a series, no more (btime is
         # only btime64's fallback; epoch-ns 0 means none).
-        for r, lab in ((rec, {"pid": pid, "tgid": pid, "comm": "python3", "uid": "0"}),
-                       (grp, {"tgid": pid})):
+        for r, lab in ((rec, dict(ids, comm="python3", uid="0")), (grp, {"tgid": pid})):
             want = [k for k, v in r.items() if v is not None and k not in LABEL_FIELDS and
                     k not in ("type", "id", "payload_len", "version_inferred",
                               "newer_than_known", "short_payload", "empty_group", "time_shares") and
@@ -370,6 +378,7 @@ def test_no_double_count():
 
 def test_all():
     child = spawn_stopped()
+    has_tgid = json.loads(cli("--json", "-p", str(child.pid)).stdout)["tasks"][0]["tgid"] is not None
     try:
         for args, per_thread in ((["--all"], False), (["--threads"], True),
                                  (["-a", "--format", "prometheus", "--threads"], True)):
@@ -380,6 +389,8 @@ def test_all():
             promtool(raw, " ".join(args))
             pid = str(child.pid)
             ids = {"pid": pid, "tgid": pid} if per_thread else {"tgid": pid}
+            if per_thread and not has_tgid:
+                del ids["tgid"]     # before struct v12: records carry no tgid
             check(sample(fams, "taskstats_cpu_user_seconds_total", **ids) >= 0,
                   "child in %s" % args)
             samples = fams["taskstats_cpu_user_seconds_total"]["samples"]

@@ -155,6 +155,68 @@ START_TEST(query_init)
 }
 END_TEST
 
+/*
+ * The running kernel's era: the payload is its struct version's size, and
+ * exactly the fields of that version are present — none that came later
+ * (no *_delay_max before v15, no *_delay_max_ts before v17) and none that
+ * the kernel does not fill for the kind. Run on every era by
+ * scripts/test-kernels.sh.
+ */
+static const struct era {
+	unsigned int version;
+	uint32_t len;
+	const char *kernels;
+} eras[] = {
+	{ 9, 344, "4.20-5.5" },
+	{ 10, 352, "5.6-5.16" },
+	{ 11, 368, "5.17-5.18" },
+	{ 12, 400, "5.19" },
+	{ 13, 416, "5.19-6.3" },
+	{ 14, 432, "6.4-6.13" },
+	{ 15, 560, "6.14" },
+	{ 16, 560, "6.15-6.19" },
+	{ 17, 688, "7.0-" },
+};
+
+static void assert_era(const struct tstats_record *r)
+{
+	const struct era *e = NULL;
+
+	for (size_t i = 0; i < sizeof(eras) / sizeof(eras[0]); i++)
+		if (eras[i].version == r->version)
+			e = &eras[i];
+	ck_assert_msg(e != NULL, "struct version %u is not one of the eras this test knows",
+		      r->version);
+	ck_assert_msg(r->payload_len == e->len, "v%u (Linux %s): %u bytes, expected %u",
+		      r->version, e->kernels, r->payload_len, e->len);
+	ck_assert_uint_eq(r->flags & (TSTATS_RECORD_SHORT | TSTATS_RECORD_NEWER |
+				      TSTATS_RECORD_VERSION_INFERRED), 0);
+	for (unsigned int f = 0; f < TSTATS_F__COUNT; f++) {
+		const struct tstats_field_info *fi = tstats_field_info(f);
+		bool want = fi->since <= r->version &&
+			    (r->kind == TSTATS_KIND_PID || fi->in_tgid);
+
+		ck_assert_msg(tstats_record_has(r, f) == want, "v%u (Linux %s) %s record: %s %s",
+			      r->version, e->kernels, r->kind == TSTATS_KIND_PID ? "PID" : "TGID",
+			      fi->name, want ? "absent" : "present");
+	}
+	ck_assert(tstats_record_has(r, TSTATS_F_CPU_DELAY_MAX) ==
+		  (r->kind == TSTATS_KIND_PID && r->version >= 15));
+	ck_assert(tstats_record_has(r, TSTATS_F_IRQ_DELAY_MAX_TS) ==
+		  (r->kind == TSTATS_KIND_PID && r->version >= 17));
+}
+
+START_TEST(query_era)
+{
+	struct tstats_record r;
+
+	ck_assert_int_eq(tstats_query(ctx, TSTATS_KIND_PID, (uint32_t)getpid(), &r), 0);
+	assert_era(&r);
+	ck_assert_int_eq(tstats_query(ctx, TSTATS_KIND_TGID, (uint32_t)getpid(), &r), 0);
+	assert_era(&r);
+}
+END_TEST
+
 START_TEST(query_reaped_is_esrch)
 {
 	struct tstats_record r;
@@ -408,7 +470,10 @@ START_TEST(tgid_sums_threads)
 	ck_assert_int_eq(tstats_query(ctx, TSTATS_KIND_TGID, (uint32_t)pid, &g), 0);
 	for (int i = 0; i < ntids; i++) {
 		ck_assert_int_eq(tstats_query(ctx, TSTATS_KIND_PID, tids[i], &t), 0);
-		ck_assert_uint_eq(get(&t, TSTATS_F_TGID), (uint64_t)pid);
+		if (t.version >= 12)	/* ac_tgid: Linux 5.19 */
+			ck_assert_uint_eq(get(&t, TSTATS_F_TGID), (uint64_t)pid);
+		else
+			ck_assert(!tstats_record_has(&t, TSTATS_F_TGID));
 		sum_vcsw += get(&t, TSTATS_F_NVCSW);
 		sum_ivcsw += get(&t, TSTATS_F_NIVCSW);
 		sum_run += get(&t, TSTATS_F_CPU_RUN_VIRTUAL_TOTAL);
@@ -493,6 +558,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, query_self);
 	tcase_add_test(tc, query_init);
+	tcase_add_test(tc, query_era);
 	tcase_add_test(tc, query_reaped_is_esrch);
 	tcase_add_test(tc, query_many_in_a_row);
 	tcase_add_test(tc, worker_matches_proc);
