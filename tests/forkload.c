@@ -3,14 +3,16 @@
  * forkload: a fork-heavy workload with known totals, for the monitor's
  * live test and bench/coverage.sh.
  *
- *   forkload RATE SECONDS CPU_MS WRITE_KIB WRITE_EVERY
+ *   forkload RATE SECONDS CPU_MS WRITE_KIB WRITE_EVERY [NAME]
  *
  * starts RATE short-lived children per second for SECONDS; each burns
  * CPU_MS ms of its own CPU time, and every WRITE_EVERY-th one also writes
  * WRITE_KIB KiB to a new file in $TMPDIR (or /var/tmp: a disk, not tmpfs)
  * with fsync(2) before it exits, so that the bytes reach storage while
  * the child lives (the kernel charges write_bytes to the task that
- * dirties the pages). Then it prints, on stdout, one line:
+ * dirties the pages). NAME, if given, is its command name and so its
+ * children's (a group of their own beside other forkloads). Then it
+ * prints, on stdout, one line:
  *
  *   children N cpu_ns C write_bytes W parent_cpu_ns P
  *
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,10 +108,12 @@ int main(int argc, char **argv)
 	double secs;
 	int fds[2];
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: forkload RATE SECONDS CPU_MS WRITE_KIB WRITE_EVERY\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: forkload RATE SECONDS CPU_MS WRITE_KIB WRITE_EVERY [NAME]\n");
 		return 1;
 	}
+	if (argc == 7)
+		prctl(PR_SET_NAME, argv[6]);
 	rate = strtoul(argv[1], NULL, 10);
 	secs = strtod(argv[2], NULL);
 	cpu_ms = strtoul(argv[3], NULL, 10);
