@@ -324,35 +324,27 @@ fail:
  * (send_cpu_listeners(): genlmsg_unicast(&init_net, ...)), so elsewhere a
  * listener would wait forever.
  *
- * Since Linux 6.18 the initial network, mount, cgroup and time namespaces
- * have fixed /proc inode numbers (<linux/nsfs.h>, enum init_ns_ino), out of
- * the range of the dynamic ones (0xF0000000 up): any of the other three
- * showing its fixed number says this kernel has them, and then a network
- * namespace with another number is not init_net. Otherwise ours is
- * compared with PID 1's, which is in the initial PID namespace as the
- * kernel's registration has made sure we are (reading it needs ptrace
- * access to PID 1: root).
+ * Since Linux 6.18 the initial network and mount namespaces have fixed
+ * /proc inode numbers (<linux/nsfs.h>, enum init_ns_ino), out of the range
+ * of the dynamic ones (0xF0000000 up): the initial mount namespace showing
+ * its fixed number says this kernel has them, and then a network namespace
+ * with another number is not init_net. (The cgroup and time namespaces
+ * have had fixed numbers much longer, since 4.6 and 5.6, so they say
+ * nothing about the network's.) Otherwise ours is compared with PID 1's,
+ * which is in the initial PID namespace as the kernel's registration has
+ * made sure we are (reading it needs ptrace access to PID 1: root).
  */
 static int netns_is_initial(void)
 {
-	static const struct {
-		const char *path;
-		unsigned long ino;
-	} fixed[] = {
-		{ "/proc/self/ns/time", 0xEFFFFFFAul },
-		{ "/proc/self/ns/cgroup", 0xEFFFFFFBul },
-		{ "/proc/self/ns/mnt", 0xEFFFFFF8ul },
-	};
-	const unsigned long net_init_ino = 0xEFFFFFF9ul;
+	const unsigned long net_init_ino = 0xEFFFFFF9ul, mnt_init_ino = 0xEFFFFFF8ul;
 	struct stat self, other;
 
 	if (stat("/proc/self/ns/net", &self) < 0)
 		return -errno;
 	if (self.st_ino == net_init_ino)
 		return 1;
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (stat(fixed[i].path, &other) == 0 && other.st_ino == fixed[i].ino)
-			return 0;
+	if (stat("/proc/self/ns/mnt", &other) == 0 && other.st_ino == mnt_init_ino)
+		return 0;
 	if (stat("/proc/1/ns/net", &other) < 0)
 		return -errno;
 	return self.st_dev == other.st_dev && self.st_ino == other.st_ino;
