@@ -182,11 +182,10 @@ static void put_self(FILE *out, const struct tstats_monitor_stats *st,
 	put_metric(out, "taskstats_exporter_tick_errors_total", "counter",
 		   "ticks that failed (their interval is closed by the next one)");
 	fprintf(out, "taskstats_exporter_tick_errors_total %" PRIu64 "\n", self->tick_errors);
-	put_metric(out, "taskstats_exporter_tick_duration_seconds", "summary",
-		   "time of the ticks: listing, querying and accounting every followed thread");
-	fprintf(out, "taskstats_exporter_tick_duration_seconds_sum %.9f\n",
+	put_metric(out, "taskstats_exporter_tick_duration_seconds_total", "counter",
+		   "time spent in ticks: listing, querying and accounting every followed thread");
+	fprintf(out, "taskstats_exporter_tick_duration_seconds_total %.9f\n",
 		seconds(self->ticks_sum_ns));
-	fprintf(out, "taskstats_exporter_tick_duration_seconds_count %" PRIu64 "\n", st->ticks);
 	put_metric(out, "taskstats_exporter_last_tick_duration_seconds", "gauge",
 		   "time of the last tick");
 	fprintf(out, "taskstats_exporter_last_tick_duration_seconds %.9f\n", seconds(st->tick_ns));
@@ -248,12 +247,14 @@ static void put_self(FILE *out, const struct tstats_monitor_stats *st,
 	}
 	if (!h)
 		return;
-	put_metric(out, "taskstats_exporter_scrape_duration_seconds", "summary",
-		   "scrapes served until the last tick: request to last byte sent");
-	fprintf(out, "taskstats_exporter_scrape_duration_seconds_sum %.9f\n",
-		seconds(atomic_load(&h->scrape_ns)));
-	fprintf(out, "taskstats_exporter_scrape_duration_seconds_count %" PRIu64 "\n",
+	put_metric(out, "taskstats_exporter_scrapes_total", "counter",
+		   "scrapes served until the last tick");
+	fprintf(out, "taskstats_exporter_scrapes_total %" PRIu64 "\n",
 		(uint64_t)atomic_load(&h->scrapes));
+	put_metric(out, "taskstats_exporter_scrape_duration_seconds_total", "counter",
+		   "time spent serving them, from the request to the last byte sent");
+	fprintf(out, "taskstats_exporter_scrape_duration_seconds_total %.9f\n",
+		seconds(atomic_load(&h->scrape_ns)));
 	put_metric(out, "taskstats_exporter_http_errors_total", "counter",
 		   "requests answered with an error until the last tick, by status code");
 	fprintf(out, "taskstats_exporter_http_errors_total{code=\"404\"} %" PRIu64 "\n",
