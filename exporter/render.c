@@ -12,6 +12,12 @@
  * with the same label are summed into one series: the sum of counters that
  * never go down never goes down either, as the monitor keeps each group
  * for its life.
+ *
+ * A group's row only has the counters its tasks changed in the interval
+ * (rates.valid): a group whose processes have all exited has none. Its
+ * series must not vanish (Prometheus would mark them stale), so each
+ * group's totals and the fields it ever had are kept here, by the group's
+ * id (stable for the monitor's life), and written every time.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,13 +39,18 @@ struct group {
 	uint64_t total[TSTATS_FIELD_CAPACITY];
 };
 
+/* What is kept of a group between ticks. */
+struct kept {
+	uint64_t started, exited;	/* the rows give one interval's */
+	uint64_t valid[WORDS];		/* fields it ever had */
+	uint64_t total[TSTATS_FIELD_CAPACITY];
+};
+
 struct exp_render {
 	struct group *groups;
 	size_t n, cap;
-	/* Processes started and exited per group id, summed over intervals
-	 * (the monitor's rows give one interval's). */
-	uint64_t (*counts)[2];
-	size_t n_counts;
+	struct kept *kept;	/* by group id */
+	size_t n_kept;
 	int err;
 };
 
@@ -66,13 +77,14 @@ void exp_render_free(struct exp_render *r)
 		return;
 	clear_groups(r);
 	free(r->groups);
-	free(r->counts);
+	free(r->kept);
 	free(r);
 }
 
 static int on_group(const struct tstats_monitor_row *row, void *userdata)
 {
 	struct exp_render *r = userdata;
+	struct kept *kept;
 	struct group *g;
 	size_t len;
 
@@ -85,18 +97,24 @@ static int on_group(const struct tstats_monitor_row *row, void *userdata)
 		r->groups = g;
 		r->cap = cap;
 	}
-	if (row->id >= r->n_counts) {
+	if (row->id >= r->n_kept) {
 		size_t n = (size_t)row->id + 64;
-		uint64_t (*c)[2] = realloc(r->counts, n * sizeof(*c));
+		struct kept *k = realloc(r->kept, n * sizeof(*k));
 
-		if (!c)
+		if (!k)
 			goto nomem;
-		memset(c + r->n_counts, 0, (n - r->n_counts) * sizeof(*c));
-		r->counts = c;
-		r->n_counts = n;
+		memset(k + r->n_kept, 0, (n - r->n_kept) * sizeof(*k));
+		r->kept = k;
+		r->n_kept = n;
 	}
-	r->counts[row->id][0] += row->processes_started;
-	r->counts[row->id][1] += row->processes_exited;
+	kept = &r->kept[row->id];
+	kept->started += row->processes_started;
+	kept->exited += row->processes_exited;
+	for (unsigned int f = 0; f < TSTATS_FIELD_CAPACITY; f++)
+		if (row->rates.valid[f / 64] & (UINT64_C(1) << (f % 64)))
+			kept->total[f] = row->total[f];
+	for (unsigned int w = 0; w < WORDS; w++)
+		kept->valid[w] |= row->rates.valid[w];
 	g = &r->groups[r->n];
 	if (row->flags & TSTATS_ROW_OTHER) {
 		g->label = strdup("other");
@@ -109,10 +127,10 @@ static int on_group(const struct tstats_monitor_row *row, void *userdata)
 	if (!g->label)
 		goto nomem;
 	g->threads = row->threads;
-	g->started = r->counts[row->id][0];
-	g->exited = r->counts[row->id][1];
-	memcpy(g->valid, row->rates.valid, sizeof(g->valid));
-	memcpy(g->total, row->total, sizeof(g->total));
+	g->started = kept->started;
+	g->exited = kept->exited;
+	memcpy(g->valid, kept->valid, sizeof(g->valid));
+	memcpy(g->total, kept->total, sizeof(g->total));
 	r->n++;
 	return 0;
 nomem:

@@ -230,6 +230,20 @@ def test_http(e):
                  "taskstats_exporter_delay_accounting_enabled", "taskstats_exporter_scrapes_total"):
         check(name in fams, "no %s" % name)
     check(sample(fams, "taskstats_exporter_http_errors_total", code="404") >= 2, "404s counted")
+    # A group whose processes have all exited keeps its series (they
+    # would go stale in Prometheus if they vanished).
+    d = tempfile.mkdtemp(prefix="tstats-gone-")
+    try:
+        name = "tsxgone%d" % (os.getpid() % 100000)
+        os.symlink(shutil.which("true"), os.path.join(d, name))
+        check(run(os.path.join(d, name)).returncode == 0, "run " + name)
+    finally:
+        shutil.rmtree(d)
+    e.wait_ticks(4)
+    fams, _ = e.scrape()
+    check(sample(fams, "taskstats_cpu_run_virtual_seconds_total", group=name) > 0,
+          "the CPU of a group gone for ticks")
+    check(sample(fams, "taskstats_processes_exited_total", group=name) == 1, "its exit")
     check(sample(fams, "taskstats_exporter_http_errors_total", code="405") >= 2, "405s counted")
 
 
