@@ -10,12 +10,14 @@
 # enables and starts on port 9090 (not in containers without systemd); the
 # test skips, after its own checks, where promtool is missing.
 # sysstat: pidstat, which bench/coverage.sh measures the monitor against.
+# libmicrohttpd-dev: the HTTP server of taskstats-exporter (built only when
+# it is found); the exporter test also runs the prometheus server.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="gcc meson ninja-build pkg-config \
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev check \
 	python3 valgrind groff-base man-db util-linux procps \
-	golang-go g++ binutils prometheus sysstat"
+	golang-go g++ binutils prometheus sysstat libmicrohttpd-dev"
 # Skip the network round-trip when everything is already there.
 if dpkg-query -W -f='${Status}\n' $pkgs 2>/dev/null | grep -qv 'install ok installed' ||
    [ "$(dpkg-query -W -f='${Status}\n' $pkgs 2>/dev/null | wc -l)" -ne "$(echo $pkgs | wc -w)" ]; then

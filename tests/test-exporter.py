@@ -405,6 +405,30 @@ def test_prometheus(e, d):
         check(abs(wrote - write_bytes) <= 0.01 * write_bytes,
               "bytes %d vs %d" % (wrote, write_bytes))
         check(started >= children + 2, "processes started %d, children %d" % (started, children))
+        # The README's three queries: valid PromQL, and the workload's
+        # group in each.
+        readme = open(os.path.join(HERE, "..", "README.md")).read()
+        block = readme.split("```promql\n", 1)[1].split("```", 1)[0]
+        queries, cur = [], ""
+        for line in block.split("\n"):
+            if line.startswith("#") or not line.strip():
+                if cur:
+                    queries.append(cur)
+                cur = ""
+            else:
+                cur += line + "\n"
+        check(len(queries) == 3, "three README queries: %r" % queries)
+        for i, q in enumerate(queries):
+            q = q.replace("[5m]", "[30s]")
+            res = api(base, "/api/v1/query", query=q, time="%.3f" % t_after)["result"]
+            vals = {r["metric"].get("group"): float(r["value"][1]) for r in res}
+            if i == 0:
+                # topk: our group need not be in it; shares are in [0, 1].
+                check(0 < len(vals) <= 10 and all(0 <= v <= 1 for v in vals.values()
+                                                  if v == v), "delay share: %r" % vals)
+            else:
+                check(vals.get(name, 0) > 0, "README query without the workload's group: "
+                      "%s -> %r" % (q, res[:3]))
     finally:
         sleeper.kill()
         sleeper.wait()
