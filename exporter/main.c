@@ -335,6 +335,9 @@ static int tick(struct loop *l, struct exp_page **first)
 	int r;
 
 	r = tstats_monitor_tick(l->mon, l->exe ? exp_exe_key : NULL, l->exe);
+	/* Without a baseline there is nothing to serve: fail to start. */
+	if (r < 0 && first)
+		return r;
 	if (r < 0) {
 		l->self.tick_errors++;
 		exp_warn("tick failed: %s", strerror(-r));

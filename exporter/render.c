@@ -148,6 +148,8 @@ static void merge_groups(struct exp_render *r)
 {
 	size_t out = 0;
 
+	if (r->n < 2)
+		return;
 	qsort(r->groups, r->n, sizeof(*r->groups), by_label);
 	for (size_t i = 0; i < r->n; i++) {
 		struct group *g = &r->groups[i], *to = &r->groups[out ? out - 1 : 0];
