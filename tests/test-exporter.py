@@ -339,6 +339,22 @@ def test_exe():
     e.stop()
 
 
+def test_cgroup():
+    """--group-by cgroup: this process's cgroup v2 path is a group."""
+    with open("/proc/self/cgroup") as f:
+        paths = [line.split("::", 1)[1].strip() for line in f if line.startswith("0::")]
+    if not paths:
+        print("note: no cgroup v2 hierarchy: --group-by cgroup not checked", file=sys.stderr)
+        return
+    e = Exporter("--interval", "0.5", "--group-by", "cgroup")
+    check(e.port, e.message)
+    e.wait_ticks(2)
+    fams, _ = e.scrape()
+    check(sample(fams, "taskstats_cpu_run_virtual_seconds_total", group=paths[0]) > 0,
+          "the test's own cgroup %s" % paths[0])
+    e.stop()
+
+
 def test_storm_and_stop():
     """Stopped with a tiny receive buffer while thousands of tasks exit:
     the loss is counted, and it serves on after SIGCONT."""
@@ -503,6 +519,7 @@ def main():
     test_http(e)
     test_concurrent(e, 100 if VALGRIND else 1000)
     test_exe()
+    test_cgroup()
     test_storm_and_stop()
     prom = os.access("/usr/bin/prometheus", os.X_OK)
     if prom:
