@@ -244,6 +244,19 @@ def test_http(e):
                  "taskstats_exporter_delay_accounting_enabled", "taskstats_exporter_scrapes_total"):
         check(name in fams, "no %s" % name)
     check(sample(fams, "taskstats_exporter_http_errors_total", code="404") >= 2, "404s counted")
+    # Every counter series of a scrape is in the next ones, never lower.
+    for _ in range(2):
+        e.wait_ticks(2)
+        later, _ = e.scrape()
+        for name, fam in fams.items():
+            if fam["type"] != "counter":
+                continue
+            now = {tuple(sorted(lab.items())): v for lab, v in later[name]["samples"]}
+            for lab, v in fam["samples"]:
+                key = tuple(sorted(lab.items()))
+                check(key in now, "%s%r vanished" % (name, lab))
+                check(now[key] >= v, "%s%r went down: %s -> %s" % (name, lab, v, now[key]))
+        fams = later
     # A group whose processes have all exited keeps its series (they
     # would go stale in Prometheus if they vanished).
     d = tempfile.mkdtemp(prefix="tstats-gone-")
@@ -352,6 +365,18 @@ def test_cgroup():
     fams, _ = e.scrape()
     check(sample(fams, "taskstats_cpu_run_virtual_seconds_total", group=paths[0]) > 0,
           "the test's own cgroup %s" % paths[0])
+    e.stop()
+
+
+def test_max_groups():
+    """--max-groups 3: three groups and "other", however many commands."""
+    e = Exporter("--interval", "0.5", "--max-groups", "3")
+    check(e.port, e.message)
+    e.wait_ticks(2)
+    fams, _ = e.scrape()
+    groups = {lab["group"] for lab, _ in fams["taskstats_cpu_run_virtual_seconds_total"]["samples"]}
+    check("other" in groups and len(groups) <= 4, "groups %r" % groups)
+    check(sample(fams, "taskstats_exporter_groups") <= 4, "the monitor's groups")
     e.stop()
 
 
@@ -520,6 +545,7 @@ def main():
     test_concurrent(e, 100 if VALGRIND else 1000)
     test_exe()
     test_cgroup()
+    test_max_groups()
     test_storm_and_stop()
     prom = os.access("/usr/bin/prometheus", os.X_OK)
     if prom:
