@@ -138,9 +138,9 @@ class Exporter:
         return err
 
 
-def run(*args, **kw):
+def run(*args, timeout=120, **kw):
     return subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          timeout=120, **kw)
+                          timeout=timeout, **kw)
 
 
 def probe():
@@ -387,7 +387,7 @@ def test_storm_and_stop():
     check(e.port, e.message)
     e.wait_ticks(2)
     e.proc.send_signal(signal.SIGSTOP)
-    p = run(FORKLOAD, "2000", "1", "0", "0", "1000000")
+    p = run(FORKLOAD, "2000", "1", "0", "0", "1000000", timeout=400)
     check(p.returncode == 0, "forkload: %r" % p.stderr)
     e.proc.send_signal(signal.SIGCONT)
     e.wait_ticks(2)
@@ -476,7 +476,7 @@ def test_prometheus(e, d):
         wait_value(base, cpu_q)
         time.sleep(2.5)
         t_before = time.time()
-        w = run(os.path.join(d, "a", name), "100", "4", "5", "64", "4")
+        w = run(os.path.join(d, "a", name), "100", "4", "5", "64", "4", timeout=400)
         check(w.returncode == 0, "forkload: %r" % w.stderr)
         f = w.stdout.decode().split()
         children, cpu_ns, write_bytes, parent_ns = int(f[1]), int(f[3]), int(f[5]), int(f[7])
