@@ -24,8 +24,10 @@
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 /* A client that sends nothing for this long is dropped, so that slow or
- * stuck clients cannot hold every connection slot. */
-#define IDLE_TIMEOUT_S 10
+ * stuck clients cannot hold every connection slot; long enough for a
+ * starved client on a loaded machine (Prometheus's own scrape timeout is
+ * 10 s by default, and it sends its request at once). */
+#define IDLE_TIMEOUT_S 30
 
 struct exp_page *exp_page_new(char *data, size_t len)
 {
