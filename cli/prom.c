@@ -653,6 +653,12 @@ int cli_prom_intervals(FILE *out, const struct cli_prom_row *rows, size_t n,
 	return r;
 }
 
+/*
+ * taskstats-exporter compiles this file for the renderer alone (with
+ * CLI_PROM_RENDERER_ONLY): the snapshot mode below needs the CLI's
+ * privilege and error handling, which the exporter does not link.
+ */
+#ifndef CLI_PROM_RENDERER_ONLY
 /* ---- --all --format prometheus ----------------------------------------- */
 
 /*
@@ -784,6 +790,8 @@ out:
 	tstats_ctx_free(ctx);
 	return status;
 }
+
+#endif /* CLI_PROM_RENDERER_ONLY */
 
 /* ---- cgroupstats ------------------------------------------------------- */
 

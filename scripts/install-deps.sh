@@ -16,13 +16,15 @@
 # sysstat: pidstat, which bench/coverage.sh measures the monitor against.
 # qemu-system-x86, busybox-static, cpio, e2fsprogs, xz-utils, zstd: the
 # kernel matrix (scripts/test-kernels.sh), which boots Debian's kernels.
+# libmicrohttpd-dev: the HTTP server of taskstats-exporter (built only when
+# it is found); the exporter test also runs the prometheus server.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="gcc meson ninja-build pkg-config \
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev libncurses-dev check \
 	python3 valgrind groff-base man-db util-linux procps \
 	golang-go python3-pytest python3-pyroute2 g++ binutils prometheus sysstat tmux \
-	qemu-system-x86 busybox-static cpio e2fsprogs xz-utils zstd"
+	libmicrohttpd-dev qemu-system-x86 busybox-static cpio e2fsprogs xz-utils zstd"
 # Skip the network round-trip when everything is already there.
 if dpkg-query -W -f='${Status}\n' $pkgs 2>/dev/null | grep -qv 'install ok installed' ||
    [ "$(dpkg-query -W -f='${Status}\n' $pkgs 2>/dev/null | wc -l)" -ne "$(echo $pkgs | wc -w)" ]; then
