@@ -1946,6 +1946,7 @@ static const struct captured {
 	{ "linux6.12.95", 14, 432, false, true },	/* bookworm-backports */
 	{ "linux6.12.117", 14, 432, false, false },	/* trixie */
 	{ "", 16, 560, false, false },			/* 6.18, the first capture */
+	{ "linux7.2.13", 17, 688, false, false },	/* sid */
 };
 
 struct datagram {
