@@ -145,9 +145,10 @@ prepare_kernel() {
 	local suite=$1 image=$2 version=$3 abi=${2#linux-image-} dl=$work/dl pkgs f
 	rm -rf "$dl" "$kdir.tmp"
 	mkdir -p "$dl/root" "$kdir.tmp/modules"
-	# sid splits the image into linux-binary-ABI and linux-modules-ABI.
-	pkgs="$image $(depends "$suite" "$image" |
-		awk -v a="$abi" '$0 == "linux-binary-" a || $0 == "linux-modules-" a')"
+	# sid splits the image into linux-binary-ABI (vmlinuz), linux-modules-ABI
+	# and linux-base-ABI (modules.builtin).
+	pkgs="$image $(depends "$suite" "$image" | awk -v a="$abi" \
+		'$0 == "linux-binary-" a || $0 == "linux-modules-" a || $0 == "linux-base-" a')"
 	(cd "$dl" && papt "$suite" apt-get download $(for p in $pkgs; do echo "$p=$version"; done)) \
 		>"$work/download.log" 2>&1 || { cat "$work/download.log" >&2; return 1; }
 	for f in "$dl"/*.deb; do

@@ -1938,6 +1938,231 @@ static Suite *walk_suite(void)
 	return s;
 }
 
+/*
+ * Suite "captured": real replies of every struct era, captured from Debian
+ * kernels under QEMU by scripts/test-kernels.sh (fuzz-capture with a tag)
+ * into the fuzz corpus: a PID and a TGID reply of the capturing process and
+ * the exit messages of its two children (capture-st, single-threaded, exit
+ * status 3; capture-mt, three threads, exit status 4).
+ */
+static const struct captured {
+	const char *tag;	/* fuzz/corpus/reply/real-TAG-* ("": real-*) */
+	unsigned int version;
+	size_t len;
+	bool tgid_exit_v0;	/* TGID exit record of version 0 (before the 2026
+				 * fix "taskstats: set version in TGID exit
+				 * notifications", which 6.1.y has) */
+	bool tgid_exit_delays;	/* TGID exit record of the delays alone */
+} captured[] = {
+	{ "linux5.10.223", 10, 352, true, true },	/* bullseye */
+	{ "linux6.1.176", 13, 416, false, true },	/* bookworm */
+	{ "linux6.12.95", 14, 432, false, true },	/* bookworm-backports */
+	{ "linux6.12.117", 14, 432, false, false },	/* trixie */
+	{ "", 16, 560, false, false },			/* 6.18, the first capture */
+	{ "linux7.2.13", 17, 688, false, false },	/* sid */
+};
+
+struct datagram {
+	uint8_t *buf;
+	size_t len;
+};
+
+/* The datagram DIR/real-TAG-WHAT-N; buf NULL when there is no such file. */
+static struct datagram load_capture(const char *tag, const char *what, unsigned int n)
+{
+	const char *src = getenv("TSTATS_SRCDIR");
+	struct datagram d = { NULL, 0 };
+	char path[4096];
+	long size;
+	FILE *f;
+
+	ck_assert_msg(src && *src, "TSTATS_SRCDIR is not set");
+	snprintf(path, sizeof(path), "%s/fuzz/corpus/reply/real-%s%s%s-%u", src, tag,
+		 *tag ? "-" : "", what, n);
+	f = fopen(path, "rbe");
+	if (!f)
+		return d;
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	ck_assert(size > 0);
+	rewind(f);
+	d.len = (size_t)size;
+	d.buf = malloc(d.len);
+	ck_assert_ptr_nonnull(d.buf);
+	ck_assert_uint_eq(fread(d.buf, 1, d.len, f), d.len);
+	fclose(f);
+	return d;
+}
+
+struct one_reply {
+	int n;
+	struct codec_reply rep;
+};
+
+static int take_reply(const struct codec_msg *m, void *userdata)
+{
+	struct one_reply *o = userdata;
+
+	ck_assert_int_eq(m->cls, MSG_DATA);
+	ck_assert_uint_eq(m->cmd, TS_CMD_NEW);
+	ck_assert_int_eq(codec_parse_new(m->attrs, m->attrs_len, &o->rep), 0);
+	o->n++;
+	return 0;
+}
+
+/* The one taskstats message of a captured datagram. */
+static struct codec_reply parse_capture(const struct datagram *d)
+{
+	struct one_reply o = { 0 };
+	struct nlmsghdr h;
+
+	ck_assert_uint_ge(d->len, sizeof(h));
+	memcpy(&h, d->buf, sizeof(h));
+	/* The family id is whatever the kernel gave it: the header says. */
+	ck_assert_int_eq(codec_walk(d->buf, d->len, h.nlmsg_type, take_reply, &o), 0);
+	ck_assert_int_eq(o.n, 1);
+	return o.rep;
+}
+
+/* A record of kernel era c: its size, and exactly its version's fields. */
+static void ck_era(const struct captured *c, const struct tstats_record *rec,
+		   unsigned int kind)
+{
+	ck_assert_uint_eq(rec->kind, kind);
+	ck_assert_uint_eq(rec->version, c->version);
+	ck_assert_uint_eq(rec->payload_len, c->len);
+	ck_assert_uint_eq(rec->flags & (TSTATS_RECORD_SHORT | TSTATS_RECORD_NEWER), 0);
+	for (unsigned int f = 0; f < TSTATS_F__COUNT; f++) {
+		const struct tstats_field_info *fi = tstats_field_info(f);
+		bool want = fi->since <= c->version && (kind == TSTATS_KIND_PID || fi->in_tgid);
+
+		ck_assert_msg(tstats_record_has(rec, f) == want, "%s: %s %s", c->tag, fi->name,
+			      want ? "absent" : "present");
+	}
+}
+
+START_TEST(test_captured_query)
+{
+	const struct captured *c = &captured[_i];
+	struct datagram pid = load_capture(c->tag, "query-pid-self", 1);
+	struct datagram tgid = load_capture(c->tag, "query-tgid-self", 1);
+	struct codec_reply rep;
+	struct tstats_record rec;
+	uint64_t v;
+
+	ck_assert_msg(pid.buf && tgid.buf, "%s: no captured replies", c->tag);
+	rep = parse_capture(&pid);
+	ck_assert(rep.pid.found && !rep.tgid.found);
+	decode_aggr(&rep.pid, TSTATS_KIND_PID, 0, &rec);
+	ck_era(c, &rec, TSTATS_KIND_PID);
+	ck_assert_int_eq(tstats_record_get(&rec, TSTATS_F_PID, &v), 0);
+	ck_assert_uint_eq(v, rep.pid.id);
+	if (c->version >= 12) {
+		ck_assert_int_eq(tstats_record_get(&rec, TSTATS_F_TGID, &v), 0);
+		ck_assert_uint_eq(v, rep.pid.id);
+	}
+	ck_assert_str_eq(tstats_record_comm(&rec), "fuzz-capture");
+	ck_assert_int_eq(tstats_record_get(&rec, TSTATS_F_CPU_COUNT, &v), 0);
+	ck_assert_uint_gt(v, 0);
+
+	rep = parse_capture(&tgid);
+	ck_assert(rep.tgid.found && !rep.pid.found);
+	decode_aggr(&rep.tgid, TSTATS_KIND_TGID, 0, &rec);
+	ck_era(c, &rec, TSTATS_KIND_TGID);
+	ck_assert_ptr_null(tstats_record_comm(&rec));
+	ck_assert_int_eq(tstats_record_get(&rec, TSTATS_F_CPU_COUNT, &v), 0);
+	ck_assert_uint_gt(v, 0);	/* it ran */
+	free(pid.buf);
+	free(tgid.buf);
+}
+END_TEST
+
+/*
+ * The exit messages: capture-st's alone, capture-mt's threads and then its
+ * last one with the group's record. Before the 2026 fix that record reads
+ * version 0, and its version comes from the PID record beside it; older
+ * kernels sum only the delays into it (kernel/taskstats.c,
+ * fill_tgid_exit()), so elapsed time and switches read 0.
+ */
+START_TEST(test_captured_exit)
+{
+	const struct captured *c = &captured[_i];
+	unsigned int st = 0, mt_threads = 0, groups = 0;
+
+	for (unsigned int n = 1;; n++) {
+		struct datagram d = load_capture(c->tag, "exit", n);
+		struct tstats_record pid, tgid;
+		struct codec_reply rep;
+		const char *comm;
+		uint64_t code, v;
+
+		if (!d.buf)
+			break;
+		if (d.len >= sizeof(struct nlmsghdr) &&
+		    ((struct nlmsghdr *)(void *)d.buf)->nlmsg_type == NLMSG_ERROR) {
+			free(d.buf);	/* the registration's ACK */
+			continue;
+		}
+		rep = parse_capture(&d);
+		ck_assert(rep.pid.found);
+		decode_aggr(&rep.pid, TSTATS_KIND_PID, 0, &pid);
+		ck_era(c, &pid, TSTATS_KIND_PID);
+		comm = tstats_record_comm(&pid);
+		ck_assert_ptr_nonnull(comm);
+		ck_assert_int_eq(tstats_record_get(&pid, TSTATS_F_EXIT_CODE, &code), 0);
+		if (strcmp(comm, "capture-st") == 0) {
+			ck_assert(!rep.tgid.found);
+			ck_assert_uint_eq(code, 3u << 8);
+			st++;
+			free(d.buf);
+			continue;
+		}
+		mt_threads++;
+		if (!rep.tgid.found) {
+			free(d.buf);
+			continue;
+		}
+		/* The group's last thread: the leader, which joined the others. */
+		ck_assert_str_eq(comm, "capture-mt");
+		ck_assert_uint_eq(code, 4u << 8);
+		ck_assert_uint_eq(rep.tgid.id, rep.pid.id);
+		decode_aggr(&rep.tgid, TSTATS_KIND_TGID, pid.version, &tgid);
+		ck_assert_uint_eq(tgid.version, c->version);
+		ck_assert_uint_eq(tgid.payload_len, c->len);
+		ck_assert_uint_eq(!!(tgid.flags & TSTATS_RECORD_VERSION_INFERRED), c->tgid_exit_v0);
+		ck_assert_int_eq(tstats_record_get(&tgid, TSTATS_F_CPU_COUNT, &v), 0);
+		ck_assert_int_eq(tstats_record_get(&pid, TSTATS_F_CPU_COUNT, &code), 0);
+		ck_assert_uint_gt(v, code);	/* three threads' delays */
+		ck_assert_int_eq(tstats_record_get(&tgid, TSTATS_F_NVCSW, &v), 0);
+		ck_assert_int_eq(tstats_record_get(&tgid, TSTATS_F_ETIME, &code), 0);
+		if (c->tgid_exit_delays) {
+			ck_assert_uint_eq(v, 0);
+			ck_assert_uint_eq(code, 0);
+		} else {
+			ck_assert_uint_gt(v, 0);
+			ck_assert_uint_gt(code, 0);
+		}
+		groups++;
+		free(d.buf);
+	}
+	ck_assert_uint_eq(st, 1);
+	ck_assert_uint_eq(mt_threads, 3);
+	ck_assert_uint_eq(groups, 1);
+}
+END_TEST
+
+static Suite *captured_suite(void)
+{
+	Suite *s = suite_create("captured");
+	TCase *tc = tcase_create("eras");
+	int n = (int)(sizeof(captured) / sizeof(captured[0]));
+
+	tcase_add_loop_test(tc, test_captured_query, 0, n);
+	tcase_add_loop_test(tc, test_captured_exit, 0, n);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
 int main(void)
 {
 	SRunner *sr = srunner_create(fixture_suite());
@@ -1947,6 +2172,7 @@ int main(void)
 	srunner_add_suite(sr, fields_suite());
 	srunner_add_suite(sr, parse_suite());
 	srunner_add_suite(sr, walk_suite());
+	srunner_add_suite(sr, captured_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
