@@ -1419,7 +1419,7 @@ static int on_prom_row(const struct tstats_monitor_row *row, void *userdata)
 	if (row->rec)
 		p->rec = *row->rec;
 	p->threads = row->threads;
-	memcpy(p->valid, row->rates.valid, sizeof(p->valid));
+	memcpy(p->valid, row->total_valid, sizeof(p->valid));
 	memcpy(p->total, row->total, sizeof(p->total));
 	if (row->key) {
 		/* Processes started and exited, summed since the start. */

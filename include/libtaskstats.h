@@ -1103,8 +1103,11 @@ struct tstats_monitor_row {
 	struct tstats_rates rates;
 	/* The same counters summed since the monitor started following the
 	 * row (since its start, for a task started since): they never go
-	 * down. Valid where rates.valid is. */
+	 * down. Valid where total_valid says: a counter once valid stays so,
+	 * also in an interval in which the row had no task (a group whose
+	 * processes have all exited keeps its totals). */
 	uint64_t total[TSTATS_FIELD_CAPACITY];
+	uint64_t total_valid[TSTATS_FIELD_CAPACITY / 64];
 };
 
 /*

@@ -691,6 +691,7 @@ static void sum_close(const struct acct *a, struct acct_sum *s)
 {
 	for (unsigned int i = 0; i < a->nc; i++)
 		s->total[i] += s->delta[i];
+	s->tvalid |= s->valid;
 }
 
 /* A thread's increase in the interval: bit i of the result set where
@@ -1002,11 +1003,12 @@ int acct_close(struct acct *a, uint64_t now, tstats_group_key_fn key, void *user
 /* ---- rows --------------------------------------------------------------- */
 
 static void row_values(const struct acct *a, struct tstats_monitor_row *row, uint64_t valid,
-		       const uint64_t *delta, const uint64_t *total)
+		       const uint64_t *delta, const uint64_t *total, uint64_t tvalid)
 {
 	struct tstats_rates *r = &row->rates;
 
 	memset(r->valid, 0, sizeof(r->valid));
+	memset(row->total_valid, 0, sizeof(row->total_valid));
 	memset(r->backwards, 0, sizeof(r->backwards));
 	r->summary_valid = r->delay_valid = 0;
 	r->cpu_pct = r->user_pct = r->system_pct = 0;
@@ -1014,14 +1016,16 @@ static void row_values(const struct acct *a, struct tstats_monitor_row *row, uin
 	for (unsigned int i = 0; i < a->nc; i++) {
 		unsigned int f = a->cf[i];
 
-		if (!(valid & BIT(i))) {
-			r->delta[f] = 0;
-			row->total[f] = 0;
-			continue;
+		row->total[f] = 0;
+		if (tvalid & BIT(i)) {
+			mask_set(row->total_valid, f);
+			row->total[f] = total[i];
 		}
+		r->delta[f] = 0;
+		if (!(valid & BIT(i)))
+			continue;
 		mask_set(r->valid, f);
 		r->delta[f] = delta[i];
-		row->total[f] = total[i];
 	}
 	rates_finish(r);
 }
@@ -1061,7 +1065,7 @@ static int row_threads(struct acct *a, struct tstats_monitor_row *row, tstats_ro
 		row->threads_exited = !row->threads;
 		row->processes = row->processes_started = row->processes_exited = 0;
 		row->rec = &t->rec;
-		row_values(a, row, valid, delta, total);
+		row_values(a, row, valid, delta, total, valid);
 		r = fn(row, userdata);
 		n++;
 		if (r)
@@ -1093,7 +1097,7 @@ int acct_foreach(struct acct *a, unsigned int level, struct tstats_monitor_row *
 				     (p->flags & AP_EXITED ? TSTATS_ROW_EXITED : 0);
 			row->rec = p->rep != ACCT_NONE ? &a->tasks[p->rep].rec : NULL;
 			row_counts(row, &p->sum);
-			row_values(a, row, p->sum.valid, p->sum.delta, p->sum.total);
+			row_values(a, row, p->sum.valid, p->sum.delta, p->sum.total, p->sum.tvalid);
 			n++;
 			r = fn(row, userdata);
 			if (r)
@@ -1108,7 +1112,7 @@ int acct_foreach(struct acct *a, unsigned int level, struct tstats_monitor_row *
 			row->flags = g->flags;
 			row->key = g->flags & TSTATS_ROW_OTHER ? "" : g->key;
 			row_counts(row, &g->sum);
-			row_values(a, row, g->sum.valid, g->sum.delta, g->sum.total);
+			row_values(a, row, g->sum.valid, g->sum.delta, g->sum.total, g->sum.tvalid);
 			n++;
 			r = fn(row, userdata);
 			if (r)
@@ -1117,7 +1121,7 @@ int acct_foreach(struct acct *a, unsigned int level, struct tstats_monitor_row *
 		return n;
 	case TSTATS_LEVEL_TOTAL:
 		row_counts(row, &a->all);
-		row_values(a, row, a->all.valid, a->all.delta, a->all.total);
+		row_values(a, row, a->all.valid, a->all.delta, a->all.total, a->all.tvalid);
 		r = fn(row, userdata);
 		return r < 0 ? r : 1;
 	default:

@@ -50,6 +50,7 @@ enum acct_task_flag {
 /* Sums over threads: a process, a group, the total. */
 struct acct_sum {
 	uint64_t valid;			/* bit i: delta[i] holds a value */
+	uint64_t tvalid;		/* bit i: total[i] has ever held one */
 	uint64_t delta[ACCT_NC_MAX];
 	uint64_t total[ACCT_NC_MAX];	/* never goes down */
 	uint32_t threads, threads_started, threads_exited;

@@ -109,7 +109,7 @@ struct rows {
 		uint32_t id, flags, threads, threads_started, threads_exited;
 		uint32_t processes_started, processes_exited;
 		uint64_t utime, utime_total, write_bytes;
-		bool utime_valid;
+		bool utime_valid, utime_total_valid;
 		char key[64];
 	} r[ROWS_MAX];
 };
@@ -132,6 +132,8 @@ static int copy_row(const struct tstats_monitor_row *row, void *userdata)
 	c->utime_valid = tstats_rates_get(&row->rates, TSTATS_F_UTIME, &c->utime, NULL) == 0;
 	tstats_rates_get(&row->rates, TSTATS_F_WRITE_BYTES, &c->write_bytes, NULL);
 	c->utime_total = row->total[TSTATS_F_UTIME];
+	c->utime_total_valid = (row->total_valid[TSTATS_F_UTIME / 64] >>
+				(TSTATS_F_UTIME % 64)) & 1;
 	if (row->key)
 		snprintf(c->key, sizeof(c->key), "%s", row->key);
 	return 0;
@@ -452,6 +454,34 @@ START_TEST(groups_bounded)
 }
 END_TEST
 
+/* A group whose processes have all exited keeps its totals, valid, in
+ * the intervals after: its counters do not vanish. */
+START_TEST(emptied_group_keeps_totals)
+{
+	struct rows g;
+
+	a.by = TSTATS_GROUP_BY_COMM;
+	tick_begin(10 * S);
+	sample(30, 30, 10 * S, 1 * S, 100, 0, "once");
+	ck_assert_int_eq(acct_close(&a, 10 * S, NULL, NULL), 0);
+	a.drained_ns = 10 * S;
+	acct_roll(&a);
+	exit_rec(30, 30, 1 * S, 10 * S + 500 * MS, 10 * S + 600 * MS, 160, 0, "once", true);
+	tick_begin(11 * S);
+	ck_assert_int_eq(acct_close(&a, 11 * S, NULL, NULL), 1);
+	g = rows(TSTATS_LEVEL_GROUP);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert_uint_eq(g.r[0].utime_total, 60);
+	tick_begin(12 * S);
+	ck_assert_int_eq(acct_close(&a, 12 * S, NULL, NULL), 1);
+	g = rows(TSTATS_LEVEL_GROUP);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert(!g.r[0].utime_valid);
+	ck_assert(g.r[0].utime_total_valid);
+	ck_assert_uint_eq(g.r[0].utime_total, 60);
+}
+END_TEST
+
 /* The key function decides; a failing one puts the process in "other". */
 static int key_by_parity(const struct tstats_record *r, char *buf, size_t size, void *userdata)
 {
@@ -578,6 +608,7 @@ int main(void)
 	tcase_add_test(tc, zombie_from_before);
 	tcase_add_test(tc, vanished_thread_is_lost);
 	tcase_add_test(tc, groups_bounded);
+	tcase_add_test(tc, emptied_group_keeps_totals);
 	tcase_add_test(tc, key_function);
 	tcase_add_test(tc, cgroup_of_a_short_process);
 	tcase_add_test(tc, watch_filters_exits);
