@@ -3,22 +3,18 @@
  * --all: every process (or, with --threads, every thread) in one table.
  *
  * Without --interval: one snapshot of cumulative values (what each task
- * has used since it started). With --interval: a sample every SEC seconds
- * and, from the second one on, one table per interval of what each task
- * did in it (tstats_rates() between its two records). The first sample is
- * only the baseline: it prints nothing, because a rate needs two samples.
+ * has used since it started), from one listing of /proc and one query
+ * each. Processes are process views (tstats_query_process()): the
+ * kernel's TGID record has no I/O, the view sums it over the live threads.
+ * Threads are the kernel's PID records, queried in one batch.
  *
- * Samples are arrays sorted by task id, so two samples meet in one merge
- * pass: a task in both gets a row; a task only in the newer sample (it
- * started in the interval) or whose id was reused (tstats_rates() says
- * -ESTALE) has no baseline and gets its first row in the next interval; a
- * task only in the older one has exited and is dropped. The two samples
- * swap roles every interval, and every buffer is kept and only grows to
- * the largest number of tasks seen.
- *
- * Processes are process views (tstats_query_process()): the kernel's TGID
- * record has no I/O, the view sums it over the live threads. Threads are
- * the kernel's PID records, queried in one batch.
+ * With --interval (and -p/-t with it, and --group-by): the library's
+ * monitor (tstats_monitor_tick()) ends each interval, and its rows are the
+ * table: what each thread, process or group did in the interval, the
+ * final values of the tasks that exited in it included, then a total.
+ * The first tick is only the baseline. The same rows feed the Prometheus
+ * exposition of each interval, and the live view (live.c) through the
+ * cli_view_*() functions at the end of this file.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -835,44 +831,30 @@ static void add_row(struct top *t, size_t n, const struct sample *s, size_t idx,
 }
 
 /* The rows of cur against its baseline prev (NULL: a snapshot). */
-static size_t collect_rows(struct top *t, const struct sample *prev, const struct sample *cur)
+/* An ISO 8601 UTC time with milliseconds ("2026-12-07T18:29:09.123Z"). */
+static const char *iso_time(char *buf, size_t size, const struct timespec *ts)
 {
-	uint64_t interval_ns = prev ? cur->mono_ns - prev->mono_ns : 0;
-	struct tstats_rates rates;
-	size_t i = 0, n = 0;
+	struct tm tm;
 
-	for (size_t j = 0; j < cur->n; j++) {
-		if (!prev) {
-			add_row(t, n++, cur, j, NULL);
-			continue;
-		}
-		/* Gone since the baseline: dropped. */
-		while (i < prev->n && prev->ids[i] < cur->ids[j])
-			i++;
-		/* New in this interval: no baseline yet. */
-		if (i == prev->n || prev->ids[i] != cur->ids[j])
-			continue;
-		/* -ESTALE: the id now names a younger task; it is new. */
-		if (tstats_rates(&prev->recs[i], &cur->recs[j], interval_ns, &rates) < 0)
-			continue;
-		add_row(t, n++, cur, j, &rates);
-	}
-	return n;
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), size - strlen(buf), ".%03ldZ", ts->tv_nsec / 1000000);
+	return buf;
 }
 
-static int emit(struct top *t, const struct sample *prev, const struct sample *cur,
-		unsigned int k)
+/* The snapshot (no --interval): what each task used since it started. */
+static int emit(struct top *t, const struct sample *cur)
 {
-	struct interval_info ii = { .k = k };
+	struct interval_info ii = { .k = 0 };
 	char stamp[64];
-	struct tm tm;
 	size_t n;
 	int r;
 
 	r = rows_reserve(t, cur->n);
 	if (r < 0)
 		return r;
-	n = collect_rows(t, prev, cur);
+	for (n = 0; n < cur->n; n++)
+		add_row(t, n, cur, n, NULL);
 	if (t->sort_cell != SIZE_MAX)
 		qsort_r(t->rows, n, sizeof(*t->rows), cmp_rows, t);
 	if (t->opts->top && n > t->opts->top)
@@ -881,20 +863,13 @@ static int emit(struct top *t, const struct sample *prev, const struct sample *c
 	if (!t->opts->json) {
 		r = print_table(t, n);
 	} else {
-		gmtime_r(&cur->real.tv_sec, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), ".%03ldZ",
-			 cur->real.tv_nsec / 1000000);
-		ii.time = stamp;
-		if (prev)
-			ii.seconds = (double)(cur->mono_ns - prev->mono_ns) / 1e9;
+		ii.time = iso_time(stamp, sizeof(stamp), &cur->real);
 		for (size_t i = 0; r == 0 && i < n; i++) {
 			size_t j = t->rows[i].idx;
 
 			r = json_line(t, &ii, &t->rows[i], &cur->recs[j], cur->threads[j], NULL);
 		}
 	}
-	/* Each interval reaches the reader when it is complete. */
 	if (r == 0)
 		r = cli_flush(t->out);
 	if (r < 0)
@@ -1347,7 +1322,6 @@ static int monitor_emit(struct top *t, unsigned int k)
 	struct timespec real;
 	struct total tot;
 	char stamp[64];
-	struct tm tm;
 	size_t n;
 	int r;
 
@@ -1356,11 +1330,7 @@ static int monitor_emit(struct top *t, unsigned int k)
 		return r;
 	n = (size_t)r;
 	clock_gettime(CLOCK_REALTIME, &real);
-	gmtime_r(&real.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), ".%03ldZ",
-		 real.tv_nsec / 1000000);
-	ii.time = stamp;
+	ii.time = iso_time(stamp, sizeof(stamp), &real);
 	ii.seconds = (double)st.interval_ns / 1e9;
 	r = 0;
 	if (!t->opts->json) {
@@ -1852,7 +1822,7 @@ static int loop(struct top *t)
 		return r;
 	/* After the first sample: not before a failure to query at all. */
 	delayacct_note(t);
-	return emit(t, NULL, prev, 0);
+	return emit(t, prev);
 
 }
 
