@@ -174,9 +174,15 @@ START_TEST(conservation)
 	fprintf(stderr, "conservation: tasks %.3f s, /proc/stat busy %.3f s (%.2f%%)\n",
 		(double)all.cpu_us / 1e6, (double)(busy1 - busy0) / 1e9,
 		100.0 * (double)all.cpu_us * 1000 / (double)(busy1 - busy0));
-	ck_assert_msg(all.cpu_us * 1000 >= (busy1 - busy0) * 92 / 100 &&
-		      all.cpu_us * 1000 <= (busy1 - busy0) * 105 / 100,
-		      "tasks %" PRIu64 " us vs busy %" PRIu64 " ns", all.cpu_us, busy1 - busy0);
+	/* Under valgrind (meson test --setup=valgrind: memory checks) this
+	 * process runs some 50 times slower and its ticks stretch the
+	 * interval edges: the figure is shown, not judged; the workload's
+	 * own group below is judged there too. */
+	if (!getenv("TSTATS_UNDER_VALGRIND"))
+		ck_assert_msg(all.cpu_us * 1000 >= (busy1 - busy0) * 92 / 100 &&
+			      all.cpu_us * 1000 <= (busy1 - busy0) * 105 / 100,
+			      "tasks %" PRIu64 " us vs busy %" PRIu64 " ns", all.cpu_us,
+			      busy1 - busy0);
 	/* The workload's own group: every child, its CPU and its bytes. */
 	ck_assert(group.found);
 	ck_assert_uint_ge(group.exited, 1000);
