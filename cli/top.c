@@ -831,6 +831,24 @@ static void add_row(struct top *t, size_t n, const struct sample *s, size_t idx,
 }
 
 /* The rows of cur against its baseline prev (NULL: a snapshot). */
+/* The first n rows as a table, or as JSON lines of interval ii; their
+ * records in s, what an interval adds to them in mrows (NULL: none). */
+static int print_rows(struct top *t, size_t n, const struct interval_info *ii,
+		      const struct sample *s, const struct mrow *mrows)
+{
+	int r = 0;
+
+	if (!t->opts->json)
+		return print_table(t, n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		size_t j = t->rows[i].idx;
+
+		r = json_line(t, ii, &t->rows[i], &s->recs[j], s->threads[j],
+			      mrows ? &mrows[j] : NULL);
+	}
+	return r;
+}
+
 /* An ISO 8601 UTC time with milliseconds ("2026-12-07T18:29:09.123Z"). */
 static const char *iso_time(char *buf, size_t size, const struct timespec *ts)
 {
@@ -860,16 +878,8 @@ static int emit(struct top *t, const struct sample *cur)
 	if (t->opts->top && n > t->opts->top)
 		n = t->opts->top;
 
-	if (!t->opts->json) {
-		r = print_table(t, n);
-	} else {
-		ii.time = iso_time(stamp, sizeof(stamp), &cur->real);
-		for (size_t i = 0; r == 0 && i < n; i++) {
-			size_t j = t->rows[i].idx;
-
-			r = json_line(t, &ii, &t->rows[i], &cur->recs[j], cur->threads[j], NULL);
-		}
-	}
+	ii.time = iso_time(stamp, sizeof(stamp), &cur->real);
+	r = print_rows(t, n, &ii, cur, NULL);
 	if (r == 0)
 		r = cli_flush(t->out);
 	if (r < 0)
@@ -1332,17 +1342,7 @@ static int monitor_emit(struct top *t, unsigned int k)
 	clock_gettime(CLOCK_REALTIME, &real);
 	ii.time = iso_time(stamp, sizeof(stamp), &real);
 	ii.seconds = (double)st.interval_ns / 1e9;
-	r = 0;
-	if (!t->opts->json) {
-		r = print_table(t, n);
-	} else {
-		for (size_t i = 0; r == 0 && i < n; i++) {
-			size_t j = t->rows[i].idx;
-
-			r = json_line(t, &ii, &t->rows[i], &t->samples[0].recs[j],
-				      t->samples[0].threads[j], &t->mrows[j]);
-		}
-	}
+	r = print_rows(t, n, &ii, &t->samples[0], t->mrows);
 	if (r == 0)
 		r = print_total(t, &ii, &tot, &st);
 	if (r == 0)

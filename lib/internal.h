@@ -8,10 +8,21 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "libtaskstats.h"
 
 #define TSTATS_EXPORT __attribute__((visibility("default")))
+
+/* CLOCK_MONOTONIC in ns: the kernel's clock of ac_etime (monitor.c,
+ * query.c). */
+static inline uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Field masks: one bit per field id, uint64_t[TSTATS_FIELD_CAPACITY / 64]
  * (a record's present[], the process view's sources, the rates' valid[]). */

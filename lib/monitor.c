@@ -34,14 +34,6 @@ struct tstats_monitor {
 	struct tstats_monitor_row row;	/* what foreach callbacks see */
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 TSTATS_EXPORT int tstats_monitor_new(const char *cpulist, struct tstats_monitor **ret)
 {
 	struct tstats_monitor *m;

@@ -33,14 +33,6 @@
 
 #include "internal.h"
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Receive slot per answer: a v16 answer is 596 bytes, v17 724. A larger
  * one is caught by MSG_TRUNC, the slot grows and the id is asked again. */
 #define SLOT_MIN 1024u
