@@ -24,7 +24,7 @@ int cli_jsonc_load(const char **why)
 			   &handle, why);
 }
 #else
-/* Built with -Djsonc_soname=link (or no soname found): json-c is linked. */
+/* No soname from meson (a cross build): json-c is linked. */
 int cli_jsonc_load(const char **why)
 {
 #define CLI_JSONC_ASSIGN(name) sym_##name = name;

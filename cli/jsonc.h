@@ -6,8 +6,9 @@
  * cli_jsonc_load() once when JSON output is chosen; every json-c call in
  * the CLI goes through the sym_ pointers below, which have json-c's own
  * prototypes. Nothing calls them unless JSON output was chosen.
- * CLI_JSONC_SONAME (from meson) names the library; without it (built with
- * -Djsonc_soname=link) json-c is linked and the pointers are set to it.
+ * CLI_JSONC_SONAME (from meson) names the library; without it (a cross
+ * build, where meson cannot ask the loader for the soname) json-c is
+ * linked and the pointers are set to it.
  */
 #ifndef TSTATS_CLI_JSONC_H
 #define TSTATS_CLI_JSONC_H

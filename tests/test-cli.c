@@ -838,7 +838,7 @@ END_TEST
  * json-c is loaded only for JSON output (cli/jsonc.h): the loader's
  * LD_DEBUG=files trace names every library it maps.
  */
-/* Built with -Djsonc_soname=link: json-c is linked, not loaded. */
+/* Where meson cannot ask the loader for the soname (a cross build), json-c is linked. */
 static bool jsonc_linked(void)
 {
 	const char *soname = getenv("TSTATS_JSONC_SONAME");
