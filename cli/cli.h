@@ -176,7 +176,7 @@ int cli_prom_intervals(FILE *out, const struct cli_prom_row *rows, size_t n,
 int cli_prom_cgroups(FILE *out, const char *const *paths,
 		     const struct tstats_cgroupstats *stats, size_t n);
 
-/* Print the error's line (main.c's tables) and return the exit status:
+/* Print the error's line (errors.c's tables) and return the exit status:
  * of tstats_ctx_new(), and of a query (context: "cannot query ..."). */
 enum cli_exit cli_open_error(int err);
 enum cli_exit cli_query_error(int err, const char *context);
