@@ -172,7 +172,7 @@ const uint8_t *nlb_attrs(const struct nlb *b, size_t msg_off, size_t *len)
 
 /*
  * struct taskstats layouts, x86_64, written from the kernel's
- * include/uapi/linux/taskstats.h: the modern (append-only) layout of v4
+ * include/uapi/linux/taskstats.h (doc/abi.md section 1): the modern (append-only) layout of v4
  * to v14, v16 and v17, and the layouts of their own (v1; v2 and v3 before
  * the aligned(8) fix; 6.14's v15). Each entry is
  * { field, offset, size, kind, first version }.

@@ -6,8 +6,8 @@
  * The struct builder has its own offset tables, written from the kernel's
  * include/uapi/linux/taskstats.h at each version (the commits that
  * introduced versions 1 to 17, and 6.14's version 15 with its fix in
- * version 16) and cross-checked against reconstructed C structs in
- * test-codec.c, not taken from lib/fields.c: the tests compare two
+ * version 16; doc/abi.md sums them up) and cross-checked against
+ * reconstructed C structs in test-codec.c, not taken from lib/fields.c: the tests compare two
  * independent descriptions of the same kernel ABI.
  */
 #ifndef TSTATS_TEST_NLBUILD_H

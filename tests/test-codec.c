@@ -3,8 +3,9 @@
  * Unit suites for lib/codec.c and lib/fields.c: bytes in, records out.
  *
  * Every expectation about the kernel's struct comes from tests/nlbuild.c's
- * own layout tables (written from the ABI fact sheet and checked here
- * against reconstructed kernel structs), never from lib/fields.c.
+ * own layout tables (written from the kernel's header, doc/abi.md section 1,
+ * and checked here against reconstructed kernel structs), never from
+ * lib/fields.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -28,9 +29,9 @@
 #define TEST_TGID	4240u
 #define MAX_PAYLOAD	1024
 
-/* Fields the kernel fills for the group in AGGR_TGID records (ABI sheet
- * 3.3): version, the delay counts and totals, etime, utime, stime, nvcsw,
- * nivcsw. */
+/* Fields the kernel fills for the group in AGGR_TGID records (doc/abi.md
+ * section 4): version, the delay counts and totals, etime, utime, stime,
+ * nvcsw, nivcsw. */
 static bool tgid_field(unsigned int f)
 {
 	switch (f) {
@@ -60,8 +61,8 @@ static bool tgid_field(unsigned int f)
 		return true;
 	default:
 		/* Not the *_delay_max/_min/_max_ts fields: the kernel assigns
-		 * them from each thread in turn (ABI sheet 1, "last thread
-		 * wins"), so they are no group's extremes. */
+		 * them from each thread in turn (doc/abi.md section 4:
+		 * the last thread's values), so they are no group's extremes. */
 		return false;
 	}
 }
@@ -203,8 +204,9 @@ static int decode3(const void *payload, size_t len, unsigned int flags,
  */
 
 #if defined(__LP64__)
-/* The kernel's struct taskstats, transcribed from the ABI sheet's version
- * history with the kernel header's aligned(8) attributes; gcc lays it out. */
+/* The kernel's struct taskstats, transcribed from its version history
+ * (doc/abi.md section 1) with the kernel header's aligned(8) attributes;
+ * gcc lays it out. */
 struct k_timespec {
 	long long tv_sec;
 	long long tv_nsec;
@@ -1228,7 +1230,7 @@ START_TEST(test_parse_pid)
 	off = start_new(&b, 1);
 	put_aggr(&b, TS_TYPE_AGGR_PID, TEST_PID, payload, len, false);
 	nlb_msg_end(&b);
-	/* The kernel's shape (ABI sheet 2.3): 596 bytes, STATS at 36. */
+	/* The kernel's shape (doc/abi.md section 3.2): 596 bytes, STATS at 36. */
 	ck_assert_uint_eq(nlb_len(&b), 596);
 
 	ck_assert_int_eq(parse_msg(&b, off, &rep, &base), 0);
