@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "jsonc.h"
+#include "table.h"
 
 #define SCHEMA_VERSION 1
 
@@ -66,39 +67,39 @@ static char *escaped(const char *s)
 static int print_text(FILE *out, const struct result *res, size_t n)
 {
 	static const char *const titles[] = {
-		"SLEEPING", "RUNNING", "STOPPED", "UNINTERRUPTIBLE", "IO-WAIT",
+		"SLEEPING", "RUNNING", "STOPPED", "UNINTERRUPTIBLE", "IO-WAIT", "CGROUP",
 	};
 	const size_t nt = sizeof(titles) / sizeof(titles[0]);
-	int w[sizeof(titles) / sizeof(titles[0])];
+	struct cli_table *tab = NULL;
 	bool any = false;
+	int r;
 
-	for (size_t k = 0; k < nt; k++)
-		w[k] = (int)strlen(titles[k]);
 	for (size_t i = 0; i < n; i++)
 		any |= res[i].err == 0;
 	if (!any)
 		return 0;
-	for (size_t k = 0; k < nt; k++)
-		fprintf(out, "%*s ", w[k], titles[k]);
-	fputs("CGROUP\n", out);
-	for (size_t i = 0; i < n; i++) {
+	r = cli_table_new(0, &tab);
+	for (size_t k = 0; r == 0 && k < nt; k++)
+		r = cli_table_add_column(tab, titles[k], k + 1 < nt);
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		const struct tstats_cgroupstats *s = &res[i].stats;
 		const uint64_t v[] = { s->nr_sleeping, s->nr_running, s->nr_stopped,
 				       s->nr_uninterruptible, s->nr_io_wait };
-		char *path;
+		char buf[CLI_FMT_MAX];
 
 		if (res[i].err)
 			continue;
+		r = cli_table_add_row(tab);
+		for (size_t k = 0; r == 0 && k + 1 < nt; k++)
+			r = cli_table_set(tab, k, cli_fmt_u64(buf, v[k]));
 		/* Directory names are anyone's choice: escaped for the terminal. */
-		path = escaped(res[i].path);
-		if (!path)
-			return -ENOMEM;
-		for (size_t k = 0; k < nt; k++)
-			fprintf(out, "%*" PRIu64 " ", w[k], v[k]);
-		fprintf(out, "%s\n", path);
-		free(path);
+		if (r == 0)
+			r = cli_table_set_untrusted(tab, nt - 1, res[i].path);
 	}
-	return 0;
+	if (r == 0)
+		r = cli_table_print(tab, out);
+	cli_table_free(tab);
+	return r;
 }
 
 /* A JSON string of untrusted bytes: made valid UTF-8 (U+FFFD). */

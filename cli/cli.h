@@ -76,7 +76,7 @@ struct cli_opts {
 	bool live;		/* --live (live.c) */
 	uint32_t top;		/* --top: rows per interval; 0: all */
 	const char *sort;	/* -s: a column name; NULL: the default */
-	const char *columns;	/* -C: a column list, "+LIST" adds to the default */
+	const char *columns;	/* -o: a column list, "+LIST" adds to the default */
 	bool list_columns;	/* --list-columns */
 	bool check;		/* --check (check.c) */
 	bool noheadings;	/* -n */
@@ -212,14 +212,13 @@ int cli_exit_line(FILE *f, const struct timespec *when, const struct tstats_reco
 		  const char *group_comm, bool exact);
 
 /*
- * The cells of those lines, for --tree's table (tree.c): one cell and the
- * blank before it (none before the first; width < 0 aligns left, 0 pads
- * nothing), and the numeric cells (USER ... MEM-DLY), each after a blank:
- * their titles, and the values of rec.
+ * The numeric cells of those lines (USER ... MEM-DLY), also --tree's
+ * (tree.c): how many, the title of cell i, and its text for rec into buf
+ * (CLI_FMT_MAX bytes).
  */
-void cli_put_cell(FILE *f, const char *s, int width, bool first);
-void cli_exit_num_titles(FILE *f, bool exact);
-void cli_exit_num_cells(FILE *f, const struct tstats_record *rec, bool exact);
+size_t cli_exit_num_count(void);
+const char *cli_exit_num_title(size_t i, bool exact);
+const char *cli_exit_num_text(char *buf, size_t i, const struct tstats_record *rec, bool exact);
 
 /*
  * --tree (tree.c): a process of the command's run that exited, with the

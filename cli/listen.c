@@ -68,7 +68,7 @@ static const struct num_col {
 
 /* One cell and the blank before it; width <= 0 aligns left (the last
  * column has width 0: no padding at the end of the line). */
-void cli_put_cell(FILE *f, const char *s, int width, bool first)
+static void put_cell(FILE *f, const char *s, int width, bool first)
 {
 	size_t w = cli_display_width(s);
 	size_t want = (size_t)(width < 0 ? -width : width);
@@ -122,33 +122,49 @@ static void num_cell(char *buf, const struct num_col *c, const struct tstats_rec
 		cli_fmt_size(buf, sum);
 }
 
-void cli_exit_num_titles(FILE *f, bool exact)
+size_t cli_exit_num_count(void)
+{
+	return N_NUM_COLS;
+}
+
+const char *cli_exit_num_title(size_t i, bool exact)
+{
+	return exact ? num_cols[i].exact_title : num_cols[i].title;
+}
+
+const char *cli_exit_num_text(char *buf, size_t i, const struct tstats_record *rec, bool exact)
+{
+	num_cell(buf, &num_cols[i], rec, exact);
+	return buf;
+}
+
+static void num_titles(FILE *f, bool exact)
 {
 	for (size_t i = 0; i < N_NUM_COLS; i++)
-		cli_put_cell(f, exact ? num_cols[i].exact_title : num_cols[i].title,
+		put_cell(f, exact ? num_cols[i].exact_title : num_cols[i].title,
 			     exact ? num_cols[i].exact_width : num_cols[i].width, false);
 }
 
-void cli_exit_num_cells(FILE *f, const struct tstats_record *rec, bool exact)
+static void num_cells(FILE *f, const struct tstats_record *rec, bool exact)
 {
 	char buf[CLI_FMT_MAX];
 
 	for (size_t i = 0; i < N_NUM_COLS; i++) {
 		num_cell(buf, &num_cols[i], rec, exact);
-		cli_put_cell(f, buf, exact ? num_cols[i].exact_width : num_cols[i].width, false);
+		put_cell(f, buf, exact ? num_cols[i].exact_width : num_cols[i].width, false);
 	}
 }
 
 int cli_exit_header(FILE *f, bool exact)
 {
-	cli_put_cell(f, "TIME", -12, true);
-	cli_put_cell(f, "KIND", -4, false);
-	cli_put_cell(f, "ID", 7, false);
-	cli_put_cell(f, "TGID", 7, false);
-	cli_put_cell(f, "PPID", 7, false);
-	cli_put_cell(f, "STATUS", -12, false);
-	cli_exit_num_titles(f, exact);
-	cli_put_cell(f, "COMMAND", 0, false);
+	put_cell(f, "TIME", -12, true);
+	put_cell(f, "KIND", -4, false);
+	put_cell(f, "ID", 7, false);
+	put_cell(f, "TGID", 7, false);
+	put_cell(f, "PPID", 7, false);
+	put_cell(f, "STATUS", -12, false);
+	num_titles(f, exact);
+	put_cell(f, "COMMAND", 0, false);
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -167,23 +183,23 @@ int cli_exit_line(FILE *f, const struct timespec *when, const struct tstats_reco
 		strcpy(buf, "??:??:??");
 	n = strlen(buf);
 	snprintf(buf + n, sizeof(buf) - n, ".%03ld", when->tv_nsec / 1000000);
-	cli_put_cell(f, buf, -12, true);
-	cli_put_cell(f, cli_kind_key(rec->kind), -4, false);
-	cli_put_cell(f, cli_fmt_u64(buf, rec->id), 7, false);
+	put_cell(f, buf, -12, true);
+	put_cell(f, cli_kind_key(rec->kind), -4, false);
+	put_cell(f, cli_fmt_u64(buf, rec->id), 7, false);
 	/* A TGID record has no identity fields; its id is the TGID. */
 	if (rec->kind == TSTATS_KIND_TGID && !tstats_record_has(rec, TSTATS_F_TGID))
 		cli_fmt_u64(buf, rec->id);
 	else
 		field_cell(buf, rec, TSTATS_F_TGID);
-	cli_put_cell(f, buf, 7, false);
+	put_cell(f, buf, 7, false);
 	field_cell(buf, rec, TSTATS_F_PPID);
-	cli_put_cell(f, buf, 7, false);
+	put_cell(f, buf, 7, false);
 	if (tstats_record_get(rec, TSTATS_F_EXIT_CODE, &v) == 0)
 		cli_fmt_status_short(buf, v);
 	else
 		strcpy(buf, "-");
-	cli_put_cell(f, buf, -12, false);
-	cli_exit_num_cells(f, rec, exact);
+	put_cell(f, buf, -12, false);
+	num_cells(f, rec, exact);
 	/* The command name is hostile: escaped, whatever the record kind. */
 	if (c)
 		cli_escape(comm, c, strlen(c));
@@ -197,7 +213,7 @@ int cli_exit_line(FILE *f, const struct timespec *when, const struct tstats_reco
 		}
 		snprintf(comm + n, sizeof(comm) - n, "%s[group total]", n ? " " : "");
 	}
-	cli_put_cell(f, comm, 0, false);
+	put_cell(f, comm, 0, false);
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "jsonc.h"
+#include "table.h"
 
 #ifndef TSTATS_VERSION_STRING
 #error "TSTATS_VERSION_STRING must be set by the build system"
@@ -208,6 +209,14 @@ static bool wants_check(const struct cli_opts *opts)
 static bool has_cgroups(const struct cli_opts *opts)
 {
 	return opts->n_cgroups > 0;
+}
+
+/* The modes whose text is a column table (table.h). */
+static bool wants_table(const struct cli_opts *opts)
+{
+	if (opts->json || opts->format == CLI_FORMAT_PROMETHEUS || opts->live)
+		return false;
+	return opts->all || opts->list_columns || opts->tree || opts->n_cgroups;
 }
 
 /* One snapshot in Prometheus' format: not top.c's tables. */
@@ -980,6 +989,16 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Column tables come from libsmartcols, loaded by their modes alone
+	 * (table.h): before any work, as json-c. */
+	if (wants_table(&opts) && cli_table_load() < 0) {
+		r = opts.command ? CLI_EXIT_CMD_FAILURE : CLI_EXIT_FAILURE;
+		goto out;
+	}
+	/* -r escapes every byte that is not ASCII (util-linux's convention):
+	 * units in ASCII ("us") rather than "µs" written as \xc2\xb5. */
+	if (opts.raw)
+		cli_set_utf8(false);
 	/* --interval --format prometheus rewrites the file at every interval
 	 * (top.c): a new file renamed over it. */
 	if (opts.output && !(opts.interval_ns && opts.format == CLI_FORMAT_PROMETHEUS)) {

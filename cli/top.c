@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "jsonc.h"
 #include "columns.h"
+#include "table.h"
 
 /* The monitor's receive buffer for exit records when --rcvbuf does not
  * say: a burst of about 7,000 exits between two reads. */
@@ -45,7 +46,7 @@
 /* Room for a rendered cell: a number, or an escaped command name. */
 #define TEXT_MAX (4 * sizeof(((struct tstats_record *)0)->comm) + CLI_FMT_MAX)
 
-/* The columns shown when -C does not say (and those "+LIST" adds to). */
+/* The columns shown when -o does not say (and those "+LIST" adds to). */
 static const char *const default_columns[2][2] = {
 	/* [threads][interval] */
 	{ "pid,uid,threads,utime,stime,read_bytes,write_bytes,cpu_delay_total,"
@@ -141,7 +142,6 @@ struct top {
 	struct sample samples[2];
 	struct row *rows;
 	struct cell *cells;
-	size_t *widths;
 	size_t rows_cap;
 	unsigned int tables;		/* printed so far */
 	/* --interval: the monitor, and per row of samples[0] what it adds */
@@ -499,30 +499,6 @@ static const char *squeeze(char *s)
 	return s;
 }
 
-/* Escapes a command name; with -r, spaces too (util-linux's \x20). */
-static const char *text_string(char *buf, const char *s, bool raw)
-{
-	char *o = buf;
-
-	if (!raw)
-		return cli_escape(buf, s, strlen(s));
-	/* No UTF-8 sequence contains a space byte: escape the runs between. */
-	while (*s) {
-		size_t run = strcspn(s, " ");
-
-		cli_escape(o, s, run);
-		o += strlen(o);
-		s += run;
-		if (*s == ' ') {
-			strcpy(o, "\\x20");
-			o += 4;
-			s++;
-		}
-	}
-	*o = '\0';
-	return buf;
-}
-
 static const char *text_u64(char *buf, const struct cli_column *c, uint64_t u, bool exact)
 {
 	const struct tstats_field_info *info;
@@ -566,7 +542,7 @@ static const char *cell_text(char *buf, const struct top *t, const struct cli_co
 
 	switch (v->type) {
 	case CELL_STR:
-		return text_string(buf, v->s, t->opts->raw);
+		return cli_escape(buf, v->s, strlen(v->s));	/* the live view's */
 	case CELL_I64:
 		snprintf(buf, TEXT_MAX, "%" PRId64, v->i);
 		return buf;
@@ -601,55 +577,37 @@ static const char *header_text(char *buf, const struct cli_column *c)
 
 /* ---- output ------------------------------------------------------------ */
 
-static void put_cell(const struct top *t, size_t col, const char *s)
-{
-	const struct cli_column *c = t->cols[col];
-	size_t pad = t->widths[col] - cli_display_width(s);
-	bool last = col + 1 == t->n_cols;
-
-	if (col > 0)
-		fputc(' ', t->out);
-	if (t->opts->raw) {
-		fputs(s, t->out);
-		return;
-	}
-	if (!(c->flags & COL_LEFT))
-		fprintf(t->out, "%*s", (int)pad, "");
-	fputs(s, t->out);
-	if ((c->flags & COL_LEFT) && !last)
-		fprintf(t->out, "%*s", (int)pad, "");
-}
-
+/* One table through libsmartcols (table.h): the header, then the rows. */
 static int print_table(struct top *t, size_t n)
 {
+	unsigned int flags = (t->opts->raw ? CLI_TABLE_RAW : 0) |
+			     (t->opts->noheadings ? CLI_TABLE_NOHEADINGS : 0);
+	struct cli_table *tab = NULL;
 	char buf[TEXT_MAX];
+	int r;
 
-	/* Widths from the header and every cell; then the same texts again. */
-	for (size_t c = 0; c < t->n_cols; c++) {
-		t->widths[c] = t->opts->noheadings ? 0 :
-			       cli_display_width(header_text(buf, t->cols[c]));
-		for (size_t i = 0; i < n; i++) {
-			size_t w = cli_display_width(cell_text(buf, t, t->cols[c],
-							       &t->rows[i].cells[c]));
+	r = cli_table_new(flags, &tab);
+	for (size_t c = 0; r == 0 && c < t->n_cols; c++)
+		r = cli_table_add_column(tab, header_text(buf, t->cols[c]),
+					 !(t->cols[c]->flags & COL_LEFT));
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		r = cli_table_add_row(tab);
+		for (size_t c = 0; r == 0 && c < t->n_cols; c++) {
+			const struct cell *v = &t->rows[i].cells[c];
 
-			if (w > t->widths[c])
-				t->widths[c] = w;
+			if (v->type == CELL_STR)
+				r = cli_table_set_untrusted(tab, c, v->s);
+			else
+				r = cli_table_set(tab, c, cell_text(buf, t, t->cols[c], v));
 		}
 	}
 	/* One empty line between the tables of consecutive intervals. */
-	if (t->tables++)
-		fputc('\n', t->out);
-	if (!t->opts->noheadings) {
-		for (size_t c = 0; c < t->n_cols; c++)
-			put_cell(t, c, header_text(buf, t->cols[c]));
-		fputc('\n', t->out);
-	}
-	for (size_t i = 0; i < n; i++) {
-		for (size_t c = 0; c < t->n_cols; c++)
-			put_cell(t, c, cell_text(buf, t, t->cols[c], &t->rows[i].cells[c]));
-		fputc('\n', t->out);
-	}
-	return 0;
+	if (r == 0 && t->tables++ && fputc('\n', t->out) == EOF)
+		r = -EIO;
+	if (r == 0)
+		r = cli_table_print(tab, t->out);
+	cli_table_free(tab);
+	return r;
 }
 
 /* With decimals decimals: json-c would print 17 significant digits. */
@@ -1708,9 +1666,6 @@ static int setup_columns(struct top *t)
 	for (size_t i = 0; i < N_IDENTITY; i++)
 		t->identity[i] = cli_column_find(&t->table, identity_columns[i],
 						 strlen(identity_columns[i]));
-	t->widths = calloc(t->n_cols ? t->n_cols : 1, sizeof(*t->widths));
-	if (!t->widths)
-		goto nomem;
 	return -1;
 nomem:
 	cli_warn("out of memory");
@@ -1737,7 +1692,6 @@ static void top_free(struct top *t)
 	sample_free(&t->samples[1]);
 	free(t->rows);
 	free(t->cells);
-	free(t->widths);
 	free(t->cols);
 	tstats_ctx_free(t->ctx);
 	if (!t->shared_mon)
@@ -1886,14 +1840,40 @@ out:
 	return status;
 }
 
+static int list_columns_text(const struct cli_columns *table, const struct cli_opts *opts,
+			     FILE *out)
+{
+	static const char *const titles[] = { "NAME", "UNIT", "DESCRIPTION" };
+	struct cli_table *tab = NULL;
+	int r;
+
+	r = cli_table_new((opts->raw ? CLI_TABLE_RAW : 0) |
+			  (opts->noheadings ? CLI_TABLE_NOHEADINGS : 0), &tab);
+	for (size_t k = 0; r == 0 && k < 3; k++)
+		r = cli_table_add_column(tab, titles[k], false);
+	for (size_t i = 0; r == 0 && i < table->n; i++) {
+		const struct cli_column *c = &table->cols[i];
+
+		r = cli_table_add_row(tab);
+		if (r == 0)
+			r = cli_table_set(tab, 0, c->name);
+		if (r == 0)
+			r = cli_table_set(tab, 1, c->unit[0] ? c->unit : NULL);
+		if (r == 0)
+			r = cli_table_set(tab, 2, c->description);
+	}
+	if (r == 0)
+		r = cli_table_print(tab, out);
+	cli_table_free(tab);
+	return r;
+}
+
 /* --list-columns: name, unit and description of every column. */
 enum cli_exit cli_list_columns(const struct cli_opts *opts)
 {
-	static const char *const titles[] = { "NAME", "UNIT", "DESCRIPTION" };
 	FILE *out = opts->out ? opts->out : stdout;
 	struct cli_columns table;
 	struct json_object *root = NULL, *arr = NULL;
-	size_t w[2] = { 4, 4 };
 	int r;
 
 	r = cli_columns_init(&table);
@@ -1945,27 +1925,7 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 		}
 		sym_json_object_put(root);
 	} else {
-		for (size_t i = 0; i < table.n && !opts->raw; i++) {
-			size_t nw = strlen(table.cols[i].name);
-			size_t uw = cli_display_width(table.cols[i].unit);
-
-			w[0] = nw > w[0] ? nw : w[0];
-			w[1] = uw > w[1] ? uw : w[1];
-		}
-		if (!opts->noheadings)
-			fprintf(out, "%-*s %-*s %s\n", (int)w[0], titles[0], (int)w[1], titles[1],
-				titles[2]);
-		for (size_t i = 0; i < table.n; i++) {
-			const struct cli_column *c = &table.cols[i];
-
-			if (opts->raw)
-				fprintf(out, "%s %s %s\n", c->name, c->unit[0] ? c->unit : "-",
-					c->description);
-			else
-				fprintf(out, "%-*s %s%*s %s\n", (int)w[0], c->name, c->unit,
-					(int)(w[1] - cli_display_width(c->unit)), "",
-					c->description);
-		}
+		r = list_columns_text(&table, opts, out);
 	}
 	cli_columns_done(&table);
 	if (r == 0)

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "table.h"
 #include "jsonc.h"
 
 #define NONE SIZE_MAX
@@ -454,19 +455,6 @@ static const char *command_cell(char *buf, const struct tstats_record *rec, unsi
 	return buf;
 }
 
-/* The cells before the numbers: PID PPID THR STATUS, or with groups
- * (ppid and status NULL) PROCS THR. */
-static void text_ids(FILE *f, const char *pid, const char *ppid, const char *thr,
-		     const char *status)
-{
-	cli_put_cell(f, pid, 7, true);
-	if (ppid)
-		cli_put_cell(f, ppid, 7, false);
-	cli_put_cell(f, thr, ppid ? 4 : 7, false);
-	if (status)
-		cli_put_cell(f, status, -12, false);
-}
-
 static const char *status_cell(char *buf, const struct tstats_record *rec)
 {
 	uint64_t v;
@@ -476,18 +464,58 @@ static const char *status_cell(char *buf, const struct tstats_record *rec)
 	return "-";
 }
 
-static void text_row(FILE *f, const char *id, const char *ppid, const char *thr,
-		     const char *status, const struct tstats_record *rec, const char *command,
-		     bool exact)
+/*
+ * The table's columns: PID PPID THR STATUS, or with groups PROCS THR; the
+ * numbers of the exit lines (listen.c); COMMAND (or UID) last.
+ */
+static int table_columns(struct cli_table *tab, bool grouped, unsigned int by, bool exact)
 {
-	text_ids(f, id, ppid, thr, status);
-	cli_exit_num_cells(f, rec, exact);
-	cli_put_cell(f, command, 0, false);
-	fputc('\n', f);
+	int r;
+
+	r = cli_table_add_column(tab, grouped ? "PROCS" : "PID", true);
+	if (r == 0 && !grouped)
+		r = cli_table_add_column(tab, "PPID", true);
+	if (r == 0)
+		r = cli_table_add_column(tab, "THR", true);
+	if (r == 0 && !grouped)
+		r = cli_table_add_column(tab, "STATUS", false);
+	for (size_t i = 0; r == 0 && i < cli_exit_num_count(); i++)
+		r = cli_table_add_column(tab, cli_exit_num_title(i, exact), true);
+	if (r == 0)
+		r = cli_table_add_column(tab, by == TSTATS_GROUP_BY_USER ? "UID" : "COMMAND",
+					 false);
+	return r;
 }
 
-static void text_total(FILE *f, const struct tree *t, const struct cli_tree_run *run,
-		       bool grouped, bool exact)
+/* A row; ppid and status NULL with groups. command is escaped already
+ * unless untrusted. */
+static int table_row(struct cli_table *tab, const char *id, const char *ppid, const char *thr,
+		     const char *status, const struct tstats_record *rec, const char *command,
+		     bool untrusted, bool exact)
+{
+	char buf[CLI_FMT_MAX];
+	size_t col = 0;
+	int r;
+
+	r = cli_table_add_row(tab);
+	if (r == 0)
+		r = cli_table_set(tab, col++, id);
+	if (r == 0 && ppid)
+		r = cli_table_set(tab, col++, ppid);
+	if (r == 0)
+		r = cli_table_set(tab, col++, thr);
+	if (r == 0 && status)
+		r = cli_table_set(tab, col++, status);
+	for (size_t i = 0; r == 0 && i < cli_exit_num_count(); i++)
+		r = cli_table_set(tab, col++, cli_exit_num_text(buf, i, rec, exact));
+	if (r == 0)
+		r = untrusted ? cli_table_set_untrusted(tab, col, command) :
+				cli_table_set(tab, col, command);
+	return r;
+}
+
+static int table_total(struct cli_table *tab, const struct tree *t,
+		       const struct cli_tree_run *run, bool grouped, bool exact)
 {
 	char thr[CLI_FMT_MAX], what[160];
 	int n;
@@ -498,54 +526,48 @@ static void text_total(FILE *f, const struct tree *t, const struct cli_tree_run 
 	else
 		snprintf(what + n, sizeof(what) - (size_t)n,
 			 "INCOMPLETE: %" PRIu64 " exit messages lost (raise --rcvbuf)", run->lost);
-	text_row(f, "TOTAL", grouped ? NULL : "-", cli_fmt_u64(thr, t->threads),
-		 grouped ? NULL : "-", &t->sum, what, exact);
+	return table_row(tab, "TOTAL", grouped ? NULL : "-", cli_fmt_u64(thr, t->threads),
+			 grouped ? NULL : "-", &t->sum, what, false, exact);
 }
 
-static int text_tree(FILE *f, const struct tree *t, bool exact)
+static int table_tree(struct cli_table *tab, const struct tree *t, bool exact)
 {
 	char a[CLI_FMT_MAX], b[CLI_FMT_MAX], c[CLI_FMT_MAX], st[CLI_FMT_MAX], cell[CELL_MAX];
+	int r = 0;
 
-	text_ids(f, "PID", "PPID", "THR", "STATUS");
-	cli_exit_num_titles(f, exact);
-	cli_put_cell(f, "COMMAND", 0, false);
-	fputc('\n', f);
-	for (size_t k = 0; k < t->n_order; k++) {
+	for (size_t k = 0; r == 0 && k < t->n_order; k++) {
 		size_t i = t->order[k];
 		const struct cli_proc *p = &t->procs[i];
 		const struct node *nd = &t->nodes[i];
 
-		text_row(f, cli_fmt_u64(a, p->tgid), cli_fmt_u64(b, p->ppid),
-			 cli_fmt_u64(c, p->n_thr), status_cell(st, &nd->total), &nd->total,
-			 command_cell(cell, &nd->total, nd->depth, NULL), exact);
+		r = table_row(tab, cli_fmt_u64(a, p->tgid), cli_fmt_u64(b, p->ppid),
+			      cli_fmt_u64(c, p->n_thr), status_cell(st, &nd->total), &nd->total,
+			      command_cell(cell, &nd->total, nd->depth, NULL), false, exact);
 		/* One row per thread, under its process, when there are several. */
-		for (size_t j = 0; p->n_thr > 1 && j < p->n_thr; j++)
-			text_row(f, cli_fmt_u64(a, p->thr[j].id), "-", "-",
-				 status_cell(st, &p->thr[j]), &p->thr[j],
-				 command_cell(cell, &p->thr[j], nd->depth + 1, "[thread]"), exact);
+		for (size_t j = 0; r == 0 && p->n_thr > 1 && j < p->n_thr; j++)
+			r = table_row(tab, cli_fmt_u64(a, p->thr[j].id), "-", "-",
+				      status_cell(st, &p->thr[j]), &p->thr[j],
+				      command_cell(cell, &p->thr[j], nd->depth + 1, "[thread]"),
+				      false, exact);
 	}
-	return 0;
+	return r;
 }
 
-static int text_groups(FILE *f, const struct group *g, size_t n, unsigned int by, bool exact)
+static int table_groups(struct cli_table *tab, const struct group *g, size_t n, bool exact)
 {
-	char a[CLI_FMT_MAX], b[CLI_FMT_MAX], cell[CELL_MAX];
+	char a[CLI_FMT_MAX], b[CLI_FMT_MAX];
+	int r = 0;
 
-	text_ids(f, "PROCS", NULL, "THR", NULL);
-	cli_exit_num_titles(f, exact);
-	cli_put_cell(f, by == TSTATS_GROUP_BY_USER ? "UID" : "COMMAND", 0, false);
-	fputc('\n', f);
-	for (size_t i = 0; i < n; i++) {
-		cli_escape(cell, g[i].key, strlen(g[i].key));
-		text_row(f, cli_fmt_u64(a, g[i].processes), NULL, cli_fmt_u64(b, g[i].threads),
-			 NULL, &g[i].sum, cell, exact);
-	}
-	return 0;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = table_row(tab, cli_fmt_u64(a, g[i].processes), NULL,
+			      cli_fmt_u64(b, g[i].threads), NULL, &g[i].sum, g[i].key, true, exact);
+	return r;
 }
 
 int cli_tree_text(FILE *f, struct cli_proc *procs, size_t n, const struct cli_tree_run *run,
 		  const struct cli_opts *o)
 {
+	struct cli_table *tab = NULL;
 	struct group *g = NULL;
 	struct tree t;
 	size_t n_g = 0;
@@ -554,21 +576,30 @@ int cli_tree_text(FILE *f, struct cli_proc *procs, size_t n, const struct cli_tr
 	r = tree_build(&t, procs, n, run->root);
 	if (r == 0 && o->group_by)
 		r = groups_build(&t, o->group_by, &g, &n_g);
+	if (r == 0)
+		r = cli_table_new(0, &tab);
+	if (r == 0)
+		r = table_columns(tab, o->group_by != 0, o->group_by, o->exact);
 	if (r < 0)
 		goto out;
 	if (o->group_by) {
 		fprintf(f, "\nProcesses that exited, by %s: %zu in %zu group%s (those still "
 			"running are not shown)\n", o->group_by == TSTATS_GROUP_BY_USER ?
 			"user" : "command", t.n, n_g, n_g == 1 ? "" : "s");
-		text_groups(f, g, n_g, o->group_by, o->exact);
+		r = table_groups(tab, g, n_g, o->exact);
 	} else {
 		fprintf(f, "\nProcess tree: %zu process%s that exited, with all their threads "
 			"(those still running are not shown)\n", t.n, t.n == 1 ? "" : "es");
-		text_tree(f, &t, o->exact);
+		r = table_tree(tab, &t, o->exact);
 	}
-	text_total(f, &t, run, o->group_by != 0, o->exact);
-	r = ferror(f) ? -EIO : 0;
+	if (r == 0)
+		r = table_total(tab, &t, run, o->group_by != 0, o->exact);
+	if (r == 0)
+		r = cli_table_print(tab, f);
+	if (r == 0 && ferror(f))
+		r = -EIO;
 out:
+	cli_table_free(tab);
 	free(g);
 	tree_free(&t);
 	return r;

@@ -6,6 +6,7 @@
 # without it; python3-pyroute2: what bindings/python/bench.py compares with.
 # g++: the abi suite compiles the header as C++. binutils: nm and readelf
 # for the abi and install suites.
+# libsmartcols-dev: taskstats-cli's column tables (--all, --tree...).
 # libncurses-dev: taskstats-cli --live; tmux: its test runs it in a real
 # terminal.
 # prometheus: the only Debian package with promtool, which the cli-prometheus
@@ -21,7 +22,7 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="gcc meson ninja-build pkg-config \
-	libnl-3-dev libnl-genl-3-dev libjson-c-dev libncurses-dev check \
+	libnl-3-dev libnl-genl-3-dev libjson-c-dev libncurses-dev libsmartcols-dev check \
 	python3 valgrind groff-base man-db util-linux procps \
 	golang-go python3-pytest python3-pyroute2 g++ binutils prometheus sysstat tmux \
 	libmicrohttpd-dev qemu-system-x86 busybox-static cpio e2fsprogs xz-utils zstd"

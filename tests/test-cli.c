@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <locale.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,6 +33,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "children.h"
 
@@ -3456,11 +3458,20 @@ START_TEST(test_all_hostile_comm)
 	struct run r;
 
 	fmt(id, sizeof(id), "%d", (int)spawn_stopped(comm, 0));
+	/* -r: libsmartcols' raw encoding, as util-linux's -r: blanks,
+	 * backslashes and controls as \xNN. */
 	run_cli(&r, "-a", "-r", "-o", "pid,comm");
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	ck_assert_msg(!strchr(r.out, '\x1b'), "raw ESC in:\n%.600s", r.out);
-	ck_assert_msg(strstr(r.out, fmt(want, sizeof(want), "\n%s \\x1b[2J\\x0aevil\\\\\\x20x\n",
+	ck_assert_msg(strstr(r.out, fmt(want, sizeof(want), "\n%s \\x1b[2J\\x0aevil\\x5c\\x20x\n",
 					 id)), "no escaped comm in:\n%.2000s", r.out);
+	run_free(&r);
+	/* Aligned: escaped as in every other text output. */
+	run_cli(&r, "-a", "-o", "pid,comm");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(!strchr(r.out, '\x1b'), "raw ESC in:\n%.600s", r.out);
+	ck_assert_msg(strstr(r.out, fmt(want, sizeof(want), "%s \\x1b[2J\\x0aevil\\\\ x\n", id)),
+		      "no escaped comm in:\n%.2000s", r.out);
 	run_free(&r);
 
 	run_cli(&r, "-a", "-J", "-o", "pid");
@@ -3473,6 +3484,65 @@ START_TEST(test_all_hostile_comm)
 END_TEST
 
 /* Without --count, SIGINT ends the run cleanly after whole intervals. */
+/* Terminal columns of the UTF-8 text [from, to). */
+static size_t columns_between(const char *from, const char *to)
+{
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old;
+	mbstate_t mbs = { 0 };
+	size_t w = 0;
+
+	ck_assert_ptr_nonnull(utf8);
+	old = uselocale(utf8);
+	while (from < to) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, from, (size_t)(to - from), &mbs);
+
+		ck_assert_msg(n != (size_t)-1 && n != (size_t)-2 && n != 0, "not UTF-8");
+		w += (size_t)wcwidth(wc);
+		from += n;
+	}
+	uselocale(old);
+	freelocale(utf8);
+	return w;
+}
+
+/*
+ * Wide characters: a name of CJK ideographs (two terminal columns each)
+ * keeps the columns after it aligned by display width, not by bytes or
+ * code points; a bidi override in a name is escaped, not written.
+ */
+START_TEST(test_all_wide_comm)
+{
+	static const char wide[] = "\xe4\xb8\xad\xe6\x96\x87\xe5\x90\x8d";	/* 中文名 */
+	static const char bidi[] = "ab\xe2\x80\xae" "cd";			/* U+202E */
+	pid_t a = spawn_stopped(wide, 0), b;
+	char ida[16], idb[16], *la, *lb, *end;
+	struct run r;
+
+	fmt(ida, sizeof(ida), "%d", (int)a);
+	/* spawn_stopped() keeps one child for teardown(): the first is ours. */
+	unlink(child_file);
+	b = spawn_stopped(bidi, 0);
+	fmt(idb, sizeof(idb), "%d", (int)b);
+	run_cli(&r, "-a", "-o", "comm,pid,uid");
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	la = strstr(r.out, wide);
+	lb = strstr(r.out, "ab\\xe2\\x80\\xaecd");
+	ck_assert_msg(la && lb, "names not found in:\n%.3000s", r.out);
+	ck_assert_msg(!strstr(r.out, bidi), "a raw bidi override in:\n%.3000s", r.out);
+	/* Each row ends with " PID UID": the PID ends at the same display
+	 * column. The wide name is 9 bytes, 3 code points, 6 columns. */
+	end = strstr(la, ida);
+	ck_assert_ptr_nonnull(end);
+	ck_assert_int_eq(columns_between(la, end) + strlen(ida),
+			 columns_between(lb, strstr(lb, idb)) + strlen(idb));
+	ck_assert_int_eq(columns_between(la, la + strlen(wide)), 6);
+	run_free(&r);
+	kill(a, SIGKILL);
+	waitpid(a, NULL, 0);
+}
+END_TEST
+
 START_TEST(test_all_sigint)
 {
 	char *argv[] = { (char *)cli_path(), (char *)"-a", (char *)"-i", (char *)"0.2",
@@ -4270,6 +4340,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_all_threads);
 	tcase_add_test(tc, test_all_snapshot);
 	tcase_add_test(tc, test_all_hostile_comm);
+	tcase_add_test(tc, test_all_wide_comm);
 	tcase_add_test(tc, test_all_sigint);
 	suite_add_tcase(s, tc);
 	return s;

@@ -32,6 +32,7 @@
 #include <check.h>
 
 #include "cli.h"
+#include "table.h"
 #include "jsonc.h"
 
 #define MAX_RECORDS 64
@@ -619,6 +620,7 @@ static void setup(void)
 	tzset();
 	cli_set_utf8(true);
 	ck_assert_msg(cli_jsonc_load(&why) == 0, "json-c: %s", why ? why : "?");
+	ck_assert_int_eq(cli_table_load(), 0);	/* --tree's table */
 	for (size_t i = 0; i < N_FILES; i++)
 		load_record(record_files[i], &records[i]);
 }
