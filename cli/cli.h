@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * taskstats-cli internals: options, modes, renderers and helpers shared by
- * main.c (dispatch), report.c (text), json.c (JSON), util.c, and the
- * modes in their own files: listen.c (--listen), run.c (-- COMMAND) and
- * tree.c (its --tree table).
+ * main.c (dispatch), options.c (the command line), the modes in their own
+ * files (query.c -p/-t, listen.c --listen, run.c -- COMMAND, top.c --all
+ * and --interval, live.c --live, cgroup.c -C, check.c --check), the
+ * renderers (report.c text, json.c JSON, prom.c Prometheus, table.c column
+ * tables, tree.c --tree's table) and util.c; snapshot.c lists and queries
+ * every task for top.c and prom.c.
  * Only the public libtaskstats.h is used: whatever the CLI needs and the
  * library does not offer belongs in the library's API, not here.
  */
@@ -114,6 +117,7 @@ extern const struct cli_output cli_json_output;
 extern const struct cli_output cli_prom_output;	/* prom.c */
 
 /* The modes (main.c's modes[] table). */
+enum cli_exit cli_run_query(const struct cli_opts *opts);	/* query.c: -p/-t */
 enum cli_exit cli_run_listen(const struct cli_opts *opts);
 enum cli_exit cli_run_command(const struct cli_opts *opts);
 enum cli_exit cli_run_all(const struct cli_opts *opts);		/* top.c */

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "snapshot.h"
 
 #define PREFIX "taskstats_"
 #define NAME_MAX_LEN 128
@@ -661,93 +662,15 @@ int cli_prom_intervals(FILE *out, const struct cli_prom_row *rows, size_t n,
 #ifndef CLI_PROM_RENDERER_ONLY
 /* ---- --all --format prometheus ----------------------------------------- */
 
-/*
- * Lists the tasks into *ids (grown as needed). Returns the number, or
- * -errno.
- */
-static int list_all(unsigned int kind, uint32_t **ids, size_t *cap)
-{
-	for (;;) {
-		int r = tstats_list_tasks(kind, *ids, *cap);
-		uint32_t *p;
-
-		if (r < 0 || (size_t)r <= *cap)
-			return r;
-		/* A margin for the tasks that start while we list again. */
-		p = realloc(*ids, ((size_t)r + (size_t)r / 8 + 64) * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		*ids = p;
-		*cap = (size_t)r + (size_t)r / 8 + 64;
-	}
-}
-
-static int collect_threads(struct prom_state *st, struct tstats_ctx *ctx, const uint32_t *ids,
-			   size_t n)
-{
-	struct tstats_record *recs = calloc(n ? n : 1, sizeof(*recs));
-	int *errs = calloc(n ? n : 1, sizeof(*errs));
-	int r;
-
-	if (!recs || !errs) {
-		r = -ENOMEM;
-		goto out;
-	}
-	r = tstats_query_batch(ctx, TSTATS_KIND_PID, ids, n, recs, errs);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		/* -ESRCH: it exited since it was listed. Another user's task
-		 * is left out quietly in restricted mode (privs.c). */
-		if (errs[i] == 0) {
-			if (cli_may_show(&recs[i]))
-				r = add_task(st, &recs[i], 0, false);
-		} else if (errs[i] != -ESRCH) {
-			cli_warn("PID %" PRIu32 " left out: %s", ids[i],
-				 cli_task_error_text(errs[i]));
-		}
-	}
-out:
-	free(recs);
-	free(errs);
-	return r < 0 ? r : 0;
-}
-
-static int collect_processes(struct prom_state *st, struct tstats_ctx *ctx, const uint32_t *ids,
-			     size_t n)
-{
-	struct tstats_process p;
-	int r;
-
-	for (size_t i = 0; i < n; i++) {
-		r = tstats_query_process(ctx, ids[i], &p);
-		/* Exited since it was listed. */
-		if (r == -ESRCH)
-			continue;
-		if (r == -EBADMSG) {
-			cli_warn("TGID %" PRIu32 " left out: %s", ids[i], cli_task_error_text(r));
-			continue;
-		}
-		if (r < 0)
-			return r;
-		/* /proc lists group leaders: the view's id is the same. */
-		if (p.rec.id != ids[i] || !cli_may_show(&p.rec))	/* restricted: privs.c */
-			continue;
-		r = add_task(st, &p.rec, p.threads, false);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 /* One snapshot of every process (or thread): Prometheus computes rates. */
 enum cli_exit cli_run_prom_all(const struct cli_opts *opts)
 {
 	unsigned int kind = opts->threads ? TSTATS_KIND_PID : TSTATS_KIND_TGID;
 	enum cli_exit status = CLI_EXIT_OK;
+	struct cli_snapshot snap = { 0 };
 	struct tstats_ctx *ctx = NULL;
 	void *state = NULL;
 	const char *failed = NULL;
-	uint32_t *ids = NULL;
-	size_t cap = 0;
 	int r;
 
 	r = tstats_ctx_new(&ctx);
@@ -759,19 +682,11 @@ enum cli_exit cli_run_prom_all(const struct cli_opts *opts)
 	r = prom_begin(&state, opts, r);
 	if (r < 0)
 		goto out;
-	r = list_all(kind, &ids, &cap);
-	if (r < 0) {
-		failed = "cannot list the tasks in /proc";
+	r = cli_snapshot_take(&snap, ctx, kind, &failed);
+	for (size_t i = 0; r == 0 && i < snap.n; i++)
+		r = add_task(state, &snap.recs[i], snap.threads[i], false);
+	if (r < 0)
 		goto out;
-	}
-	if (kind == TSTATS_KIND_PID)
-		r = collect_threads(state, ctx, ids, (size_t)r);
-	else
-		r = collect_processes(state, ctx, ids, (size_t)r);
-	if (r < 0) {
-		failed = "cannot query taskstats";
-		goto out;
-	}
 	r = prom_end(state);
 	if (r < 0)
 		failed = "cannot write the output";
@@ -786,7 +701,7 @@ out:
 		status = CLI_EXIT_FAILURE;
 	}
 	prom_free(state);
-	free(ids);
+	cli_snapshot_free(&snap);
 	tstats_ctx_free(ctx);
 	return status;
 }

@@ -3,10 +3,7 @@
  * --all: every process (or, with --threads, every thread) in one table.
  *
  * Without --interval: one snapshot of cumulative values (what each task
- * has used since it started), from one listing of /proc and one query
- * each. Processes are process views (tstats_query_process()): the
- * kernel's TGID record has no I/O, the view sums it over the live threads.
- * Threads are the kernel's PID records, queried in one batch.
+ * has used since it started), from snapshot.c.
  *
  * With --interval (and -p/-t with it, and --group-by): the library's
  * monitor (tstats_monitor_tick()) ends each interval, and its rows are the
@@ -33,6 +30,7 @@
 #include "cli.h"
 #include "jsonc.h"
 #include "columns.h"
+#include "snapshot.h"
 #include "table.h"
 
 /* The monitor's receive buffer for exit records when --rcvbuf does not
@@ -97,17 +95,7 @@ int cli_parse_interval(const char *s, uint64_t *ret)
 	return 0;
 }
 
-/* ---- samples ----------------------------------------------------------- */
-
-struct sample {
-	uint32_t *ids;			/* sorted, unique */
-	struct tstats_record *recs;	/* recs[i] is the task ids[i] */
-	uint32_t *threads;		/* process views: live threads */
-	int *errs;
-	size_t n, cap;
-	uint64_t mono_ns;		/* CLOCK_MONOTONIC when it was taken */
-	struct timespec real;		/* CLOCK_REALTIME, for "time" */
-};
+/* ---- rows -------------------------------------------------------------- */
 
 enum cell_type { CELL_NULL, CELL_U64, CELL_I64, CELL_DBL, CELL_STR };
 
@@ -123,7 +111,7 @@ struct cell {
 
 struct row {
 	uint32_t id;
-	size_t idx;			/* in the newest sample */
+	size_t idx;			/* in snap */
 	struct cell *cells;
 };
 
@@ -139,12 +127,12 @@ struct top {
 	bool ascending;
 	const struct cli_column *identity[N_IDENTITY];
 	struct tstats_ctx *ctx;
-	struct sample samples[2];
+	struct cli_snapshot snap;	/* the snapshot, or the rows of an interval */
 	struct row *rows;
 	struct cell *cells;
 	size_t rows_cap;
 	unsigned int tables;		/* printed so far */
-	/* --interval: the monitor, and per row of samples[0] what it adds */
+	/* --interval: the monitor, and per row of snap what it adds */
 	struct tstats_monitor *mon;
 	struct mrow *mrows;
 	char **keys;
@@ -159,154 +147,8 @@ struct top {
 	size_t n_prom, prom_cap;
 	uint64_t (*group_counts)[2];
 	size_t n_group_counts;
-	bool warned_badmsg;
 	const char *failed;		/* what failed, for the error line */
 };
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int sample_grow(struct sample *s, size_t cap)
-{
-	void *p;
-
-	p = realloc(s->ids, cap * sizeof(*s->ids));
-	if (!p)
-		return -ENOMEM;
-	s->ids = p;
-	p = realloc(s->recs, cap * sizeof(*s->recs));
-	if (!p)
-		return -ENOMEM;
-	s->recs = p;
-	p = realloc(s->threads, cap * sizeof(*s->threads));
-	if (!p)
-		return -ENOMEM;
-	s->threads = p;
-	p = realloc(s->errs, cap * sizeof(*s->errs));
-	if (!p)
-		return -ENOMEM;
-	s->errs = p;
-	s->cap = cap;
-	return 0;
-}
-
-static void sample_free(struct sample *s)
-{
-	free(s->ids);
-	free(s->recs);
-	free(s->threads);
-	free(s->errs);
-}
-
-/* Lists the tasks into s->ids, sorted and without repeats. */
-static int list_tasks(struct top *t, struct sample *s)
-{
-	size_t n, k;
-	int r;
-
-	for (int tries = 0;; tries++) {
-		r = tstats_list_tasks(t->kind, s->ids, s->cap);
-		/* Library quirk: a process that exits while its threads are
-		 * listed fails the listing with -ENOENT (getdents64 on a dead
-		 * /proc/PID/task); list again. A /proc that is not there
-		 * gives -ENOENT every time. */
-		if (r == -ENOENT && tries < 8)
-			continue;
-		if (r < 0)
-			return r;
-		if ((size_t)r <= s->cap)
-			break;
-		/* A margin for the tasks that start while we list again. */
-		r = sample_grow(s, (size_t)r + (size_t)r / 8 + 64);
-		if (r < 0)
-			return r;
-	}
-	n = (size_t)r;
-	qsort(s->ids, n, sizeof(*s->ids), cmp_u32);
-	for (k = 0; k < n; k++)
-		if (k > 0 && s->ids[k] == s->ids[k - 1])
-			break;
-	for (size_t i = k; i < n; i++)
-		if (s->ids[i] != s->ids[k - 1])
-			s->ids[k++] = s->ids[i];
-	s->n = k;
-	return 0;
-}
-
-static void warn_badmsg(struct top *t, uint32_t id, int err)
-{
-	if (t->warned_badmsg)
-		return;
-	t->warned_badmsg = true;
-	cli_warn("%s %" PRIu32 " left out: %s", cli_kind_label(t->kind), id,
-		 cli_task_error_text(err));
-}
-
-static int query_threads(struct top *t, struct sample *s)
-{
-	size_t k = 0;
-	int r;
-
-	r = tstats_query_batch(t->ctx, TSTATS_KIND_PID, s->ids, s->n, s->recs, s->errs);
-	if (r < 0)
-		return r;
-	/* Keep the tasks that answered, in order. */
-	for (size_t i = 0; i < s->n; i++) {
-		if (s->errs[i] < 0) {
-			/* -ESRCH: it exited since it was listed. */
-			if (s->errs[i] != -ESRCH)
-				warn_badmsg(t, s->ids[i], s->errs[i]);
-			continue;
-		}
-		/* Restricted (privs.c): another user's task is left out. */
-		if (!cli_may_show(&s->recs[i]))
-			continue;
-		if (k != i) {
-			s->ids[k] = s->ids[i];
-			s->recs[k] = s->recs[i];
-		}
-		s->threads[k] = 0;
-		k++;
-	}
-	s->n = k;
-	return 0;
-}
-
-static int query_processes(struct top *t, struct sample *s)
-{
-	struct tstats_process p;
-	size_t k = 0;
-	int r;
-
-	for (size_t i = 0; i < s->n; i++) {
-		r = tstats_query_process(t->ctx, s->ids[i], &p);
-		/* Exited since it was listed; -ENOENT when that happened
-		 * while the library listed its threads (the same quirk as
-		 * in list_tasks()). */
-		if (r == -ESRCH || r == -ENOENT)
-			continue;
-		if (r == -EBADMSG) {
-			warn_badmsg(t, s->ids[i], r);
-			continue;
-		}
-		if (r < 0)
-			return r;
-		/* /proc lists group leaders: the view's id is the same.
-		 * Restricted (privs.c): another user's process is left out. */
-		if (p.rec.id != s->ids[i] || !cli_may_show(&p.rec))
-			continue;
-		s->ids[k] = s->ids[i];
-		s->recs[k] = p.rec;
-		s->threads[k] = p.threads;
-		k++;
-	}
-	s->n = k;
-	return 0;
-}
 
 static uint64_t ts_ns(const struct timespec *ts)
 {
@@ -319,24 +161,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts_ns(&ts);
-}
-
-static int take_sample(struct top *t, struct sample *s)
-{
-	int r;
-
-	/* One clock for the intervals; the wall clock only labels them. */
-	s->mono_ns = now_ns();
-	clock_gettime(CLOCK_REALTIME, &s->real);
-	r = list_tasks(t, s);
-	if (r < 0) {
-		t->failed = "cannot list the tasks in /proc";
-		return r;
-	}
-	r = t->kind == TSTATS_KIND_PID ? query_threads(t, s) : query_processes(t, s);
-	if (r < 0)
-		t->failed = "cannot query taskstats";
-	return r;
 }
 
 /* ---- cells ------------------------------------------------------------- */
@@ -774,7 +598,7 @@ static int cmp_ids(const void *pa, const void *pb, void *userdata)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static void add_row(struct top *t, size_t n, const struct sample *s, size_t idx,
+static void add_row(struct top *t, size_t n, const struct cli_snapshot *s, size_t idx,
 		    const struct tstats_rates *rates)
 {
 	const struct tstats_record *rec = &s->recs[idx];
@@ -792,7 +616,7 @@ static void add_row(struct top *t, size_t n, const struct sample *s, size_t idx,
 /* The first n rows as a table, or as JSON lines of interval ii; their
  * records in s, what an interval adds to them in mrows (NULL: none). */
 static int print_rows(struct top *t, size_t n, const struct interval_info *ii,
-		      const struct sample *s, const struct mrow *mrows)
+		      const struct cli_snapshot *s, const struct mrow *mrows)
 {
 	int r = 0;
 
@@ -819,7 +643,7 @@ static const char *iso_time(char *buf, size_t size, const struct timespec *ts)
 }
 
 /* The snapshot (no --interval): what each task used since it started. */
-static int emit(struct top *t, const struct sample *cur)
+static int emit(struct top *t, const struct cli_snapshot *cur)
 {
 	struct interval_info ii = { .k = 0 };
 	char stamp[64];
@@ -908,7 +732,7 @@ static bool row_passes(const struct top *t, const struct tstats_monitor_row *row
  * With --interval the rows come from a monitor (tstats_monitor_tick()):
  * live tasks' increases plus the final values of the tasks that exited in
  * the interval, so that nothing that ran between two samples escapes.
- * The rows of one interval are copied into samples[0] (records, ids,
+ * The rows of one interval are copied into snap (records, ids,
  * threads) and mrows/keys (status and group key), in two passes: one to
  * count them, one to fill them, so that the cells' strings point into
  * arrays that no longer move.
@@ -934,7 +758,7 @@ static int on_monitor_row(const struct tstats_monitor_row *row, void *userdata)
 {
 	struct collect *c = userdata;
 	struct top *t = c->t;
-	struct sample *s = &t->samples[0];
+	struct cli_snapshot *s = &t->snap;
 	struct row *r;
 
 	if (!row_shown(t, row))
@@ -999,11 +823,9 @@ static int mrows_reserve(struct top *t, size_t n)
 	void *p;
 	int r;
 
-	if (n > t->samples[0].cap) {
-		r = sample_grow(&t->samples[0], n);
-		if (r < 0)
-			return r;
-	}
+	r = cli_snapshot_reserve(&t->snap, n);
+	if (r < 0)
+		return r;
 	if (n <= t->mcap)
 		return rows_reserve(t, n);
 	p = realloc(t->mrows, n * sizeof(*t->mrows));
@@ -1300,7 +1122,7 @@ static int monitor_emit(struct top *t, unsigned int k)
 	clock_gettime(CLOCK_REALTIME, &real);
 	ii.time = iso_time(stamp, sizeof(stamp), &real);
 	ii.seconds = (double)st.interval_ns / 1e9;
-	r = print_rows(t, n, &ii, &t->samples[0], t->mrows);
+	r = print_rows(t, n, &ii, &t->snap, t->mrows);
 	if (r == 0)
 		r = print_total(t, &ii, &tot, &st);
 	if (r == 0)
@@ -1688,8 +1510,7 @@ static void delayacct_note(const struct top *t)
 
 static void top_free(struct top *t)
 {
-	sample_free(&t->samples[0]);
-	sample_free(&t->samples[1]);
+	cli_snapshot_free(&t->snap);
 	free(t->rows);
 	free(t->cells);
 	free(t->cols);
@@ -1766,12 +1587,12 @@ static int monitor_loop(struct top *t)
 static int loop(struct top *t)
 {
 	const struct cli_opts *opts = t->opts;
-	struct sample *prev = &t->samples[0];
+	struct cli_snapshot *prev = &t->snap;
 	int r;
 
 	if (opts->interval_ns)
 		return monitor_loop(t);
-	r = take_sample(t, prev);
+	r = cli_snapshot_take(prev, t->ctx, t->kind, &t->failed);
 	if (r < 0)
 		return r;
 	/* After the first sample: not before a failure to query at all. */

@@ -578,32 +578,10 @@ const char *cli_fmt_status(char *buf, uint64_t status)
 	return buf;
 }
 
-/* Names without "SIG"; the numbers are Linux's on every architecture
- * except for the few that differ, which the macros take care of. */
-static const struct {
-	int sig;
-	const char *name;
-} signal_names[] = {
-	{ SIGHUP, "HUP" }, { SIGINT, "INT" }, { SIGQUIT, "QUIT" }, { SIGILL, "ILL" },
-	{ SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" }, { SIGBUS, "BUS" }, { SIGFPE, "FPE" },
-	{ SIGKILL, "KILL" }, { SIGUSR1, "USR1" }, { SIGSEGV, "SEGV" }, { SIGUSR2, "USR2" },
-	{ SIGPIPE, "PIPE" }, { SIGALRM, "ALRM" }, { SIGTERM, "TERM" }, { SIGCHLD, "CHLD" },
-	{ SIGCONT, "CONT" }, { SIGSTOP, "STOP" }, { SIGTSTP, "TSTP" }, { SIGTTIN, "TTIN" },
-	{ SIGTTOU, "TTOU" }, { SIGURG, "URG" }, { SIGXCPU, "XCPU" }, { SIGXFSZ, "XFSZ" },
-	{ SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" }, { SIGWINCH, "WINCH" },
-	{ SIGIO, "IO" }, { SIGSYS, "SYS" },
-#ifdef SIGPWR
-	{ SIGPWR, "PWR" },
-#endif
-#ifdef SIGSTKFLT
-	{ SIGSTKFLT, "STKFLT" },
-#endif
-};
-
 const char *cli_fmt_status_short(char *buf, uint64_t status)
 {
 	int st = (int)status;
-	const char *name = NULL;
+	const char *name;
 
 	if (status > UINT16_MAX) {
 		snprintf(buf, CLI_FMT_MAX, "0x%" PRIx64, status);
@@ -617,9 +595,9 @@ const char *cli_fmt_status_short(char *buf, uint64_t status)
 		snprintf(buf, CLI_FMT_MAX, "0x%x", (unsigned int)st);
 		return buf;
 	}
-	for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
-		if (signal_names[i].sig == WTERMSIG(st))
-			name = signal_names[i].name;
+	/* The C library's abbreviation ("SEGV"; glibc 2.32): NULL for a
+	 * real-time signal, which has none. */
+	name = sigabbrev_np(WTERMSIG(st));
 	if (name)
 		snprintf(buf, CLI_FMT_MAX, "SIG%s%s", name, WCOREDUMP(st) ? " core" : "");
 	else

@@ -9,7 +9,7 @@ Checks that
     taskstats-cli(1), and its TSTATS_F_ id in tstats_field_info(3) and in
     the header's enum;
   - every option of taskstats-cli (the long_options[] table and the short
-    option string of cli/main.c, hidden ones included) is in taskstats-cli(1),
+    option string of cli/options.c, hidden ones included) is in taskstats-cli(1),
     which names libtaskstats(3) under SEE ALSO;
   - every symbol of lib/libtaskstats.sym has a page in section 3 (its own,
     or a .so link to the page whose NAME lists it);
@@ -92,10 +92,10 @@ def check_fields(root, src, names_prog):
 
 
 def check_options(root, src):
-    main_c = read(os.path.join(src, "cli", "main.c"))
+    main_c = read(os.path.join(src, "cli", "options.c"))
     table = re.search(r"struct option long_options\[\] = \{(.*?)\n\};", main_c, re.S)
     if not table:
-        error("no long_options[] in cli/main.c")
+        error("no long_options[] in cli/options.c")
         return
     longs = re.findall(r'\{\s*"([a-z0-9-]+)"\s*,', table.group(1))
     shorts = re.search(r'short_options\[\] = "([^"]*)"', main_c)

@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * taskstats-cli's command line: the option table, --help, the parsing of
+ * each option's value, and which options go together.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "options.h"
+
+#ifndef TSTATS_VERSION_STRING
+#error "TSTATS_VERSION_STRING must be set by the build system"
+#endif
+
+enum cli_exit cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(CLI_NAME ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry '" CLI_NAME " --help' for more information.\n", stderr);
+	return CLI_EXIT_USAGE;
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+enum {
+	OPT_COMPACT = 0x100,
+	OPT_CPUS,
+	OPT_COUNT,
+	OPT_RCVBUF,
+	OPT_TREE,
+	OPT_THREADS,
+	OPT_TOP,
+	OPT_LIST_COLUMNS,
+	OPT_OUTPUT_FILE,
+	OPT_FORMAT,
+	OPT_CHECK,
+	OPT_GROUP_BY,
+	OPT_COMM,
+	OPT_ACTIVE,
+	OPT_LIVE,
+};
+
+static const struct option long_options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "tgid", required_argument, NULL, 't' },
+	{ "exact", no_argument, NULL, 'x' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "compact", no_argument, NULL, OPT_COMPACT },
+	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
+	{ "listen", no_argument, NULL, 'l' },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+	{ "tree", no_argument, NULL, OPT_TREE },
+	{ "all", no_argument, NULL, 'a' },
+	{ "threads", no_argument, NULL, OPT_THREADS },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "sort", required_argument, NULL, 's' },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "output", required_argument, NULL, 'o' },
+	{ "list-columns", no_argument, NULL, OPT_LIST_COLUMNS },
+	{ "noheadings", no_argument, NULL, 'n' },
+	{ "raw", no_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "cgroup", required_argument, NULL, 'C' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "group-by", required_argument, NULL, OPT_GROUP_BY },
+	{ "user", required_argument, NULL, 'u' },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "active", no_argument, NULL, OPT_ACTIVE },
+	{ "live", no_argument, NULL, OPT_LIVE },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* '+': stop at the first non-option ("-- COMMAND"). */
+static const char short_options[] = "+:p:t:xjJo:lai:c:s:nrhVC:u:";
+
+/* After --help or --version: whether it reached standard output. The
+ * text is long enough that printf() writes as it goes: a failure is its
+ * errno, which cli_flush() would not see. */
+static int stdout_written(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return CLI_EXIT_OK;
+	cli_warn_output(-errno);
+	return CLI_EXIT_FAILURE;
+}
+
+static void help(void)
+{
+	printf("Usage: " CLI_NAME " [OPTION]... -p PID[,PID]... | -t TGID[,TGID]...\n"
+	       "  or:  " CLI_NAME " [OPTION]... --listen [--cpus=LIST] [--count=N]\n"
+	       "  or:  " CLI_NAME " [OPTION]... [--tree [--group-by=KEY]] -- COMMAND [ARG]...\n"
+	       "  or:  " CLI_NAME " [OPTION]... -a [--threads] [-i SEC [-c N]]\n"
+	       "  or:  " CLI_NAME " [OPTION]... -p PID... | -t TGID... -i SEC [-c N]\n"
+	       "  or:  " CLI_NAME " --live [-i SEC] [--threads | --group-by KEY]\n"
+	       "  or:  " CLI_NAME " [OPTION]... -C DIR [-C DIR]...\n"
+	       "  or:  " CLI_NAME " [--json] --check\n"
+	       "\n"
+	       "Show the Linux kernel's per-task accounting (taskstats): identity, CPU\n"
+	       "times, memory, I/O, context switches and delays, per thread or per\n"
+	       "thread group; of running tasks, of every task as it exits (--listen),\n"
+	       "or of a command run to its end.\n"
+	       "\n"
+	       "Tasks (repeatable, comma-separated lists, reported in command-line order):\n"
+	       "  -p, --pid=PID[,PID]...     one thread (any thread id)\n"
+	       "  -t, --tgid=TGID[,TGID]...  a thread group (process): the kernel sums only\n"
+	       "                             CPU times, context switches and delays\n"
+	       "\n"
+	       "Exit events:\n"
+	       "  -l, --listen               one line per exiting task (a TGID line after\n"
+	       "                             the last thread of a multi-threaded process),\n"
+	       "                             until SIGINT, SIGTERM or --count; then a\n"
+	       "                             summary with the losses on stderr\n"
+	       "      --cpus=LIST            only exits on these CPUs (\"0-3,7\")\n"
+	       "  -c, --count=N              stop after N records\n"
+	       "      --rcvbuf=BYTES         the listener's receive buffer, suffix K, M or G\n"
+	       "                             (default 4M; 8M with --interval); raise it\n"
+	       "                             when events are lost\n"
+	       "\n"
+	       "Running a command:\n"
+	       "  -- COMMAND [ARG]...        run COMMAND with this stdin, stdout and stderr;\n"
+	       "                             when it exits, report its whole thread group\n"
+	       "                             on stderr and exit with its exit status\n"
+	       "      --tree                 also a table of the command and each\n"
+	       "                             descendant process that exited before it,\n"
+	       "                             in tree order: each process's total over all\n"
+	       "                             its threads, a line per thread of a\n"
+	       "                             multi-threaded one, and a total of the run\n"
+	       "      --group-by=KEY         with --tree, one row per command name (comm)\n"
+	       "                             or user instead of per process\n"
+	       "\n"
+	       "Cgroups (cgroupstats, cgroup v1 hierarchies only):\n"
+	       "  -C, --cgroup=DIR           how many tasks directly in cgroup DIR are\n"
+	       "                             sleeping, running, stopped, uninterruptible\n"
+	       "                             and waiting for I/O (repeatable)\n"
+	       "\n");
+	/* Split: C99 compilers need only take 4095-byte strings. */
+	fputs("All tasks (a table, one row per task):\n"
+	       "  -a, --all                  every process: what each has used since it\n"
+	       "                             started (one snapshot)\n"
+	       "      --threads              every thread instead (implies --all)\n"
+	       "  -i, --interval=SEC         a table per interval of SEC seconds (\"0.5\")\n"
+	       "                             of what each task did in it: CPU %, bytes/s,\n"
+	       "                             delay %, tasks that exited in it included\n"
+	       "                             (STATUS), and a total; the first sample is\n"
+	       "                             only the baseline (implies --all)\n"
+	       "      --group-by=KEY         with --interval, one row per group of\n"
+	       "                             processes: comm, user or cgroup\n"
+	       "  -u, --user=USER            with --interval, only USER's tasks (a name or uid)\n"
+	       "      --comm=NAME            with --interval, only tasks named NAME (repeatable)\n"
+	       "      --active               with --interval, only tasks that used CPU, did\n"
+	       "                             I/O, started or exited in the interval\n"
+	       "      --live                 a full-screen view refreshed every -i SEC\n"
+	       "                             (default 1): keys sort, filter, switch between\n"
+	       "                             processes, threads and groups; ? for help\n"
+	       "  -c, --count=N              stop after N intervals (default: at SIGINT or\n"
+	       "                             SIGTERM); with --listen, after N records\n"
+	       "  -s, --sort=COLUMN          largest first (ids and comm: smallest first);\n"
+	       "                             default cpu%, or the id in a snapshot\n"
+	       "      --top=N                at most N rows per table\n"
+	       "  -o, --output=LIST          the columns to show, comma-separated;\n"
+	       "                             \"+LIST\" adds them to the default ones\n"
+	       "      --list-columns         list the columns and exit\n"
+	       "  -n, --noheadings           no header line\n"
+	       "  -r, --raw                  columns separated by one space, unaligned\n"
+	       "\n", stdout);
+	printf("Output:\n"
+	       "  -x, --exact                exact integers with their raw unit (ns, us,\n"
+	       "                             bytes, KiB, MiB*us) instead of rounded values\n"
+	       "  -j, -J, --json             one JSON document (schema_version 1); with\n"
+	       "                             --all, one JSON object per task per interval\n"
+	       "      --compact              the JSON document on one line (implies --json)\n"
+	       "      --format=FORMAT        text (the default), json (as --json), or\n"
+	       "                             prometheus: the text exposition format, for\n"
+	       "                             -p/-t, --all and --cgroup; with --interval,\n"
+	       "                             counters that never go down, per group with\n"
+	       "                             --group-by\n"
+	       "      --output-file=FILE     write the report or the lines to FILE, \"-\":\n"
+	       "                             stdout (default: stdout; stderr for -- COMMAND);\n"
+	       "                             a symbolic link or another user's file is refused;\n"
+	       "                             --interval --format prometheus replaces it\n"
+	       "                             atomically at every interval\n"
+	       "\n"
+	       "With --listen --json, each line is one JSON object (JSON Lines).\n"
+	       "\n"
+	       "      --check                whether taskstats works here, for this process:\n"
+	       "                             one line per check (family, permission,\n"
+	       "                             namespaces, delay accounting, struct version,\n"
+	       "                             cgroup v1) with a fix; exit status 0 when\n"
+	       "                             queries will work, else 3, 4 or 5 as below\n"
+	       "  -h, --help                 show this help and exit\n"
+	       "  -V, --version              show the version and exit\n"
+	       "\n"
+	       "Queries need CAP_NET_ADMIN (root). Given to the program file instead\n"
+	       "(setcap cap_net_admin+ep), it shows each user only their own tasks and\n"
+	       "ignores the environment. Delays other than the CPU's are only counted\n"
+	       "while kernel.task_delayacct=1.\n"
+	       "\n"
+	       "Exit status:\n"
+	       "  0  every task reported\n"
+	       "  1  some task or cgroup does not exist (the others are reported)\n"
+	       "  2  usage error\n"
+	       "  3  permission denied (CAP_NET_ADMIN missing, or another user's task)\n"
+	       "  4  taskstats unavailable in this kernel or network namespace;\n"
+	       "     --cgroup: a directory on cgroup v2 (no cgroupstats there)\n"
+	       "  5  other failure\n"
+	       "  6  --listen: exit events were lost (see the summary)\n"
+	       "-- COMMAND exits with the command's status (128+N if signal N killed it),\n"
+	       "125 if " CLI_NAME " failed before running it, 126 if it could not be\n"
+	       "executed, 127 if it was not found.\n"
+	       "\n"
+	       "See taskstats-cli(1) for the fields and the JSON schema.\n");
+}
+
+static enum cli_exit add_list(struct cli_opts *opts, uint32_t kind, char opt,
+			      const char *arg)
+{
+	char shown[4 * 64 + 1];
+	const char *bad;
+	size_t bad_len;
+	int r;
+
+	r = cli_parse_id_list(arg, kind, opts, &bad, &bad_len);
+	if (r == -ENOMEM) {
+		cli_warn("out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	if (r == CLI_PARSE_OK)
+		return CLI_EXIT_OK;
+	/* The argument is echoed, so escape it like any untrusted text. */
+	if (bad_len > 64)
+		bad_len = 64;
+	cli_escape(shown, bad, bad_len);
+	if (r == CLI_PARSE_EMPTY_LIST)
+		return cli_usage_error("option -%c needs a %s", opt, cli_kind_label(kind));
+	return cli_usage_error("invalid %s%s '%s' for -%c: %s", cli_kind_label(kind),
+			   r == CLI_PARSE_EMPTY_ITEM ? " list" : "", shown, opt,
+			   cli_parse_error_text((enum cli_parse_error)r));
+}
+
+static enum cli_exit bad_option(int c, char **argv)
+{
+	char shown[4 * 64 + 1];
+	const char *arg = argv[optind - 1];
+	size_t len = strcspn(arg, "=");
+
+	/* "--name[=value]" is named as typed, a short one ("-xq") by optopt. */
+	if (strncmp(arg, "--", 2) != 0 && optopt) {
+		if (c == ':')
+			return cli_usage_error("option -%c needs an argument", optopt);
+		return cli_usage_error("unknown option -%c", optopt);
+	}
+	cli_escape(shown, arg, len > 64 ? 64 : len);
+	if (c == ':')
+		return cli_usage_error("option '%s' needs an argument", shown);
+	if (optopt)
+		return cli_usage_error("option '%s' takes no argument", shown);
+	/* getopt_long() says '?' for a prefix of several names ("--out")
+	 * as for an unknown one: name the candidates. */
+	if (len > 2) {
+		char names[512] = "";
+		size_t used = 0;
+		int n = 0;
+
+		for (const struct option *o = long_options; o->name; o++)
+			if (strncmp(o->name, arg + 2, len - 2) == 0 && used < sizeof(names))
+				used += (size_t)snprintf(names + used, sizeof(names) - used,
+							 "%s--%s", n++ ? ", " : "", o->name);
+		if (n > 1)
+			return cli_usage_error("option '%s' is ambiguous: %s", shown, names);
+	}
+	return cli_usage_error("unknown option '%s'", shown);
+}
+
+const char *cli_shown_arg(char *shown, const char *arg)
+{
+	size_t len = strlen(arg);
+
+	return cli_escape(shown, arg, len > 64 ? 64 : len);
+}
+
+/* -u: a user name or a numeric uid. */
+static enum cli_exit parse_user(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1], *end;
+	struct passwd *pw;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*arg >= '0' && *arg <= '9' && !*end && !errno && v <= UINT32_MAX - 1) {
+		opts->uid = (uint32_t)v;
+	} else {
+		pw = getpwnam(arg);
+		if (!pw)
+			return cli_usage_error("unknown user '%s' for -u", cli_shown_arg(shown, arg));
+		opts->uid = (uint32_t)pw->pw_uid;
+	}
+	opts->has_uid = true;
+	return CLI_EXIT_OK;
+}
+
+static enum cli_exit parse_interval(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1];
+	int r = cli_parse_interval(arg, &opts->interval_ns);
+
+	if (r == 0)
+		return CLI_EXIT_OK;
+	return cli_usage_error("invalid interval '%s' for --interval: %s", cli_shown_arg(shown, arg),
+			   r == -EDOM ? "must be more than 0 seconds" :
+			   r == -ERANGE ? "too long (at most a year)" :
+			   "not a decimal number of seconds");
+}
+
+/* A single number's parse error ("empty element" is for lists). */
+static const char *number_error_text(enum cli_parse_error e)
+{
+	return e == CLI_PARSE_EMPTY_ITEM ? "empty" : cli_parse_error_text(e);
+}
+
+static enum cli_exit parse_top(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1];
+	enum cli_parse_error e;
+
+	e = cli_parse_id(arg, strlen(arg), &opts->top);
+	if (e == CLI_PARSE_OK)
+		return CLI_EXIT_OK;
+	return cli_usage_error("invalid number '%s' for --top: %s", cli_shown_arg(shown, arg),
+			   number_error_text(e));
+}
+
+static enum cli_exit parse_count(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1];
+	enum cli_parse_error e;
+
+	e = cli_parse_id(arg, strlen(arg), &opts->count);
+	if (e == CLI_PARSE_OK)
+		return CLI_EXIT_OK;
+	return cli_usage_error("invalid count '%s' for --count: %s", cli_shown_arg(shown, arg),
+			   number_error_text(e));
+}
+
+/* BYTES with an optional K, M or G (powers of 1024). */
+static enum cli_exit parse_rcvbuf(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1];
+	size_t len = strlen(arg);
+	enum cli_parse_error e;
+	unsigned int shift = 0;
+	uint32_t v;
+
+	switch (len > 1 ? arg[len - 1] : 0) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	}
+	if (shift)
+		len--;
+	e = cli_parse_id(arg, len, &v);
+	if (e == CLI_PARSE_OK && ((uint64_t)v << shift) > INT_MAX)
+		e = CLI_PARSE_RANGE;
+	if (e == CLI_PARSE_RANGE)
+		return cli_usage_error("invalid size '%s' for --rcvbuf: too large (at most %d bytes)",
+				   cli_shown_arg(shown, arg), INT_MAX);
+	if (e != CLI_PARSE_OK)
+		return cli_usage_error("invalid size '%s' for --rcvbuf: %s", cli_shown_arg(shown, arg),
+				   number_error_text(e));
+	opts->rcvbuf = (int)((uint64_t)v << shift);
+	return CLI_EXIT_OK;
+}
+
+static enum cli_exit parse_cpus(struct cli_opts *opts, const char *arg)
+{
+	char shown[4 * 64 + 1];
+	int r = tstats_cpulist_check(arg);
+
+	if (r == -ENOMEM) {
+		cli_warn("out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	if (r == -ERANGE)
+		return cli_usage_error("invalid CPU list '%s' for --cpus: a CPU this machine cannot have",
+				   cli_shown_arg(shown, arg));
+	if (r < 0)
+		return cli_usage_error("invalid CPU list '%s' for --cpus: expected CPUs and ranges "
+				   "such as 0-3,7", cli_shown_arg(shown, arg));
+	opts->cpus = arg;
+	return CLI_EXIT_OK;
+}
+
+/* --cgroup, which excludes the other modes, and --format. */
+static enum cli_exit check_formats(const struct cli_opts *opts)
+{
+	bool prom = opts->format == CLI_FORMAT_PROMETHEUS;
+
+	if (opts->format == CLI_FORMAT_TEXT && opts->json)
+		return cli_usage_error("--format text and --json exclude each other");
+	if (prom && opts->json)
+		return cli_usage_error("--format prometheus and --json exclude each other");
+	if (prom && (opts->listen || opts->command || opts->list_columns || opts->check))
+		return cli_usage_error("--format prometheus works with -p/-t, --all and --cgroup");
+	if (prom && opts->interval_ns && opts->watch)
+		return cli_usage_error("--format prometheus with --interval follows every task: "
+				   "drop -p/-t");
+	if (prom && (opts->sort || opts->top || opts->columns))
+		return cli_usage_error("--sort, --top and --output do not apply to --format prometheus");
+	return CLI_EXIT_OK;
+}
+
+static enum cli_exit parse_format(struct cli_opts *opts, const char *arg)
+{
+	static const struct {
+		const char *name;
+		enum cli_format format;
+	} formats[] = {
+		{ "text", CLI_FORMAT_TEXT },
+		{ "json", CLI_FORMAT_JSON },
+		{ "prometheus", CLI_FORMAT_PROMETHEUS },
+	};
+	char shown[4 * 64 + 1];
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(arg, formats[i].name) == 0) {
+			opts->format = formats[i].format;
+			if (opts->format == CLI_FORMAT_JSON)
+				opts->json = true;
+			return CLI_EXIT_OK;
+		}
+	return cli_usage_error("invalid format '%s' for --format: expected text, json or prometheus",
+			   cli_shown_arg(shown, arg));
+}
+
+static enum cli_exit add_cgroup(struct cli_opts *opts, const char *arg)
+{
+	const char **p;
+
+	if (!*arg)
+		return cli_usage_error("option -C needs a cgroup directory");
+	p = realloc(opts->cgroups, (opts->n_cgroups + 1) * sizeof(*p));
+	if (!p) {
+		cli_warn("out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	p[opts->n_cgroups++] = arg;
+	opts->cgroups = p;
+	return CLI_EXIT_OK;
+}
+
+/* Options that only make sense in some modes, and modes that exclude each other. */
+static enum cli_exit check_modes(const struct cli_opts *opts)
+{
+	int n = (opts->n_targets > 0) + opts->listen + (opts->command != NULL);
+
+	if (opts->check && (n > 0 || opts->all || opts->list_columns || opts->n_cgroups))
+		return cli_usage_error("--check excludes -p/-t, --listen, -- COMMAND, --all, "
+				   "--list-columns and --cgroup");
+	if (opts->n_cgroups && (n > 0 || opts->all || opts->list_columns))
+		return cli_usage_error("--cgroup excludes -p/-t, --listen, -- COMMAND, --all and "
+				   "--list-columns");
+	if (n > 1)
+		return cli_usage_error("-p/-t, --listen and -- COMMAND exclude each other");
+	if (opts->all && n - opts->watch + opts->list_columns > 0)
+		return cli_usage_error("--all (also implied by --threads and --interval) excludes "
+				   "-p/-t, --listen, -- COMMAND and --list-columns");
+	for (size_t i = 1; opts->watch && i < opts->n_targets; i++)
+		if (opts->targets[i].kind != opts->targets[0].kind)
+			return cli_usage_error("with --interval, give -p or -t, not both");
+	if (opts->watch && opts->threads)
+		return cli_usage_error("--threads excludes -p/-t: -p follows threads, -t processes");
+	if (opts->watch && opts->group_by)
+		return cli_usage_error("--group-by excludes -p/-t");
+	if ((opts->has_uid || opts->n_comms || opts->active) && !opts->interval_ns && !opts->live)
+		return cli_usage_error("-u, --comm and --active need --interval");
+	if ((opts->has_uid || opts->n_comms) && opts->group_by)
+		return cli_usage_error("-u and --comm filter tasks, not groups: drop --group-by");
+	if (opts->list_columns && n > 0)
+		return cli_usage_error("--list-columns excludes -p/-t, --listen and -- COMMAND");
+	if ((opts->sort || opts->top || opts->columns) && !opts->all)
+		return cli_usage_error("--sort, --top and --output need --all");
+	if ((opts->noheadings || opts->raw) && !opts->all && !opts->list_columns)
+		return cli_usage_error("--noheadings and --raw need --all or --list-columns");
+	if (opts->count && opts->all && !opts->interval_ns)
+		return cli_usage_error("--count needs --interval (or --listen)");
+	if (opts->cpus && !opts->listen)
+		return cli_usage_error("--cpus needs --listen");
+	if (opts->count && !opts->listen && !opts->all)
+		return cli_usage_error("--count needs --listen or --interval");
+	if (opts->rcvbuf && !opts->listen && !opts->command && !opts->interval_ns)
+		return cli_usage_error("--rcvbuf needs --listen, --interval or -- COMMAND");
+	if (opts->tree && !opts->command)
+		return cli_usage_error("--tree needs -- COMMAND");
+	if (opts->group_by && !opts->interval_ns && !opts->tree && !opts->live)
+		return cli_usage_error("--group-by needs --interval or --tree");
+	if (opts->group_by && opts->tree && opts->group_by != TSTATS_GROUP_BY_COMM &&
+	    opts->group_by != TSTATS_GROUP_BY_USER)
+		return cli_usage_error("--tree groups by comm or user only");
+	if (opts->group_by && opts->threads)
+		return cli_usage_error("--group-by groups processes: drop --threads");
+	return check_formats(opts);
+}
+
+/* Fills opts; returns -1 to go on, or the exit status to stop with. */
+int cli_parse_options(int argc, char **argv, struct cli_opts *opts)
+{
+	char shown[4 * 64 + 1];
+	int opt_end = optind;	/* argv index after the last option */
+	enum cli_exit e;
+	int c;
+
+	opterr = 0;	/* our own messages, with the "Try" line */
+	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		opt_end = optind;
+		switch (c) {
+		case 'p':
+		case 't':
+			e = add_list(opts, c == 'p' ? TSTATS_KIND_PID : TSTATS_KIND_TGID,
+				     (char)c, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case 'x':
+			opts->exact = true;
+			break;
+		case OPT_COMPACT:
+			opts->compact = true;
+			/* fall through */
+		case 'j':
+		case 'J':	/* util-linux's spelling */
+			opts->json = true;
+			break;
+		case OPT_OUTPUT_FILE:
+			opts->output = optarg;
+			break;
+		case 'l':
+			opts->listen = true;
+			break;
+		case OPT_CPUS:
+			e = parse_cpus(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case 'c':
+		case OPT_COUNT:
+			e = parse_count(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case OPT_RCVBUF:
+			e = parse_rcvbuf(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case OPT_TREE:
+			opts->tree = true;
+			break;
+		case 'a':
+			opts->all = true;
+			break;
+		case OPT_GROUP_BY: {
+			static const char *const keys[] = {
+				[TSTATS_GROUP_BY_COMM] = "comm",
+				[TSTATS_GROUP_BY_USER] = "user",
+				[TSTATS_GROUP_BY_CGROUP] = "cgroup",
+			};
+
+			opts->group_by = TSTATS_GROUP_BY_NONE;
+			for (unsigned int k = TSTATS_GROUP_BY_COMM; k <= TSTATS_GROUP_BY_CGROUP; k++)
+				if (strcmp(optarg, keys[k]) == 0)
+					opts->group_by = k;
+			if (opts->group_by == TSTATS_GROUP_BY_NONE)
+				return cli_usage_error("invalid key '%s' for --group-by: comm, user or "
+						   "cgroup", cli_shown_arg(shown, optarg));
+			break;
+		}
+		case OPT_THREADS:
+			opts->threads = opts->all = true;
+			break;
+		case 'i':
+			e = parse_interval(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case 'u':
+			e = parse_user(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case OPT_COMM: {
+			const char **p = realloc(opts->comms, (opts->n_comms + 1) * sizeof(*p));
+
+			if (!p)
+				return cli_usage_error("out of memory");
+			p[opts->n_comms++] = optarg;
+			opts->comms = p;
+			break;
+		}
+		case OPT_ACTIVE:
+			opts->active = true;
+			break;
+		case OPT_LIVE:
+			opts->live = true;
+			break;
+		case 's':
+			opts->sort = optarg;
+			break;
+		case OPT_TOP:
+			e = parse_top(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case 'o':
+			opts->columns = optarg;
+			break;
+		case OPT_CHECK:
+			opts->check = true;
+			break;
+		case OPT_LIST_COLUMNS:
+			opts->list_columns = true;
+			break;
+		case 'C':
+			e = add_cgroup(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case OPT_FORMAT:
+			e = parse_format(opts, optarg);
+			if (e != CLI_EXIT_OK)
+				return e;
+			break;
+		case 'n':
+			opts->noheadings = true;
+			break;
+		case 'r':
+			opts->raw = true;
+			break;
+		case 'h':
+			help();
+			return stdout_written();
+		case 'V':
+			printf("%s %s\n", CLI_NAME, TSTATS_VERSION_STRING);
+			return stdout_written();
+		default:
+			return bad_option(c, argv);
+		}
+	}
+	/* A "--" that ended the options, not one that was an option's value. */
+	if (optind > opt_end && strcmp(argv[optind - 1], "--") == 0) {
+		if (optind == argc)
+			return cli_usage_error("no command after '--'");
+		opts->command = &argv[optind];
+	} else if (optind < argc) {
+		return cli_usage_error("unexpected argument '%s'", cli_shown_arg(shown, argv[optind]));
+	}
+	if (opts->live && (opts->n_targets || opts->listen || opts->command || opts->json ||
+			   opts->format || opts->output || opts->columns || opts->sort ||
+			   opts->top || opts->count || opts->check || opts->list_columns ||
+			   opts->n_cgroups))
+		return cli_usage_error("--live takes only -i, --threads, --group-by, -u, --comm, "
+				   "--active and --rcvbuf");
+	/* --interval implies --all, or with -p/-t watches those tasks. */
+	if (opts->interval_ns && opts->n_targets && !opts->all)
+		opts->watch = true;
+	if (opts->interval_ns)
+		opts->all = true;
+	e = check_modes(opts);
+	return e == CLI_EXIT_OK ? -1 : (int)e;
+}
