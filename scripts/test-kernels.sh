@@ -26,6 +26,9 @@
 #   TSTATS_KERNEL_CACHE   kernels and apt state (default ~/.cache/libtaskstats-kernels)
 #   TSTATS_KERNEL_SUITES  Debian suites to test (default: all five above)
 #   TSTATS_VM_TIMEOUT     seconds one VM may run (default 900)
+#   TSTATS_KERNEL_TESTS   what the guest runs: arguments of meson test
+#                         (default "--suite live --suite cli"; e.g.
+#                         "monitor-live" to look into one suite)
 #   TSTATS_DEBIAN_MIRROR  Debian archive URI (default: the host apt's)
 #   TSTATS_KERNEL_CAPTURE a directory: also capture each kernel's replies
 #                         there with fuzz-capture (fuzz/corpus/reply/real-linuxX.Y.Z-*)
@@ -38,6 +41,7 @@ builddir=$(cd "${1:-build}" 2>/dev/null && pwd) || die "no build directory ${1:-
 cache=${TSTATS_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/libtaskstats-kernels}
 suites=${TSTATS_KERNEL_SUITES:-bullseye bookworm bookworm-backports trixie sid}
 vm_timeout=${TSTATS_VM_TIMEOUT:-900}
+tests=${TSTATS_KERNEL_TESTS:---suite live --suite cli}
 capture=${TSTATS_KERNEL_CAPTURE:+$(realpath -m "$TSTATS_KERNEL_CAPTURE")}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 # The modules the guest's file systems need (9p and ext4 on virtio); their
@@ -248,7 +252,7 @@ if [ -n "\$tstats_capture" ]; then
 	"$builddir/fuzz/fuzz-capture" "$logdir/capture" "\$tstats_capture"
 fi
 meson test -C "$builddir" --no-rebuild --print-errorlogs --timeout-multiplier 4 \\
-	--logbase "kernels/\$tstats_log" --suite live --suite cli \\
+	--logbase "kernels/\$tstats_log" $tests \\
 	>"$logdir/\$tstats_log.out" 2>&1
 EOF
 
