@@ -119,6 +119,12 @@ static FILE *start(const char *cmd)
  * CLOCK_PROCESS_CPUTIME_ID): never below it, and above it only by what
  * runs after a child reads its clock. The bytes are exact up to the
  * kernel's KiB rounding: 1%.
+ *
+ * Under emulation (TSTATS_EMULATED, set by scripts/test-kernels.sh: QEMU
+ * without KVM) the exit path after the final record costs ten times more,
+ * some 1.2 ms a process, and the lower bound is 75%: 84% was measured on
+ * 5.10. Losing the exited children would still show: they are about
+ * half of the busy time.
  */
 START_TEST(conservation)
 {
@@ -131,7 +137,7 @@ START_TEST(conservation)
 	uint64_t cpu_ns = 0, bytes = 0, parent_ns = 0, busy0, busy1 = 0, deadline;
 	char cmd[4096];
 	FILE *load;
-	int r;
+	int r, low;
 
 	ck_assert_ptr_nonnull(forkload);
 	ck_assert_int_eq(tstats_monitor_new(NULL, &m), 0);
@@ -187,8 +193,9 @@ START_TEST(conservation)
 	 * process runs some 50 times slower and its ticks stretch the
 	 * interval edges: the figure is shown, not judged; the workload's
 	 * own group below is judged there too. */
+	low = getenv("TSTATS_EMULATED") ? 75 : 92;
 	if (!getenv("TSTATS_UNDER_VALGRIND"))
-		ck_assert_msg(all.cpu_us * 1000 >= (busy1 - busy0) * 92 / 100 &&
+		ck_assert_msg(all.cpu_us * 1000 >= (busy1 - busy0) * low / 100 &&
 			      all.cpu_us * 1000 <= (busy1 - busy0) * 105 / 100,
 			      "tasks %" PRIu64 " us vs busy %" PRIu64 " ns", all.cpu_us,
 			      busy1 - busy0);
