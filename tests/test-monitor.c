@@ -117,8 +117,12 @@ static FILE *start(const char *cmd)
  * workload's group is compared in the scheduler's own ns
  * (cpu_run_virtual_total, what the children read of themselves with
  * CLOCK_PROCESS_CPUTIME_ID): never below it, and above it only by what
- * runs after a child reads its clock. The bytes are exact up to the
- * kernel's KiB rounding: 1%.
+ * runs after a child reads its clock. The bytes: what the children
+ * wrote, 1% below for the kernel's KiB rounding; above, what the kernel
+ * also charges to a task that dirties a page: the file system's own
+ * blocks (directory, inode, bitmaps) it dirties when it creates a file,
+ * again after each journal commit cleaned them: 8 KiB a file (+1.15%,
+ * 46 such pages for 250 files, was seen on a loaded machine).
  *
  * Under emulation (TSTATS_EMULATED, set by scripts/test-kernels.sh: QEMU
  * without KVM) the exit path after the final record costs ten times more,
@@ -211,7 +215,7 @@ START_TEST(conservation)
 	 * 5%, and 300 us a child. Counting a task twice would be far more. */
 	ck_assert_uint_le(group.run_ns, cpu_ns * 105 / 100 + children * 300000);
 	ck_assert_uint_ge(group.write_bytes, bytes * 99 / 100);
-	ck_assert_uint_le(group.write_bytes, bytes * 101 / 100);
+	ck_assert_uint_le(group.write_bytes, bytes + children / 4 * 8192);
 	tstats_monitor_free(m);
 }
 END_TEST
