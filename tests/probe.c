@@ -22,6 +22,17 @@ static int skip_or_fail(const char *what, int e)
 	return 1;
 }
 
+int probe_family(void)
+{
+	struct tstats_ctx *c;
+	int e = tstats_ctx_new(&c);
+
+	if (e < 0)
+		return skip_or_fail("tstats_ctx_new", e);
+	tstats_ctx_free(c);
+	return 0;
+}
+
 int probe_taskstats(bool listen)
 {
 	struct tstats_listener *l;

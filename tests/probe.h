@@ -15,4 +15,11 @@
  */
 int probe_taskstats(bool listen);
 
+/*
+ * The same for what needs no privilege (cgroupstats): 0 when the TASKSTATS
+ * family resolves, 77 with a "SKIP:" line when the kernel has none, 1 for
+ * any other failure.
+ */
+int probe_family(void);
+
 #endif

@@ -36,6 +36,7 @@
 #include "children.h"
 #include "libtaskstats.h"
 #include "probe.h"
+#include "fakekernel.h"
 #include "nlbuild.h"
 
 /*
@@ -387,240 +388,25 @@ END_TEST
 /* ================================================================
  * Unit: the batch engine against a fake kernel.
  *
- * The fake answers each request of a send like the kernel: a data message
- * for ids below FAKE_LIVE_LIMIT (AGGR_PID or AGGR_TGID by the request's
- * attribute), NLMSG_ERROR -ESRCH for the others. Its receive queue holds
- * `capacity` answers; more are dropped and the next receive fails with
- * ENOBUFS, as netlink does.
+ * The fake kernel (fakekernel.h) answers each query of a send like the
+ * kernel: a data message for ids below its live_limit (AGGR_PID or
+ * AGGR_TGID by the request's attribute), NLMSG_ERROR -ESRCH for the
+ * others. Its receive queue holds `capacity` answers; more are dropped and
+ * the next receive fails with ENOBUFS, as netlink does.
  */
-#define FAKE_FAMILY	31
-#define FAKE_PORT	4242
-#define FAKE_LIVE_LIMIT	100000u
-#define FAKE_DGRAM	2048
-#define FAKE_QMAX	1024
-#define FAKE_HELD	64
+#define FAKE_OPS	(FK_OP_RECV_MANY | FK_OP_GET_RCVBUF)
+#define FAKE_OPS_SINGLE	FK_OP_GET_RCVBUF	/* no recvmmsg(): recv() each */
 
-struct fake {
-	struct {
-		uint8_t buf[FAKE_DGRAM];
-		size_t len;
-	} q[FAKE_QMAX];
-	unsigned int head, count;
-	unsigned int capacity;	/* answers the queue holds */
-	int rcvbuf;		/* what SO_RCVBUF reads */
-	bool enobufs;		/* pending overflow error */
-	int error;		/* answer every request with this error */
-	size_t payload_len;	/* STATS payload bytes */
-	unsigned int stale;	/* foreign answers queued before each send's */
-	unsigned int sends, requests, dropped;
-	bool silent;		/* no answer at all */
-	bool foreign;		/* each answer after an EPERM and a record for
-				 * its sequence number from another port */
-	bool multi;		/* NLM_F_MULTI answers, each followed by an
-				 * NLMSG_DONE datagram */
-	unsigned int corrupt;	/* the next answers get a bogus nlmsg_len */
-	bool hold;		/* answers held back (a request timing out)... */
-	struct {
-		uint8_t buf[FAKE_DGRAM];
-		size_t len;
-	} held[FAKE_HELD];	/* ...and queued one before each later answer */
-	unsigned int nheld, released;
-};
+static struct fake_kernel *fk;
 
-static struct fake *fk;
-
-static void fake_push(struct fake *f, const struct nlb *b)
+static struct tstats_ctx *fake_ctx(unsigned int ops)
 {
-	unsigned int tail;
-
-	if (f->count >= f->capacity || f->count >= FAKE_QMAX) {
-		f->dropped++;
-		f->enobufs = true;
-		return;
-	}
-	tail = (f->head + f->count) % FAKE_QMAX;
-	ck_assert_uint_le(nlb_len(b), FAKE_DGRAM);
-	memcpy(f->q[tail].buf, nlb_data(b), nlb_len(b));
-	f->q[tail].len = nlb_len(b);
-	f->count++;
-}
-
-/* The kernel's answer to one request from port, into b. */
-static void fake_build(struct fake *f, struct nlb *b, uint32_t seq, uint32_t port,
-		       uint16_t attr, uint32_t id)
-{
-	uint8_t payload[FAKE_DGRAM];
-	size_t nest;
-
-	nlb_init(b);
-	if (f->error || id >= FAKE_LIVE_LIMIT || id == 0) {
-		nlb_error(b, f->error ? f->error : -ESRCH, seq, port);
-		return;
-	}
-	nlb_ts_build(payload, f->payload_len, f->payload_len > 560 ? 18 : 16,
-		     NLB_LAYOUT_MODERN, 16);
-	nlb_msg_start(b, FAKE_FAMILY, f->multi ? NLM_F_MULTI : 0, seq, port);
-	nlb_genl(b, TS_CMD_NEW, 1);
-	nest = nlb_nest_start(b, attr == TS_CMD_ATTR_TGID ? TS_TYPE_AGGR_TGID : TS_TYPE_AGGR_PID);
-	nlb_put_u32(b, attr == TS_CMD_ATTR_TGID ? TS_TYPE_TGID : TS_TYPE_PID, id);
-	nlb_put(b, TS_TYPE_STATS, payload, f->payload_len);
-	nlb_nest_end(b, nest);
-	nlb_msg_end(b);
-}
-
-static void fake_answer(struct fake *f, uint32_t seq, uint16_t attr, uint32_t id)
-{
-	static const int32_t zero;
-	static struct nlb b;
-
-	if (f->silent)
-		return;
-	if (!f->hold && f->nheld > f->released) {
-		/* A late answer to an earlier request comes first. */
-		memcpy(b.u.buf, f->held[f->released].buf, f->held[f->released].len);
-		b.len = f->held[f->released++].len;
-		fake_push(f, &b);
-	}
-	if (f->foreign) {
-		nlb_init(&b);
-		nlb_error(&b, -EPERM, seq, FAKE_PORT + 1);
-		fake_push(f, &b);
-		fake_build(f, &b, seq, FAKE_PORT + 1, attr, id + 1);
-		fake_push(f, &b);
-	}
-	fake_build(f, &b, seq, FAKE_PORT, attr, id);
-	if (f->corrupt) {
-		/* Past the datagram's end, or below the header's size. */
-		nlb_set_msg_len(&b, --f->corrupt % 2 ? (uint32_t)nlb_len(&b) + 64 : 8);
-	}
-	if (f->hold) {
-		ck_assert_uint_lt(f->nheld, FAKE_HELD);
-		memcpy(f->held[f->nheld].buf, nlb_data(&b), nlb_len(&b));
-		f->held[f->nheld++].len = nlb_len(&b);
-		return;
-	}
-	fake_push(f, &b);
-	if (f->multi) {
-		nlb_init(&b);
-		nlb_msg_start(&b, NLMSG_DONE, NLM_F_MULTI, seq, FAKE_PORT);
-		nlb_raw(&b, &zero, sizeof(zero));
-		nlb_msg_end(&b);
-		fake_push(f, &b);
-	}
-}
-
-static int fake_send(void *impl, const void *buf, size_t len)
-{
-	struct fake *f = impl;
-	const uint8_t *p = buf;
-
-	f->sends++;
-	for (unsigned int i = 0; i < f->stale; i++)
-		fake_answer(f, 0x7fffffffu - i, TS_CMD_ATTR_PID, 1);	/* nobody's */
-	while (len >= NLMSG_HDRLEN) {
-		struct nlmsghdr nlh;
-		struct nlattr nla;
-		uint32_t id;
-
-		memcpy(&nlh, p, sizeof(nlh));
-		ck_assert_uint_eq(nlh.nlmsg_len, REQUEST_U32_LEN);
-		ck_assert_uint_le(nlh.nlmsg_len, len);
-		ck_assert_uint_eq(nlh.nlmsg_type, FAKE_FAMILY);
-		ck_assert(nlh.nlmsg_flags & NLM_F_REQUEST);
-		ck_assert(!(nlh.nlmsg_flags & NLM_F_ACK));
-		memcpy(&nla, p + REQUEST_ATTR_OFF, sizeof(nla));
-		memcpy(&id, p + REQUEST_ID_OFF, sizeof(id));
-		f->requests++;
-		fake_answer(f, nlh.nlmsg_seq, nla.nla_type, id);
-		p += NLMSG_ALIGN(nlh.nlmsg_len);
-		len -= NLMSG_ALIGN(nlh.nlmsg_len);
-	}
-	return 0;
-}
-
-static ssize_t fake_recv(void *impl, void *buf, size_t cap, int flags)
-{
-	struct fake *f = impl;
-	size_t len;
-
-	(void)flags;
-	if (f->enobufs) {
-		f->enobufs = false;
-		return -ENOBUFS;
-	}
-	if (f->count == 0)
-		return -EAGAIN;	/* answers come during the send: none is late */
-	len = f->q[f->head].len;
-	memcpy(buf, f->q[f->head].buf, len < cap ? len : cap);
-	f->head = (f->head + 1) % FAKE_QMAX;
-	f->count--;
-	return (ssize_t)len;
-}
-
-static int fake_recv_many(void *impl, void *buf, size_t slot, unsigned int n, size_t *lens,
-			  int flags)
-{
-	struct fake *f = impl;
-	unsigned int got = 0;
-
-	/* recvmmsg: an error after some datagrams waits for the next call. */
-	while (got < n && (got == 0 || (f->count > 0 && !f->enobufs))) {
-		ssize_t r = fake_recv(impl, (uint8_t *)buf + got * slot, slot, flags);
-
-		if (r < 0)
-			return (int)r;
-		lens[got++] = (size_t)r;
-	}
-	return (int)got;
-}
-
-static int fake_set_timeout(void *impl, unsigned int msec)
-{
-	(void)impl;
-	(void)msec;
-	return 0;
-}
-
-static int fake_get_rcvbuf(void *impl)
-{
-	return ((struct fake *)impl)->rcvbuf;
-}
-
-static void fake_close(void *impl)
-{
-	(void)impl;
-}
-
-static const struct transport_ops fake_ops = {
-	.send = fake_send,
-	.recv = fake_recv,
-	.set_timeout = fake_set_timeout,
-	.recv_many = fake_recv_many,
-	.get_rcvbuf = fake_get_rcvbuf,
-	.close = fake_close,
-};
-
-static const struct transport_ops fake_ops_single = {
-	.send = fake_send,
-	.recv = fake_recv,
-	.set_timeout = fake_set_timeout,
-	.get_rcvbuf = fake_get_rcvbuf,
-	.close = fake_close,
-};
-
-static struct tstats_ctx *fake_ctx(const struct transport_ops *ops)
-{
-	struct transport t = {
-		.ops = ops, .portid = FAKE_PORT, .family = FAKE_FAMILY,
-	};
+	struct transport t;
 	struct tstats_ctx *c;
 
-	fk = calloc(1, sizeof(*fk));
-	ck_assert_ptr_nonnull(fk);
-	fk->capacity = FAKE_QMAX;
-	fk->rcvbuf = 212992;
-	fk->payload_len = 560;
-	t.impl = fk;
+	fk = fk_new();
+	fk->answer = true;
+	t = fk_transport(fk, ops);
 	ck_assert_int_eq(ctx_new_with_transport(&t, &c), 0);
 	return c;
 }
@@ -628,7 +414,7 @@ static struct tstats_ctx *fake_ctx(const struct transport_ops *ops)
 static void fake_free(struct tstats_ctx *c)
 {
 	tstats_ctx_free(c);
-	free(fk);
+	fk_free(fk);
 	fk = NULL;
 }
 
@@ -639,7 +425,7 @@ static uint32_t *mixed_ids(size_t n)
 
 	ck_assert_ptr_nonnull(ids);
 	for (size_t i = 0; i < n; i++)
-		ids[i] = i % 3 == 2 ? FAKE_LIVE_LIMIT + (uint32_t)i : 1 + (uint32_t)i;
+		ids[i] = i % 3 == 2 ? fk->live_limit + (uint32_t)i : 1 + (uint32_t)i;
 	return ids;
 }
 
@@ -649,7 +435,7 @@ static void check_mixed_results(const uint32_t *ids, size_t n, const struct tsta
 	int ok = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (ids[i] >= FAKE_LIVE_LIMIT) {
+		if (ids[i] >= fk->live_limit) {
 			ck_assert_msg(errs[i] == -ESRCH, "item %zu: %d", i, errs[i]);
 			ck_assert_uint_eq(recs[i].kind, 0xa5a5a5a5u);	/* untouched */
 			continue;
@@ -663,7 +449,7 @@ static void check_mixed_results(const uint32_t *ids, size_t n, const struct tsta
 	ck_assert_int_eq(ret, ok);
 }
 
-static void fake_batch(const struct transport_ops *ops, unsigned int kind)
+static void fake_batch(unsigned int ops, unsigned int kind)
 {
 	struct tstats_ctx *c = fake_ctx(ops);
 	size_t n = 1000;
@@ -691,25 +477,25 @@ static void fake_batch(const struct transport_ops *ops, unsigned int kind)
 
 START_TEST(fake_batch_pid)
 {
-	fake_batch(&fake_ops, TSTATS_KIND_PID);
+	fake_batch(FAKE_OPS, TSTATS_KIND_PID);
 }
 END_TEST
 
 START_TEST(fake_batch_tgid)
 {
-	fake_batch(&fake_ops, TSTATS_KIND_TGID);
+	fake_batch(FAKE_OPS, TSTATS_KIND_TGID);
 }
 END_TEST
 
 START_TEST(fake_batch_without_recv_many)
 {
-	fake_batch(&fake_ops_single, TSTATS_KIND_PID);
+	fake_batch(FAKE_OPS_SINGLE, TSTATS_KIND_PID);
 }
 END_TEST
 
 START_TEST(fake_chunk_follows_rcvbuf)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t ids[600];
 	struct tstats_record *recs = malloc(600 * sizeof(*recs));
 	int errs[600];
@@ -736,7 +522,7 @@ END_TEST
 
 START_TEST(fake_overrun_recovers)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 2000;
 	uint32_t *ids = mixed_ids(n);
 	struct tstats_record *recs = malloc(n * sizeof(*recs));
@@ -766,7 +552,7 @@ END_TEST
 
 START_TEST(fake_overrun_gives_up)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t ids[4] = { 1, 2, 3, 4 };
 	struct tstats_record recs[4];
 	int errs[4];
@@ -774,7 +560,7 @@ START_TEST(fake_overrun_gives_up)
 	fk->capacity = 0;	/* everything is dropped */
 	ck_assert_int_eq(tstats_query_batch(c, TSTATS_KIND_PID, ids, 4, recs, errs), -ENOBUFS);
 	/* The context stays usable. */
-	fk->capacity = FAKE_QMAX;
+	fk->capacity = FK_QMAX;
 	ck_assert_int_eq(tstats_query_batch(c, TSTATS_KIND_PID, ids, 4, recs, errs), 4);
 	fake_free(c);
 }
@@ -782,7 +568,7 @@ END_TEST
 
 START_TEST(fake_truncated_answers_grow_the_slot)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 300;
 	uint32_t *ids = mixed_ids(n);
 	struct tstats_record *recs = malloc(n * sizeof(*recs));
@@ -816,7 +602,7 @@ END_TEST
 
 START_TEST(fake_stale_answers_ignored)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 200;
 	uint32_t *ids = mixed_ids(n);
 	struct tstats_record *recs = malloc(n * sizeof(*recs));
@@ -889,7 +675,7 @@ static void expect_all(struct tstats_ctx *c, unsigned int kind, const uint32_t *
 
 START_TEST(fake_foreign_port_ignored)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 60;
 	uint32_t *ids = mixed_ids(n);
 
@@ -911,7 +697,7 @@ START_TEST(fake_kernel_errnos_per_item)
 		ESRCH, EINVAL, ERANGE, EOPNOTSUPP, ENOMEM, E2BIG, ENOBUFS, EMSGSIZE,
 		ENOENT, EACCES, EBUSY, EFAULT, EAGAIN,
 	};
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t ids[5] = { 1, 2, 3, 4, 5 };
 	struct tstats_record recs[5];
 	int errs[5];
@@ -942,7 +728,7 @@ END_TEST
 
 START_TEST(fake_no_answer_times_out)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t ids[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	struct tstats_record recs[8];
 	int errs[8];
@@ -961,7 +747,7 @@ END_TEST
 
 START_TEST(fake_bogus_nlmsg_len_asked_again)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 40;
 	uint32_t *ids = mixed_ids(n);
 	struct qstats st;
@@ -980,7 +766,7 @@ END_TEST
 
 START_TEST(fake_multipart_answers)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 50;
 	uint32_t *ids = mixed_ids(n);
 	struct qstats st;
@@ -998,7 +784,7 @@ END_TEST
 
 START_TEST(fake_late_answers_after_timeout)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t first[20], second[20];
 	struct tstats_record recs[20], one;
 	int errs[20];
@@ -1032,7 +818,7 @@ END_TEST
 
 START_TEST(fake_each_order_stop_abort)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 500;
 	uint32_t *ids = mixed_ids(n);
 	struct each_log l = { .ids = ids, .order_ok = true };
@@ -1061,7 +847,7 @@ END_TEST
 
 START_TEST(fake_eperm_fails_the_call)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t ids[3] = { 1, 2, 3 };
 	struct tstats_record recs[3];
 	int errs[3];
@@ -1078,7 +864,7 @@ END_TEST
 
 START_TEST(fake_bad_arguments)
 {
-	struct tstats_ctx *c = fake_ctx(&fake_ops);
+	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t ids[1] = { 1 };
 	struct tstats_record recs[1];
 	int errs[1];

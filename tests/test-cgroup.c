@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cgroupstats. "unit": the exchange against a fake kernel (data + ACK,
- * ACK only, errors, stale and malformed answers). "live": the real kernel
+ * cgroupstats. "unit": the exchange against the fake kernel (fakekernel.h:
+ * data + ACK, ACK only, errors, stale and malformed answers). "live": the real kernel
  * on a named cgroup v1 hierarchy this suite mounts itself, with children
  * moved into a cgroup of its own, and on a cgroup v2 mount. The live half
  * exits 77 (skip) only when no cgroup hierarchy can be mounted here
@@ -27,214 +27,14 @@
 #include <linux/netlink.h>
 
 #include "internal.h"
+#include "fakekernel.h"
+#include "probe.h"
 #include "nlbuild.h"
 
-#define FAMILY	31
-#define PORT	4242u
-
-/*
- * Fake kernel
- */
-enum step {
-	S_DATA,		/* the stats message for the last request */
-	S_ACK,		/* NLMSG_ERROR 0 for the last request */
-	S_DATA_ACK,	/* both in one datagram */
-	S_ERROR,	/* NLMSG_ERROR with .error */
-	S_TIMEOUT,	/* recv times out */
-	S_ENOBUFS,
-	S_STALE,	/* data and ACK of the request before */
-	S_FOREIGN,	/* data for another port */
-	S_SHORT,	/* a 39-byte struct */
-	S_LONG,		/* a 48-byte struct from a future kernel */
-	S_NO_STATS,	/* the message without its attribute */
-	S_TWO_STATS,
-	S_UNKNOWN_ATTR,	/* an unknown attribute, then the stats */
-	S_WRONG_CMD,	/* TASKSTATS_CMD_NEW instead of CGROUPSTATS_CMD_NEW */
-	S_TRUNCATED,	/* a datagram larger than the buffer */
-	S_TS_REPLY,	/* a taskstats answer (for a mixed sequence) */
-};
-
-struct fake {
-	enum step script[16];
-	int errors[16];
-	int n, pos;
-	uint32_t last_seq, last_fd;
-	uint16_t last_flags;
-	uint8_t last_cmd;
-	unsigned int sends;
-	struct nlb b;
-};
-
-static struct fake fk;
+static struct fake_kernel *fk;
 static struct tstats_ctx *ctx;
 
-static const uint64_t want[5] = { 11, 22, 33, 44, 55 };
-
-static int fake_send(void *impl, const void *buf, size_t len)
-{
-	struct fake *f = impl;
-	const uint8_t *p = buf;
-	struct nlmsghdr nlh;
-	struct nlattr nla;
-
-	ck_assert_uint_ge(len, NLMSG_HDRLEN + 4 + 8);
-	memcpy(&nlh, p, sizeof(nlh));
-	ck_assert_uint_eq(nlh.nlmsg_len, len);
-	ck_assert_uint_eq(nlh.nlmsg_type, FAMILY);
-	ck_assert_uint_eq(nlh.nlmsg_pid, PORT);
-	ck_assert_uint_ne(nlh.nlmsg_seq, 0);
-	f->last_seq = nlh.nlmsg_seq;
-	f->last_flags = nlh.nlmsg_flags;
-	f->last_cmd = p[NLMSG_HDRLEN];
-	ck_assert_uint_eq(p[NLMSG_HDRLEN + 1], 1);	/* genl version */
-	memcpy(&nla, p + NLMSG_HDRLEN + 4, sizeof(nla));
-	ck_assert_uint_eq(nla.nla_len, 8);
-	memcpy(&f->last_fd, p + NLMSG_HDRLEN + 8, 4);
-	if (f->last_cmd == CGS_CMD_GET)
-		ck_assert_uint_eq(nla.nla_type, CGS_CMD_ATTR_FD);
-	f->sends++;
-	return 0;
-}
-
-static void put_data(struct nlb *b, uint32_t seq, uint32_t port, uint8_t cmd, size_t len,
-		     int attrs)
-{
-	uint8_t st[64];
-
-	memset(st, 0xee, sizeof(st));
-	for (int i = 0; i < 5; i++)
-		memcpy(st + 8 * i, &want[i], 8);
-	nlb_msg_start(b, FAMILY, 0, seq, port);
-	nlb_genl(b, cmd, 1);
-	if (attrs & 2)
-		nlb_put_u32(b, 7, 0xdead);
-	if (attrs & 1)
-		nlb_put(b, CGS_TYPE_CGROUP_STATS, st, len);
-	if (attrs & 4)
-		nlb_put(b, CGS_TYPE_CGROUP_STATS, st, len);
-	nlb_msg_end(b);
-}
-
-static void put_ts_reply(struct nlb *b, uint32_t seq, uint32_t id)
-{
-	uint8_t ts[1024];
-	size_t n, nest;
-
-	n = nlb_ts_build_version(ts, sizeof(ts), 16);
-	nlb_msg_start(b, FAMILY, 0, seq, PORT);
-	nlb_genl(b, 2, 1);
-	nest = nlb_nest_start(b, 4);
-	nlb_put_u32(b, 1, id);
-	nlb_put(b, 3, ts, n);
-	nlb_nest_end(b, nest);
-	nlb_msg_end(b);
-}
-
-static ssize_t fake_recv(void *impl, void *buf, size_t cap, int flags)
-{
-	struct fake *f = impl;
-	enum step s;
-	int err;
-
-	(void)flags;
-	ck_assert_msg(f->pos < f->n, "receive past the script (a hang on a real kernel)");
-	s = f->script[f->pos];
-	err = f->errors[f->pos];
-	f->pos++;
-	nlb_init(&f->b);
-	switch (s) {
-	case S_DATA:
-		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 40, 1);
-		break;
-	case S_ACK:
-		nlb_error(&f->b, 0, f->last_seq, PORT);
-		break;
-	case S_DATA_ACK:
-		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 40, 1);
-		nlb_error(&f->b, 0, f->last_seq, PORT);
-		break;
-	case S_ERROR:
-		nlb_error(&f->b, err, f->last_seq, PORT);
-		break;
-	case S_TIMEOUT:
-		return -EAGAIN;
-	case S_ENOBUFS:
-		return -ENOBUFS;
-	case S_STALE:
-		put_data(&f->b, f->last_seq - 1, PORT, CGS_CMD_NEW, 40, 1);
-		nlb_error(&f->b, 0, f->last_seq - 1, PORT);
-		break;
-	case S_FOREIGN:
-		put_data(&f->b, f->last_seq, PORT + 1, CGS_CMD_NEW, 40, 1);
-		nlb_error(&f->b, -EPERM, f->last_seq, PORT + 1);
-		break;
-	case S_SHORT:
-		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 39, 1);
-		break;
-	case S_LONG:
-		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 48, 1);
-		break;
-	case S_NO_STATS:
-		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 40, 0);
-		break;
-	case S_TWO_STATS:
-		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 40, 1 | 4);
-		break;
-	case S_UNKNOWN_ATTR:
-		put_data(&f->b, f->last_seq, PORT, CGS_CMD_NEW, 40, 1 | 2);
-		break;
-	case S_WRONG_CMD:
-		put_data(&f->b, f->last_seq, PORT, 2, 40, 1);
-		break;
-	case S_TRUNCATED:
-		memset(buf, 0, cap);
-		return (ssize_t)(cap + 100);
-	case S_TS_REPLY:
-		put_ts_reply(&f->b, f->last_seq, f->last_fd);
-		break;
-	default:
-		ck_abort_msg("bad step");
-	}
-	ck_assert_uint_le(nlb_len(&f->b), cap);
-	memcpy(buf, nlb_data(&f->b), nlb_len(&f->b));
-	return (ssize_t)nlb_len(&f->b);
-}
-
-static int fake_set_timeout(void *impl, unsigned int msec)
-{
-	(void)impl;
-	(void)msec;
-	return 0;
-}
-
-static void fake_close(void *impl)
-{
-	(void)impl;
-}
-
-static const struct transport_ops fake_ops = {
-	.send = fake_send,
-	.recv = fake_recv,
-	.set_timeout = fake_set_timeout,
-	.close = fake_close,
-};
-
-static void script(int n, const enum step *steps, const int *errors)
-{
-	memset(fk.script, 0, sizeof(fk.script));
-	memset(fk.errors, 0, sizeof(fk.errors));
-	memcpy(fk.script, steps, (size_t)n * sizeof(*steps));
-	if (errors)
-		memcpy(fk.errors, errors, (size_t)n * sizeof(*errors));
-	fk.n = n;
-	fk.pos = 0;
-	fk.sends = 0;
-}
-
-#define SCRIPT(...) do {						\
-		static const enum step s_[] = { __VA_ARGS__ };		\
-		script((int)(sizeof(s_) / sizeof(s_[0])), s_, NULL);	\
-	} while (0)
+#define SCRIPT(...) FK_SCRIPT(fk, __VA_ARGS__)
 
 /* A directory to name: the fake kernel never looks at it, but the
  * library's explanation of an EINVAL does. */
@@ -242,10 +42,10 @@ static int dirfd_root;
 
 static void unit_setup(void)
 {
-	struct transport t = { .ops = &fake_ops, .impl = &fk, .portid = PORT,
-			       .family = FAMILY };
+	struct transport t;
 
-	memset(&fk, 0, sizeof(fk));
+	fk = fk_new();
+	t = fk_transport(fk, 0);
 	ck_assert_int_eq(ctx_new_with_transport(&t, &ctx), 0);
 	dirfd_root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(dirfd_root, 0);
@@ -255,6 +55,8 @@ static void unit_teardown(void)
 {
 	tstats_ctx_free(ctx);
 	ctx = NULL;
+	fk_free(fk);
+	fk = NULL;
 	close(dirfd_root);
 }
 
@@ -273,20 +75,20 @@ START_TEST(unit_reply_then_ack)
 {
 	struct tstats_cgroupstats s;
 
-	SCRIPT(S_DATA, S_ACK);
+	SCRIPT(FK_CG_DATA, FK_ACK);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
 	expect_stats(&s, 40);
-	ck_assert_uint_eq(fk.sends, 1);
-	ck_assert_int_eq(fk.pos, 2);	/* the ACK was drained too */
-	ck_assert_uint_eq(fk.last_cmd, CGS_CMD_GET);
-	ck_assert_uint_eq(fk.last_flags, NLM_F_REQUEST | NLM_F_ACK);
-	ck_assert_uint_eq(fk.last_fd, (uint32_t)dirfd_root);
+	ck_assert_uint_eq(fk->sends, 1);
+	ck_assert_int_eq(fk->pos, 2);	/* the ACK was drained too */
+	ck_assert_uint_eq(fk->last.cmd, CGS_CMD_GET);
+	ck_assert_uint_eq(fk->last.flags, NLM_F_REQUEST | NLM_F_ACK);
+	ck_assert_uint_eq(fk->last.id, (uint32_t)dirfd_root);
 
-	SCRIPT(S_DATA_ACK);
+	SCRIPT(FK_CG_DATA_ACK);
 	memset(&s, 0, sizeof(s));
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
 	expect_stats(&s, 40);
-	ck_assert_int_eq(fk.pos, 1);
+	ck_assert_int_eq(fk->pos, 1);
 }
 END_TEST
 
@@ -294,18 +96,18 @@ START_TEST(unit_path_opens_a_directory)
 {
 	struct tstats_cgroupstats s;
 
-	SCRIPT(S_DATA, S_ACK);
+	SCRIPT(FK_CG_DATA, FK_ACK);
 	ck_assert_int_eq(tstats_query_cgroup(ctx, "/", &s), 0);
 	expect_stats(&s, 40);
 	/* The descriptor sent was the library's own, closed since. */
-	ck_assert_int_eq(fcntl((int)fk.last_fd, F_GETFD), -1);
+	ck_assert_int_eq(fcntl((int)fk->last.id, F_GETFD), -1);
 	ck_assert_int_eq(errno, EBADF);
 
 	/* Refused before anything is sent. */
-	SCRIPT(S_ACK);
+	SCRIPT(FK_ACK);
 	ck_assert_int_eq(tstats_query_cgroup(ctx, "/nonexistent/tstats", &s), -ENOENT);
 	ck_assert_int_eq(tstats_query_cgroup(ctx, "/proc/self/status", &s), -ENOTDIR);
-	ck_assert_uint_eq(fk.sends, 0);
+	ck_assert_uint_eq(fk->sends, 0);
 }
 END_TEST
 
@@ -316,9 +118,9 @@ START_TEST(unit_ack_only_is_ebadf)
 	/* What the kernel sends for a descriptor with no file: the ACK
 	 * alone. The call must end there, not wait for data. */
 	memset(&s, 0x5a, sizeof(s));
-	SCRIPT(S_ACK);
+	SCRIPT(FK_ACK);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EBADF);
-	ck_assert_int_eq(fk.pos, 1);
+	ck_assert_int_eq(fk->pos, 1);
 	ck_assert_uint_eq(s.nr_sleeping, 0x5a5a5a5a5a5a5a5aull);	/* untouched */
 }
 END_TEST
@@ -326,19 +128,19 @@ END_TEST
 START_TEST(unit_einval_explained)
 {
 	struct tstats_cgroupstats s;
-	static const enum step e = S_ERROR;
+	static const enum fk_step e = FK_ERROR;
 	static const int einval = -EINVAL;
 	int fd;
 
 	/* A directory outside any cgroup file system: the kernel's EINVAL. */
-	script(1, &e, &einval);
+	fk_script(fk, 1, &e, &einval);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EINVAL);
-	ck_assert_int_eq(fk.pos, 1);
+	ck_assert_int_eq(fk->pos, 1);
 
 	/* Not a directory: told apart. */
 	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ge(fd, 0);
-	script(1, &e, &einval);
+	fk_script(fk, 1, &e, &einval);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, fd, &s), -ENOTDIR);
 	close(fd);
 }
@@ -350,11 +152,11 @@ START_TEST(unit_kernel_errno_kept)
 	struct tstats_cgroupstats s;
 
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
-		enum step st = S_ERROR;
+		enum fk_step st = FK_ERROR;
 
-		script(1, &st, &errs[i]);
+		fk_script(fk, 1, &st, &errs[i]);
 		ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), errs[i]);
-		ck_assert_int_eq(fk.pos, 1);
+		ck_assert_int_eq(fk->pos, 1);
 	}
 }
 END_TEST
@@ -364,19 +166,25 @@ START_TEST(unit_timeout_and_socket_errors)
 	struct tstats_cgroupstats s;
 
 	memset(&s, 0x5a, sizeof(s));
-	SCRIPT(S_TIMEOUT);
+	SCRIPT(FK_TIMEOUT);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -ETIMEDOUT);
 	ck_assert_uint_eq(s.nr_running, 0x5a5a5a5a5a5a5a5aull);
-	SCRIPT(S_ENOBUFS);
+	SCRIPT(FK_ENOBUFS);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -ENOBUFS);
 
 	/* The data came, its ACK did not: the data stands. */
-	SCRIPT(S_DATA, S_TIMEOUT);
+	SCRIPT(FK_CG_DATA, FK_TIMEOUT);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
 	expect_stats(&s, 40);
 
-	/* A datagram too large for the buffer, then an ACK: not EBADF. */
-	SCRIPT(S_TRUNCATED, S_ACK);
+	/* A datagram 100 bytes too large for the buffer, then an ACK: not
+	 * EBADF. */
+	{
+		static const enum fk_step st[] = { FK_TRUNCATED, FK_ACK };
+		static const int excess[] = { 100, 0 };
+
+		fk_script(fk, 2, st, excess);
+	}
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EMSGSIZE);
 }
 END_TEST
@@ -385,10 +193,10 @@ START_TEST(unit_stale_and_foreign_skipped)
 {
 	struct tstats_cgroupstats s;
 
-	SCRIPT(S_STALE, S_FOREIGN, S_DATA, S_ACK);
+	SCRIPT(FK_CG_STALE, FK_CG_FOREIGN, FK_CG_DATA, FK_ACK);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
 	expect_stats(&s, 40);
-	ck_assert_int_eq(fk.pos, 4);
+	ck_assert_int_eq(fk->pos, 4);
 }
 END_TEST
 
@@ -396,21 +204,21 @@ START_TEST(unit_payload_sizes)
 {
 	struct tstats_cgroupstats s;
 
-	SCRIPT(S_LONG, S_ACK);
+	SCRIPT(FK_CG_LONG, FK_ACK);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
 	expect_stats(&s, 48);
-	SCRIPT(S_UNKNOWN_ATTR, S_ACK);
+	SCRIPT(FK_CG_UNKNOWN_ATTR, FK_ACK);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
 	expect_stats(&s, 40);
 
 	memset(&s, 0x5a, sizeof(s));
-	SCRIPT(S_SHORT);
+	SCRIPT(FK_CG_SHORT);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EBADMSG);
-	SCRIPT(S_NO_STATS);
+	SCRIPT(FK_CG_NO_STATS);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EBADMSG);
-	SCRIPT(S_TWO_STATS);
+	SCRIPT(FK_CG_TWO_STATS);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EBADMSG);
-	SCRIPT(S_WRONG_CMD);
+	SCRIPT(FK_CG_WRONG_CMD);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), -EBADMSG);
 	ck_assert_uint_eq(s.nr_io_wait, 0x5a5a5a5a5a5a5a5aull);
 }
@@ -427,7 +235,7 @@ START_TEST(unit_codec_unaligned)
 	memcpy(raw + 1, &l, 2);
 	memcpy(raw + 3, &t, 2);
 	for (int i = 0; i < 5; i++)
-		memcpy(raw + 5 + 8 * i, &want[i], 8);
+		memcpy(raw + 5 + 8 * i, &fk_cgroup_want[i], 8);
 	ck_assert_int_eq(codec_parse_cgroupstats(raw + 1, 44, &s), 0);
 	expect_stats(&s, 40);
 	/* Truncated attribute: nla_len past the buffer. */
@@ -441,12 +249,12 @@ START_TEST(unit_mixed_with_taskstats_queries)
 	struct tstats_cgroupstats s;
 	struct tstats_record r;
 
-	SCRIPT(S_TS_REPLY);
+	SCRIPT(FK_REPLY);
 	ck_assert_int_eq(tstats_query(ctx, TSTATS_KIND_PID, 77, &r), 0);
 	ck_assert_uint_eq(r.id, 77);
-	SCRIPT(S_DATA_ACK);
+	SCRIPT(FK_CG_DATA_ACK);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, &s), 0);
-	SCRIPT(S_TS_REPLY);
+	SCRIPT(FK_REPLY);
 	ck_assert_int_eq(tstats_query(ctx, TSTATS_KIND_PID, 78, &r), 0);
 	ck_assert_uint_eq(r.id, 78);
 }
@@ -456,14 +264,14 @@ START_TEST(unit_bad_arguments)
 {
 	struct tstats_cgroupstats s;
 
-	SCRIPT(S_ACK);
+	SCRIPT(FK_ACK);
 	ck_assert_int_eq(tstats_query_cgroup_fd(NULL, dirfd_root, &s), -EINVAL);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, dirfd_root, NULL), -EINVAL);
 	ck_assert_int_eq(tstats_query_cgroup_fd(ctx, -1, &s), -EBADF);
 	ck_assert_int_eq(tstats_query_cgroup(NULL, "/", &s), -EINVAL);
 	ck_assert_int_eq(tstats_query_cgroup(ctx, NULL, &s), -EINVAL);
 	ck_assert_int_eq(tstats_query_cgroup(ctx, "/", NULL), -EINVAL);
-	ck_assert_uint_eq(fk.sends, 0);
+	ck_assert_uint_eq(fk->sends, 0);
 }
 END_TEST
 
@@ -479,18 +287,10 @@ static char child_cg[128];	/* the running test's cgroup in v1_dir */
 
 static int live_probe_and_mount(void)
 {
-	struct tstats_ctx *c;
-	int e = tstats_ctx_new(&c);
+	int e = probe_family();	/* cgroupstats needs no privilege */
 
-	if (e == -ENOENT || e == -EPROTONOSUPPORT) {
-		fprintf(stderr, "SKIP: no TASKSTATS family here (%s)\n", strerror(-e));
-		return 77;
-	}
-	if (e < 0) {
-		fprintf(stderr, "tstats_ctx_new: %s\n", strerror(-e));
-		return 1;
-	}
-	tstats_ctx_free(c);
+	if (e)
+		return e;
 
 	snprintf(v1_dir, sizeof(v1_dir), "/tmp/tstats-cgv1-XXXXXX");
 	if (!mkdtemp(v1_dir)) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Exit listeners. Run as "test-listen unit": cpulist validation and
- * recorded exit messages fed through a fake transport (no kernel). Run as
+ * recorded exit messages fed through the fake kernel (fakekernel.h). Run as
  * "test-listen live": real exit events from children of this process; exits
  * 77 (skip) only when the TASKSTATS family is missing or registration needs
  * a privilege we lack.
@@ -30,164 +30,30 @@
 #include "internal.h"
 #include "libtaskstats.h"
 #include "probe.h"
+#include "fakekernel.h"
 #include "nlbuild.h"
 
-#define FAMILY 31
-#define PORT 4242u
 #define MIB (1024 * 1024)
 
-/*
- * The fake kernel: recv() returns scripted datagrams or errors in order;
- * a request asking for an ACK gets reg_answer queued behind what is
- * already scripted.
- */
-struct fake_rx {
-	uint8_t *data;
-	size_t len;		/* bytes held */
-	size_t claim;		/* length recv reports (> len: truncated) */
-	int err;		/* recv returns this when non-zero */
-};
-
-#define FAKE_MAX_RX 64
-#define FAKE_MAX_TX 8
-#define FAKE_NO_ANSWER 1
-
-struct fake {
-	struct fake_rx rx[FAKE_MAX_RX];
-	size_t rx_head, rx_n;
-	uint8_t tx[FAKE_MAX_TX][256];
-	size_t tx_len[FAKE_MAX_TX];
-	size_t ntx;
-	int reg_answer;		/* 0 (ACK), -errno, or FAKE_NO_ANSWER */
-	int rcvbuf;
-	size_t last_cap;
-	unsigned int timeout;
-	bool closed;
-};
-
-static void fake_push(struct fake *f, const void *data, size_t len, size_t claim, int err)
-{
-	struct fake_rx *x;
-
-	ck_assert_uint_lt(f->rx_n, FAKE_MAX_RX);
-	x = &f->rx[f->rx_n++];
-	x->data = NULL;
-	x->len = len;
-	x->claim = claim;
-	x->err = err;
-	if (len) {
-		x->data = malloc(len);
-		ck_assert_ptr_nonnull(x->data);
-		memcpy(x->data, data, len);
-	}
-}
-
-static void fake_push_nlb(struct fake *f, const struct nlb *b)
-{
-	fake_push(f, nlb_data(b), nlb_len(b), nlb_len(b), 0);
-}
-
-static void fake_push_err(struct fake *f, int err)
-{
-	fake_push(f, NULL, 0, 0, err);
-}
-
-static int fake_send(void *impl, const void *buf, size_t len)
-{
-	struct fake *f = impl;
-	struct nlmsghdr nlh;
-
-	ck_assert_uint_lt(f->ntx, FAKE_MAX_TX);
-	ck_assert_uint_le(len, sizeof(f->tx[0]));
-	memcpy(f->tx[f->ntx], buf, len);
-	f->tx_len[f->ntx++] = len;
-	memcpy(&nlh, buf, sizeof(nlh));
-	if ((nlh.nlmsg_flags & NLM_F_ACK) && f->reg_answer != FAKE_NO_ANSWER) {
-		struct nlb b;
-
-		nlb_init(&b);
-		nlb_error(&b, f->reg_answer, nlh.nlmsg_seq, nlh.nlmsg_pid);
-		fake_push_nlb(f, &b);
-	}
-	return 0;
-}
-
-static ssize_t fake_recv(void *impl, void *buf, size_t cap, int flags)
-{
-	struct fake *f = impl;
-	struct fake_rx *x;
-
-	(void)flags;
-	f->last_cap = cap;
-	if (f->rx_head == f->rx_n)
-		return -EAGAIN;
-	x = &f->rx[f->rx_head++];
-	if (x->err)
-		return x->err;
-	/* Like recv(MSG_TRUNC): what fits is copied, the real length is
-	 * returned and the datagram is gone. */
-	memcpy(buf, x->data, x->len < cap ? x->len : cap);
-	return (ssize_t)x->claim;
-}
-
-static int fake_set_timeout(void *impl, unsigned int msec)
-{
-	struct fake *f = impl;
-
-	f->timeout = msec;
-	return 0;
-}
-
-static int fake_set_rcvbuf(void *impl, int bytes)
-{
-	struct fake *f = impl;
-
-	f->rcvbuf = bytes;
-	return 2 * bytes;
-}
-
-static int fake_get_fd(void *impl)
-{
-	(void)impl;
-	return -EBADF;
-}
-
-static void fake_close(void *impl)
-{
-	struct fake *f = impl;
-
-	f->closed = true;
-}
-
-static const struct transport_ops fake_ops = {
-	.send = fake_send,
-	.recv = fake_recv,
-	.set_timeout = fake_set_timeout,
-	.set_rcvbuf = fake_set_rcvbuf,
-	.get_fd = fake_get_fd,
-	.close = fake_close,
-};
-
-static struct fake *fk;
+/* The fake kernel (fakekernel.h), which ACKs registrations. */
+static struct fake_kernel *fk;
 
 static void fake_setup(void)
 {
-	fk = calloc(1, sizeof(*fk));
-	ck_assert_ptr_nonnull(fk);
+	fk = fk_new();
+	fk->reg_answer = 0;
+	fk->log_every_send = true;
 }
 
 static void fake_teardown(void)
 {
-	for (size_t i = 0; i < fk->rx_n; i++)
-		free(fk->rx[i].data);
-	free(fk);
+	fk_free(fk);
 	fk = NULL;
 }
 
 static struct tstats_listener *fake_listener(const char *cpulist)
 {
-	struct transport t = { .ops = &fake_ops, .impl = fk, .portid = PORT,
-			       .family = FAMILY };
+	struct transport t = fk_transport(fk, FK_OP_SET_RCVBUF | FK_OP_GET_FD);
 	struct tstats_listener *l = NULL;
 
 	ck_assert_int_eq(listener_new_with_transport(&t, cpulist, &l), 0);
@@ -209,7 +75,7 @@ static void put_aggr(struct nlb *b, uint16_t aggr, uint16_t idtype, uint32_t id,
 static void exit_msg(struct nlb *b, uint32_t seq, uint32_t pid, const void *pp, size_t pl,
 		     uint32_t tgid, const void *tp, size_t tl)
 {
-	nlb_msg_start(b, FAMILY, 0, seq, 0);
+	nlb_msg_start(b, FK_FAMILY, 0, seq, 0);
 	nlb_genl(b, TS_CMD_NEW, 1);
 	if (pp)
 		put_aggr(b, TS_TYPE_AGGR_PID, TS_TYPE_PID, pid, pp, pl);
@@ -239,7 +105,7 @@ static void push_exit(uint32_t pid, bool group, uint32_t tgid)
 
 	nlb_init(&b);
 	exit_msg(&b, 0, pid, p, pl, tgid, tgid ? t : NULL, tl);
-	fake_push_nlb(fk, &b);
+	fk_push_nlb(fk, &b);
 }
 
 /* What the callbacks saw. */
@@ -421,14 +287,14 @@ START_TEST(register_and_deregister)
 
 	ck_assert_uint_eq(fk->ntx, 1);
 	parse_request(0, &nlh, &cmd, &attr, s, sizeof(s));
-	ck_assert_uint_eq(nlh.nlmsg_type, FAMILY);
+	ck_assert_uint_eq(nlh.nlmsg_type, FK_FAMILY);
 	ck_assert_uint_eq(nlh.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
-	ck_assert_uint_eq(nlh.nlmsg_pid, PORT);
+	ck_assert_uint_eq(nlh.nlmsg_pid, FK_PORT);
 	ck_assert_uint_eq(cmd, TS_CMD_GET);
 	ck_assert_uint_eq(attr, TS_CMD_ATTR_REGISTER_CPUMASK);
 	ck_assert_str_eq(s, "0-3,7");
 	ck_assert_str_eq(tstats_listener_cpulist(l), "0-3,7");
-	ck_assert_uint_gt(fk->timeout, 0);
+	ck_assert_uint_gt(fk->timeout_ms, 0);
 	ck_assert_int_eq(tstats_listener_fd(l), -EBADF);
 
 	tstats_listener_free(l);
@@ -446,8 +312,7 @@ END_TEST
  * and the transport stays the caller's. */
 static void expect_refused(int answer, int want)
 {
-	struct transport t = { .ops = &fake_ops, .impl = fk, .portid = PORT,
-			       .family = FAMILY };
+	struct transport t = fk_transport(fk, FK_OP_SET_RCVBUF | FK_OP_GET_FD);
 	struct tstats_listener *l = (struct tstats_listener *)&t;
 
 	fk->reg_answer = answer;
@@ -477,7 +342,7 @@ END_TEST
 
 START_TEST(register_no_answer)
 {
-	expect_refused(FAKE_NO_ANSWER, -ETIMEDOUT);
+	expect_refused(FK_NO_ANSWER, -ETIMEDOUT);
 }
 END_TEST
 
@@ -493,7 +358,7 @@ START_TEST(register_refused_each_errno)
 		expect_refused(-errnos[i], -errnos[i]);
 	}
 	/* A positive error must not read as success (not EPERM: 1 is
-	 * FAKE_NO_ANSWER). */
+	 * FK_NO_ANSWER). */
 	fk->ntx = 0;
 	expect_refused(ESRCH, -ESRCH);
 }
@@ -505,18 +370,18 @@ START_TEST(register_ignores_foreign_answers)
 	struct seen s = { 0 };
 	struct nlb b;
 
-	/* Our request will be sequence 1 from PORT: refusals of another
+	/* Our request will be sequence 1 from FK_PORT: refusals of another
 	 * port's request 1 and of our request 99 (an earlier one) are not
 	 * its answer, nor is a stray ACK. */
 	nlb_init(&b);
-	nlb_error(&b, -EPERM, 1, PORT + 1);
-	fake_push_nlb(fk, &b);
+	nlb_error(&b, -EPERM, 1, FK_PORT + 1);
+	fk_push_nlb(fk, &b);
 	nlb_init(&b);
-	nlb_error(&b, -EINVAL, 99, PORT);
-	nlb_error(&b, 0, 98, PORT);
-	fake_push_nlb(fk, &b);
+	nlb_error(&b, -EINVAL, 99, FK_PORT);
+	nlb_error(&b, 0, 98, FK_PORT);
+	fk_push_nlb(fk, &b);
 	l = fake_listener("0");
-	ck_assert_uint_eq(fk->rx_head, 3);	/* the ACK after them */
+	ck_assert_uint_eq(fk->delivered, 3);	/* the ACK after them */
 	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 0);
 	ck_assert_uint_eq(s.nloss, 0);
 	tstats_listener_free(l);
@@ -654,7 +519,7 @@ START_TEST(tgid_version_zero)
 	nlb_ts_build(t, tl, 0, NLB_LAYOUT_V15, 15);
 	nlb_init(&b);
 	exit_msg(&b, 7, 601, p, pl, 600, t, tl);
-	fake_push_nlb(fk, &b);
+	fk_push_nlb(fk, &b);
 
 	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 2);
 	ck_assert_uint_eq(s.rec[0].version, 15);
@@ -684,7 +549,7 @@ static size_t big_attr(uint8_t *buf, size_t off, uint16_t type, const void *data
 /* An exit message of a future kernel whose struct is plen bytes. */
 static size_t big_exit_msg(uint8_t *buf, uint32_t pid, uint32_t tgid, size_t plen)
 {
-	struct nlmsghdr nlh = { .nlmsg_type = FAMILY };
+	struct nlmsghdr nlh = { .nlmsg_type = FK_FAMILY };
 	struct genlmsghdr gh = { .cmd = TS_CMD_NEW, .version = 1 };
 	uint8_t *payload = calloc(1, plen);
 	size_t off = NLMSG_HDRLEN, nest;
@@ -723,9 +588,9 @@ START_TEST(truncated_grows_and_counts)
 	/* The first copy does not fit the initial buffer. */
 	cap = fk->last_cap;
 	ck_assert_uint_lt(cap, len);
-	fake_push(fk, big, len, len, 0);
+	fk_push(fk, big, len, len);
 	push_exit(902, true, 0);
-	fake_push(fk, big, len, len, 0);
+	fk_push(fk, big, len, len);
 
 	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 3);
 	/* Never a record from the truncated bytes: a loss, then the rest. */
@@ -761,7 +626,7 @@ START_TEST(truncated_without_loss_callback)
 	size_t len = big_exit_msg(big, 901, 900, 6000);
 
 	push_exit(1, true, 0);
-	fake_push(fk, big, len, len, 0);
+	fk_push(fk, big, len, len);
 	push_exit(2, true, 0);
 	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, NULL, &s), -EMSGSIZE);
 	ck_assert_uint_eq(s.n, 1);
@@ -779,9 +644,9 @@ START_TEST(enobufs_is_reported_and_listening_goes_on)
 	struct seen s = { 0 };
 
 	push_exit(10, true, 0);
-	fake_push_err(fk, -ENOBUFS);
+	fk_push_err(fk, -ENOBUFS);
 	push_exit(11, true, 0);
-	fake_push_err(fk, -ENOBUFS);
+	fk_push_err(fk, -ENOBUFS);
 	push_exit(12, false, 0);
 	push_exit(13, true, 12);
 	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 5);
@@ -810,7 +675,7 @@ START_TEST(enobufs_without_loss_callback)
 	struct seen s = { 0 };
 
 	push_exit(10, true, 0);
-	fake_push_err(fk, -ENOBUFS);
+	fk_push_err(fk, -ENOBUFS);
 	push_exit(11, true, 0);
 	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, NULL, &s), -ENOBUFS);
 	ck_assert_uint_eq(s.n, 1);
@@ -827,7 +692,7 @@ START_TEST(enobufs_while_registering)
 	struct seen s = { 0 };
 
 	push_exit(10, true, 0);
-	fake_push_err(fk, -ENOBUFS);
+	fk_push_err(fk, -ENOBUFS);
 	l = fake_listener("0");
 	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 1);
 	ck_assert_uint_eq(s.nloss, 1);
@@ -868,18 +733,18 @@ START_TEST(malformed_is_counted)
 
 	/* An AGGR_PID nest without its PID attribute. */
 	nlb_init(&b);
-	nlb_msg_start(&b, FAMILY, 0, 0, 0);
+	nlb_msg_start(&b, FK_FAMILY, 0, 0, 0);
 	nlb_genl(&b, TS_CMD_NEW, 1);
 	nest = nlb_nest_start(&b, TS_TYPE_AGGR_PID);
 	nlb_put(&b, TS_TYPE_STATS, p, pl);
 	nlb_nest_end(&b, nest);
 	nlb_msg_end(&b);
-	fake_push_nlb(fk, &b);
+	fk_push_nlb(fk, &b);
 	/* A datagram whose nlmsg_len runs past its end. */
 	nlb_init(&b);
 	exit_msg(&b, 0, 5, p, pl, 0, NULL, 0);
 	nlb_set_msg_len(&b, (uint32_t)nlb_len(&b) + 4);
-	fake_push_nlb(fk, &b);
+	fk_push_nlb(fk, &b);
 	push_exit(31, true, 0);
 
 	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 1);
@@ -910,7 +775,7 @@ START_TEST(bogus_nlmsg_len_is_malformed)
 		exit_msg(&b, 0, 60 + (uint32_t)i, p, pl, 0, NULL, 0);
 		exit_msg(&b, 0, 70, p, pl, 0, NULL, 0);
 		nlb_set_msg_len(&b, lens[i]);
-		fake_push_nlb(fk, &b);
+		fk_push_nlb(fk, &b);
 	}
 	push_exit(80, true, 0);
 	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 4);
@@ -950,12 +815,12 @@ START_TEST(multipart_exit_messages)
 	nlb_msg_start(&b, NLMSG_DONE, NLM_F_MULTI, 5, 0);
 	nlb_raw(&b, &zero, sizeof(zero));
 	nlb_msg_end(&b);
-	fake_push_nlb(fk, &b);
+	fk_push_nlb(fk, &b);
 	nlb_init(&b);
 	nlb_msg_start(&b, NLMSG_DONE, NLM_F_MULTI, 6, 0);
 	nlb_raw(&b, &zero, sizeof(zero));
 	nlb_msg_end(&b);
-	fake_push_nlb(fk, &b);
+	fk_push_nlb(fk, &b);
 	push_exit(93, true, 0);
 
 	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 3);
@@ -979,18 +844,18 @@ START_TEST(other_messages_ignored)
 	nlb_init(&b);
 	nlb_msg_start(&b, NLMSG_NOOP, 0, 0, 0);
 	nlb_msg_end(&b);
-	nlb_error(&b, 0, 99, PORT);		/* a stray ACK */
-	nlb_msg_start(&b, FAMILY, 0, 0, 0);	/* a command we do not know */
+	nlb_error(&b, 0, 99, FK_PORT);		/* a stray ACK */
+	nlb_msg_start(&b, FK_FAMILY, 0, 0, 0);	/* a command we do not know */
 	nlb_genl(&b, 9, 1);
 	nlb_put_u32(&b, 1, 5);
 	nlb_msg_end(&b);
-	nlb_msg_start(&b, FAMILY + 1, 0, 0, 0);	/* another family */
+	nlb_msg_start(&b, FK_FAMILY + 1, 0, 0, 0);	/* another family */
 	nlb_genl(&b, TS_CMD_NEW, 1);
 	nlb_msg_end(&b);
 	/* Two exit messages in one datagram, any sequence numbers. */
 	exit_msg(&b, 12345, 41, p, pl, 0, NULL, 0);
 	exit_msg(&b, 0, 42, p, pl, 0, NULL, 0);
-	fake_push_nlb(fk, &b);
+	fk_push_nlb(fk, &b);
 
 	ck_assert_int_eq(tstats_listener_dispatch(l, on_rec, on_loss, &s), 2);
 	ck_assert_uint_eq(s.nloss, 0);
