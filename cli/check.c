@@ -36,6 +36,7 @@
 
 
 #include "cli.h"
+#include "notes.h"
 #include "jsonc.h"
 
 #define SCHEMA_VERSION 1
@@ -542,6 +543,35 @@ static void check_cgroupstats(struct env *e, struct result *res)
 	    "on its directories", v1, v1 == 1 ? "y" : "ies", shown);
 }
 
+/* Whether the irq delay class is measured at all (notes.h). */
+static void check_irq_time(struct env *e, struct result *res)
+{
+	const char *how = NULL;
+	enum cli_irq_time s = cli_irq_time_detect(&how);
+
+	(void)e;
+	if (s == CLI_IRQ_TIME_UNKNOWN)
+		detail_str(res, "irq_time_accounting", NULL);
+	else
+		detail_bool(res, "irq_time_accounting", s == CLI_IRQ_TIME_ON);
+	detail_str(res, "evidence", how);
+	if (s == CLI_IRQ_TIME_ON) {
+		res->status = CHECK_OK;
+		say(res->message, "the kernel measures IRQ time (%s): the irq delay class is "
+		    "filled", how);
+	} else if (s == CLI_IRQ_TIME_OFF) {
+		res->status = CHECK_WARN;
+		say(res->message, "the kernel has no IRQ time accounting (%s): the irq delay "
+		    "class always reads 0, which the reports mark as not measured", how);
+		say(res->fix, "a kernel built with CONFIG_IRQ_TIME_ACCOUNTING=y");
+	} else {
+		res->status = CHECK_WARN;
+		say(res->message, "unknown whether the kernel measures IRQ time (%s): an irq "
+		    "delay of 0 may mean not measured", how);
+		say(res->fix, "boot with psi=1, or keep the kernel's config in /boot");
+	}
+}
+
 static const struct check {
 	const char *name;
 	void (*run)(struct env *e, struct result *res);
@@ -553,6 +583,7 @@ static const struct check {
 	{ "delayacct", check_delayacct },
 	{ "struct_version", check_version },
 	{ "cgroupstats", check_cgroupstats },
+	{ "irq_time", check_irq_time },
 };
 
 #define N_CHECKS (sizeof(checks) / sizeof(checks[0]))

@@ -192,12 +192,14 @@ int cli_parse_interval(const char *arg, uint64_t *ret);
 
 /*
  * JSON pieces (json.c). cli_json_record() builds the object of one record,
- * as in the "tasks" array, into *ret (the caller owns it). cli_json_root_add()
+ * as in the "tasks" array, into *ret (the caller owns it); threads: how
+ * many threads' values rec adds up, for its "notes" (notes.h:
+ * cli_value_impossible()). cli_json_root_add()
  * adds a key to the document of a cli_json_output state and takes v, also
  * on failure. Both return 0 or -ENOMEM.
  */
 struct json_object;
-int cli_json_record(const struct tstats_record *rec, struct json_object **ret);
+int cli_json_record(const struct tstats_record *rec, uint32_t threads, struct json_object **ret);
 int cli_json_root_add(void *state, const char *key, struct json_object *v);
 /* Adds v under key, taking v also on failure; a NULL v (a constructor that
  * failed) is JSON null only when null_ok, else -ENOMEM. Returns 0 or
@@ -218,11 +220,13 @@ int cli_exit_line(FILE *f, const struct timespec *when, const struct tstats_reco
 /*
  * The numeric cells of those lines (USER ... MEM-DLY), also --tree's
  * (tree.c): how many, the title of cell i, and its text for rec into buf
- * (CLI_FMT_MAX bytes).
+ * (CLI_FMT_MAX bytes); rec adds up threads threads (0: unknown), and a
+ * delay that cannot be true is followed by "!" (notes.h).
  */
 size_t cli_exit_num_count(void);
 const char *cli_exit_num_title(size_t i, bool exact);
-const char *cli_exit_num_text(char *buf, size_t i, const struct tstats_record *rec, bool exact);
+const char *cli_exit_num_text(char *buf, size_t i, const struct tstats_record *rec,
+			      uint32_t threads, bool exact);
 
 /*
  * --tree (tree.c): a process of the command's run that exited, with the

@@ -5,7 +5,9 @@
  *    "tasks":[{"type":"pid", "id":N, "payload_len":N, "version":N,
  *              "version_inferred":b, "newer_than_known":b, "short_payload":b,
  *              "empty_group":b,
- *              <every field of the table by name: number or null>}],
+ *              <every field of the table by name: number or null>,
+ *              "notes":{<field>: "what the kernel rounds, samples or does
+ *                       not measure, or why the value is impossible"}}],
  *    "errors":[{"type":"pid", "id":N, "errno":3, "error":"no such task"}],
  *    "restricted_to_uid":N (restricted mode only)}
  * Field keys and their order come from the library's field table. Records
@@ -30,6 +32,7 @@
 
 
 #include "cli.h"
+#include "notes.h"
 #include "shares.h"
 #include "jsonc.h"
 
@@ -323,8 +326,32 @@ static int add_meta(struct json_object *t, const struct tstats_record *rec)
 		   !!(rec->flags & TSTATS_RECORD_GROUP_EXIT)), false);
 }
 
+/* "notes": what the kernel rounds, samples or cannot have measured in
+ * this record, and impossible values, as {field: text} (notes.h). */
+static int add_notes(struct json_object *t, const struct tstats_record *rec, uint32_t threads)
+{
+	struct json_object *o = sym_json_object_new_object();
+	struct cli_record_notes n;
+	char text[512];
+	int r = 0;
+
+	if (!o)
+		return -ENOMEM;
+	cli_record_notes(rec, threads, &n);
+	for (unsigned int f = 0; r == 0 && f < tstats_field_count() && f < TSTATS_FIELD_CAPACITY;
+	     f++)
+		if (n.field[f])
+			r = cli_json_add(o, tstats_field_info(f)->name, sym_json_object_new_string(
+					 cli_note_text(&n, f, text, sizeof(text))), false);
+	if (r < 0) {
+		sym_json_object_put(o);
+		return r;
+	}
+	return cli_json_add(t, "notes", o, false);
+}
+
 /* Fills t, a new object, with the record's properties and fields. */
-static int fill_record(struct json_object *t, const struct tstats_record *rec)
+static int fill_record(struct json_object *t, const struct tstats_record *rec, uint32_t threads)
 {
 	int r;
 
@@ -346,17 +373,17 @@ static int fill_record(struct json_object *t, const struct tstats_record *rec)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return add_notes(t, rec, threads);
 }
 
-int cli_json_record(const struct tstats_record *rec, struct json_object **ret)
+int cli_json_record(const struct tstats_record *rec, uint32_t threads, struct json_object **ret)
 {
 	struct json_object *t = sym_json_object_new_object();
 	int r;
 
 	if (!t)
 		return -ENOMEM;
-	r = fill_record(t, rec);
+	r = fill_record(t, rec, threads);
 	if (r < 0) {
 		sym_json_object_put(t);
 		return r;
@@ -406,7 +433,7 @@ static int json_task(void *state, const struct tstats_record *rec)
 	r = start(st);
 	if (r < 0)
 		return r;
-	r = cli_json_record(rec, &t);
+	r = cli_json_record(rec, cli_record_threads(rec), &t);
 	if (r < 0)
 		return r;
 	/* A kernel TGID record has no tgid field, and its id is the one

@@ -24,6 +24,7 @@
 
 
 #include "cli.h"
+#include "notes.h"
 #include "jsonc.h"
 
 /* Records handed over by one dispatch call before signals are looked at
@@ -52,8 +53,10 @@ static const struct num_col {
 	/* A TGID record's etime is the sum over its threads, not the
 	 * group's age: left out of the line (it is in the JSON). */
 	{ "ELAPSED", "ELAPSED_US", CELL_US, 8, 12, true, 1, { TSTATS_F_ETIME } },
-	{ "READ", "READ_B", CELL_BYTES, 10, 12, false, 1, { TSTATS_F_READ_CHAR } },
-	{ "WRITTEN", "WRITTEN_B", CELL_BYTES, 10, 12, false, 1, { TSTATS_F_WRITE_CHAR } },
+	/* Bytes through read and write calls: rchar and wchar, as in
+	 * /proc/PID/io and --all's columns (READ is storage in every view). */
+	{ "RCHAR", "RCHAR_B", CELL_BYTES, 10, 12, false, 1, { TSTATS_F_READ_CHAR } },
+	{ "WCHAR", "WCHAR_B", CELL_BYTES, 10, 12, false, 1, { TSTATS_F_WRITE_CHAR } },
 	{ "CPU-DLY", "CPU_DLY_NS", CELL_NS, 8, 12, false, 1, { TSTATS_F_CPU_DELAY_TOTAL } },
 	{ "IO-DLY", "IO_DLY_NS", CELL_NS, 8, 12, false, 1, { TSTATS_F_BLKIO_DELAY_TOTAL } },
 	/* Waiting for memory: swap-in, reclaim, thrashing, compaction and
@@ -94,10 +97,10 @@ static void field_cell(char *buf, const struct tstats_record *rec, unsigned int 
 }
 
 static void num_cell(char *buf, const struct num_col *c, const struct tstats_record *rec,
-		     bool exact)
+		     uint32_t threads, bool exact)
 {
 	uint64_t sum = 0, v;
-	bool any = false;
+	bool any = false, impossible = false;
 
 	if (c->pid_only && rec->kind != TSTATS_KIND_PID) {
 		strcpy(buf, "-");
@@ -107,6 +110,7 @@ static void num_cell(char *buf, const struct num_col *c, const struct tstats_rec
 		if (tstats_record_get(rec, c->fields[i], &v) == 0) {
 			sum += v;
 			any = true;
+			impossible |= cli_value_impossible(rec, c->fields[i], threads);
 		}
 	}
 	/* Absent is unknown, never 0. */
@@ -120,6 +124,7 @@ static void num_cell(char *buf, const struct num_col *c, const struct tstats_rec
 		cli_fmt_duration(buf, sum);
 	else
 		cli_fmt_size(buf, sum);
+	cli_mark_impossible(buf, CLI_FMT_MAX, impossible);
 }
 
 size_t cli_exit_num_count(void)
@@ -132,9 +137,10 @@ const char *cli_exit_num_title(size_t i, bool exact)
 	return exact ? num_cols[i].exact_title : num_cols[i].title;
 }
 
-const char *cli_exit_num_text(char *buf, size_t i, const struct tstats_record *rec, bool exact)
+const char *cli_exit_num_text(char *buf, size_t i, const struct tstats_record *rec,
+			      uint32_t threads, bool exact)
 {
-	num_cell(buf, &num_cols[i], rec, exact);
+	num_cell(buf, &num_cols[i], rec, threads, exact);
 	return buf;
 }
 
@@ -145,12 +151,12 @@ static void num_titles(FILE *f, bool exact)
 			     exact ? num_cols[i].exact_width : num_cols[i].width, false);
 }
 
-static void num_cells(FILE *f, const struct tstats_record *rec, bool exact)
+static void num_cells(FILE *f, const struct tstats_record *rec, uint32_t threads, bool exact)
 {
 	char buf[CLI_FMT_MAX];
 
 	for (size_t i = 0; i < N_NUM_COLS; i++) {
-		num_cell(buf, &num_cols[i], rec, exact);
+		num_cell(buf, &num_cols[i], rec, threads, exact);
 		put_cell(f, buf, exact ? num_cols[i].exact_width : num_cols[i].width, false);
 	}
 }
@@ -199,7 +205,7 @@ int cli_exit_line(FILE *f, const struct timespec *when, const struct tstats_reco
 	else
 		strcpy(buf, "-");
 	put_cell(f, buf, -12, false);
-	num_cells(f, rec, exact);
+	num_cells(f, rec, cli_record_threads(rec), exact);
 	/* The command name is hostile: escaped, whatever the record kind. */
 	if (c)
 		cli_escape(comm, c, strlen(c));
@@ -301,7 +307,7 @@ static int on_record(const struct tstats_record *rec, void *userdata)
 	}
 
 	if (ls->opts->json) {
-		r = cli_json_record(rec, &obj);
+		r = cli_json_record(rec, cli_record_threads(rec), &obj);
 		if (r < 0)
 			return ls->error = r;
 		r = cli_json_add(obj, "received_ns", sym_json_object_new_int64(ns), false);

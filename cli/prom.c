@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "notes.h"
 #include "snapshot.h"
 
 #define PREFIX "taskstats_"
@@ -537,6 +538,26 @@ static int prom_end(void *state)
 		titled = true;
 		put_series(st->out, PREFIX "threads", st->tasks[i].labels, NULL, NULL);
 		fprintf(st->out, " %" PRIu32 "\n", st->tasks[i].threads);
+	}
+	/* Values that cannot be true (notes.h) stay what the kernel said,
+	 * and are named here, so that an alert or a graph can leave them out. */
+	titled = false;
+	for (size_t i = 0; i < st->n; i++) {
+		const struct prom_task *t = &st->tasks[i];
+
+		for (unsigned int f = 0; f < nf; f++) {
+			if (!cli_value_impossible(&t->rec, f, cli_record_threads(&t->rec)))
+				continue;
+			if (!titled)
+				put_help(st->out, PREFIX "impossible_value",
+					 "1 for a field whose value cannot be true (a delay longer "
+					 "than the task has lived): the kernel's number, not a fact",
+					 "gauge");
+			titled = true;
+			put_series(st->out, PREFIX "impossible_value", t->labels, "field",
+				   tstats_field_info(f)->name);
+			fputs(" 1\n", st->out);
+		}
 	}
 	free(done);
 	return cli_flush(st->out);

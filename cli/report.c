@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 
 #include "cli.h"
+#include "notes.h"
 #include "shares.h"
 #include "columns.h"
 
@@ -210,12 +211,15 @@ static const struct label {
 	{ TSTATS_F_MINFLT, "minor faults", 0, 0, NULL, 0 },
 	{ TSTATS_F_MAJFLT, "major faults", 0, 0, NULL, 0 },
 
-	{ TSTATS_F_READ_CHAR, "read", 0, 0, NULL, 0 },
-	{ TSTATS_F_WRITE_CHAR, "written", 0, 0, NULL, 0 },
-	{ TSTATS_F_READ_SYSCALLS, "read syscalls", 0, 0, NULL, 0 },
-	{ TSTATS_F_WRITE_SYSCALLS, "write syscalls", 0, 0, NULL, 0 },
-	{ TSTATS_F_READ_BYTES, "storage read", 0, 0, NULL, 0 },
-	{ TSTATS_F_WRITE_BYTES, "storage written", 0, 0, NULL, 0 },
+	/* "read" and "written" alone are storage in every view, as in
+	 * iotop and pidstat; bytes through read and write calls (page cache,
+	 * pipes, sockets) are rchar and wchar, as in /proc/PID/io. */
+	{ TSTATS_F_READ_BYTES, "read (storage)", 0, 0, NULL, 0 },
+	{ TSTATS_F_WRITE_BYTES, "written (storage)", 0, 0, NULL, 0 },
+	{ TSTATS_F_READ_CHAR, "rchar (read calls)", 0, 0, NULL, 0 },
+	{ TSTATS_F_WRITE_CHAR, "wchar (write calls)", 0, 0, NULL, 0 },
+	{ TSTATS_F_READ_SYSCALLS, "read calls", 0, 0, NULL, 0 },
+	{ TSTATS_F_WRITE_SYSCALLS, "write calls", 0, 0, NULL, 0 },
 	{ TSTATS_F_CANCELLED_WRITE_BYTES, "cancelled writes", 0, 0, NULL, 0 },
 
 	{ TSTATS_F_NVCSW, "voluntary", 0, 0, NULL, 0 },
@@ -245,6 +249,7 @@ struct text_state {
 	bool in_class[TSTATS_FIELD_CAPACITY];	/* shown in the delay table */
 	bool labelled[TSTATS_FIELD_CAPACITY];	/* named in labels[] */
 	uint32_t max_group;
+	struct cli_record_notes notes;	/* of the task being written */
 };
 
 static void pad(FILE *f, size_t n)
@@ -320,6 +325,19 @@ static bool thread_rank(uint32_t tgid, uint32_t tid, unsigned int *nth, unsigned
 	return *of > 0;
 }
 
+/* A footnote mark after a value the kernel rounds, samples or cannot
+ * have measured ("1024 [1]"). */
+static void append_marks(const struct text_state *st, unsigned int field, char *buf,
+			 size_t size)
+{
+	char marks[32];
+	size_t n = strlen(buf);
+
+	cli_note_marks(&st->notes, field, marks, sizeof(marks));
+	if (marks[0])
+		snprintf(buf + n, size - n, " %s", marks);
+}
+
 /* Renders one field into a new line; false when it is not shown. */
 static bool render_field(struct text_state *st, const struct tstats_record *rec,
 			 unsigned int field, const struct label *lab)
@@ -358,6 +376,7 @@ static bool render_field(struct text_state *st, const struct tstats_record *rec,
 				 lab->names[v]);
 		}
 	}
+	append_marks(st, field, l->value, sizeof(l->value));
 	st->n_lines++;
 	return true;
 }
@@ -382,15 +401,20 @@ static const char *const col_titles[N_COLS] = {
 	"Delays", "count", "total", "average", "max", "min", "max at",
 };
 
-static void delay_cell(char *buf, const struct tstats_record *rec, int field,
-		       bool exact)
+static void delay_cell(const struct text_state *st, char *buf, const struct tstats_record *rec,
+		       int field)
 {
 	uint64_t v;
 
-	if (field < 0 || tstats_record_get(rec, (unsigned int)field, &v) < 0)
+	if (field < 0 || tstats_record_get(rec, (unsigned int)field, &v) < 0) {
 		strcpy(buf, "-");
-	else
-		fmt_value(buf, tstats_field_info((unsigned int)field), v, exact);
+		return;
+	}
+	fmt_value(buf, tstats_field_info((unsigned int)field), v, st->opts->exact);
+	/* What is true of the whole class is marked on its name. */
+	if ((unsigned int)field < TSTATS_FIELD_CAPACITY &&
+	    (st->notes.field[field] & (1u << CLI_NOTE_IMPOSSIBLE)))
+		append_marks(st, (unsigned int)field, buf, CLI_FMT_MAX);
 }
 
 static void delay_average(char *buf, const struct tstats_record *rec,
@@ -430,12 +454,15 @@ static int print_delay_table(struct text_state *st, const struct tstats_record *
 		char (*row)[CLI_FMT_MAX] = cells[i + 1];
 
 		snprintf(row[COL_CLASS], CLI_FMT_MAX, "  %s", dc->name);
-		delay_cell(row[COL_COUNT], rec, dc->count, st->opts->exact);
-		delay_cell(row[COL_TOTAL], rec, dc->total, st->opts->exact);
+		if (dc->count >= 0 && dc->count < TSTATS_FIELD_CAPACITY &&
+		    (st->notes.field[dc->count] & ~(1u << CLI_NOTE_IMPOSSIBLE)))
+			append_marks(st, (unsigned int)dc->count, row[COL_CLASS], CLI_FMT_MAX);
+		delay_cell(st, row[COL_COUNT], rec, dc->count);
+		delay_cell(st, row[COL_TOTAL], rec, dc->total);
 		delay_average(row[COL_AVG], rec, dc, st->opts->exact);
-		delay_cell(row[COL_MAX], rec, dc->max, st->opts->exact);
-		delay_cell(row[COL_MIN], rec, dc->min, st->opts->exact);
-		delay_cell(row[COL_MAXTS], rec, dc->max_ts, st->opts->exact);
+		delay_cell(st, row[COL_MAX], rec, dc->max);
+		delay_cell(st, row[COL_MIN], rec, dc->min);
+		delay_cell(st, row[COL_MAXTS], rec, dc->max_ts);
 		if (dc->max_ts >= 0 && tstats_record_has(rec, (unsigned int)dc->max_ts))
 			has_ts = true;
 	}
@@ -531,6 +558,9 @@ static void print_shares(struct text_state *st, const struct tstats_record *rec)
 		fprintf(st->out, "  %-22s", cli_share_labels[i]);
 		if ((sh.valid >> i) & 1)
 			fprintf(st->out, "%6.1f%%", 100 * sh.share[i]);
+		else if ((sh.impossible >> i) & 1)
+			fprintf(st->out, "     - (impossible delay %s)",
+				cli_note_texts[CLI_NOTE_IMPOSSIBLE].mark);
 		else
 			fputs("     - (not measured)", st->out);
 		if (cli_share_overlaps_running(i))
@@ -542,6 +572,18 @@ static void print_shares(struct text_state *st, const struct tstats_record *rec)
 	fprintf(st->out, "  %-22s%s\n", "verdict", cli_shares_verdict(&sh, verdict, sizeof(verdict)));
 }
 
+/* The footnotes of the marks the task's values carry. */
+static void print_notes(struct text_state *st)
+{
+	if (!st->notes.used)
+		return;
+	fputs("Notes\n", st->out);
+	for (unsigned int i = 0; i < N_CLI_NOTES; i++)
+		if ((st->notes.used >> i) & 1)
+			fprintf(st->out, "  %s %s\n", cli_note_texts[i].mark,
+				cli_note_texts[i].text);
+}
+
 static int text_task(void *state, const struct tstats_record *rec)
 {
 	struct text_state *st = state;
@@ -551,6 +593,7 @@ static int text_task(void *state, const struct tstats_record *rec)
 	if (st->n_tasks++)
 		fputc('\n', st->out);
 	print_header(st, rec);
+	cli_record_notes(rec, cli_record_threads(rec), &st->notes);
 	collect_lines(st, rec);
 	for (size_t i = 0; i < st->n_lines; i++) {
 		size_t w = cli_display_width(st->lines[i].label);
@@ -594,6 +637,7 @@ static int text_task(void *state, const struct tstats_record *rec)
 		}
 	}
 	print_shares(st, rec);
+	print_notes(st);
 	return ferror(st->out) ? -EIO : 0;
 }
 

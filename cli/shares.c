@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "notes.h"
 #include "shares.h"
 
 const char *const cli_share_keys[N_SHARES] = {
@@ -67,7 +68,7 @@ bool cli_time_shares(const struct tstats_record *rec, int delayacct, struct cli_
 	}
 	for (unsigned int s = SHARE_CPU_WAIT; s < N_SHARES; s++) {
 		uint64_t total = 0, count = 0;
-		bool any = false;
+		bool any = false, impossible = false;
 
 		for (unsigned int c = 0; c < tstats_delay_class_count(); c++) {
 			const struct tstats_delay_class *dc = tstats_delay_class(c);
@@ -77,6 +78,8 @@ bool cli_time_shares(const struct tstats_record *rec, int delayacct, struct cli_
 					continue;
 				any = true;
 				total += v;
+				impossible |= cli_value_impossible(rec, (unsigned int)dc->total,
+								   cli_record_threads(rec));
 				if (get(rec, dc->count, &u))
 					count += u;
 			}
@@ -84,6 +87,13 @@ bool cli_time_shares(const struct tstats_record *rec, int delayacct, struct cli_
 		/* Off while the task ran: a 0 that means "not measured" (the
 		 * cpu class is measured whatever the switch says). */
 		if (!any || (s != SHARE_CPU_WAIT && delayacct == 0 && count == 0))
+			continue;
+		if (impossible) {
+			ret->impossible |= 1u << s;
+			continue;
+		}
+		/* A kernel without IRQ time accounting counts none. */
+		if (s == SHARE_IRQ && count == 0 && cli_irq_time() != CLI_IRQ_TIME_ON)
 			continue;
 		ret->share[s] = (double)total / (double)ret->wall_ns;
 		ret->valid |= 1u << s;

@@ -27,6 +27,8 @@ struct cli_shares {
 	 * and wait in parallel); valid bit i for share i. */
 	double share[N_SHARES];
 	unsigned int valid;
+	/* Not valid because a delay in it cannot be true (notes.h). */
+	unsigned int impossible;
 };
 
 /* The JSON key and the report's label of share i. */
@@ -40,8 +42,10 @@ bool cli_share_overlaps_running(unsigned int i);
  * Computes the shares of rec: its wall time is its elapsed time (the
  * group's, tgetime, for a TGID record, whose etime sums its threads). A
  * wait share is left out (not valid) where delay accounting was off for
- * the task (delayacct 0 and no event counted). Returns true when rec has
- * a wall time.
+ * the task (delayacct 0 and no event counted), where the kernel does not
+ * measure it (IRQ time, notes.h), and where a delay in it is impossible
+ * (longer than the task's life: the bit is then set in impossible).
+ * Returns true when rec has a wall time.
  */
 bool cli_time_shares(const struct tstats_record *rec, int delayacct, struct cli_shares *ret);
 

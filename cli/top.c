@@ -28,6 +28,7 @@
 
 
 #include "cli.h"
+#include "notes.h"
 #include "jsonc.h"
 #include "columns.h"
 #include "snapshot.h"
@@ -101,6 +102,7 @@ enum cell_type { CELL_NULL, CELL_U64, CELL_I64, CELL_DBL, CELL_STR };
 
 struct cell {
 	enum cell_type type;
+	bool impossible;	/* a value that cannot be true (notes.h) */
 	union {
 		uint64_t u;
 		int64_t i;
@@ -169,6 +171,9 @@ static uint64_t now_ns(void)
 struct mrow {
 	uint32_t flags;		/* enum tstats_row_flag */
 	const char *key;	/* --group-by: the group's key */
+	/* Threads that lived in the interval: live at its end, or exited
+	 * in it. Each waits at most the whole interval. */
+	uint32_t threads_seen;
 };
 
 static const char *status_text(uint32_t flags)
@@ -227,6 +232,7 @@ static void compute(const struct top *t, const struct cli_column *c,
 	int r;
 
 	v->type = CELL_NULL;
+	v->impossible = false;
 	/* A group's row has no record of its own (kind 0). */
 	if (!rec->kind && c->kind != COL_THREADS && c->kind != COL_CPU &&
 	    c->kind != COL_USER && c->kind != COL_SYSTEM && c->kind != COL_RATE &&
@@ -289,6 +295,10 @@ static void compute(const struct top *t, const struct cli_column *c,
 	case COL_DELAY:
 		if (rates)
 			cell_double(v, (rates->delay_valid >> c->arg) & 1, rates->delay_pct[c->arg]);
+		/* A thread waits at most the whole interval: more is the
+		 * kernel's error (seen: BLKIO_DELAY% 4182.8 for a kworker). */
+		if (v->type == CELL_DBL && mr)
+			v->impossible = cli_percent_impossible(v->d, mr->threads_seen);
 		break;
 	case COL_FIELD:
 		/* A counter's change; other fields (ids, peaks, start
@@ -375,6 +385,7 @@ static const char *cell_text(char *buf, const struct top *t, const struct cli_co
 	case CELL_DBL:
 		if (is_percent(c)) {
 			snprintf(buf, TEXT_MAX, exact ? "%.2f" : "%.1f", v->d);
+			cli_mark_impossible(buf, TEXT_MAX, v->impossible);
 		} else if (!exact && strcmp(c->unit, "B/s") == 0) {
 			cli_fmt_size(buf, rate_u64(v->d));
 			squeeze(buf);
@@ -513,6 +524,22 @@ static int json_line(struct top *t, const struct interval_info *ii, const struct
 		j = cell_json(&row->cells[c], &r);
 		if (r == 0)
 			r = cli_json_add(obj, t->cols[c]->name, j, true);
+	}
+	/* "notes": {column: text} for values that cannot be true, as in
+	 * the -p/-t report's JSON. */
+	for (size_t c = 0; r == 0 && c < t->n_cols; c++) {
+		struct json_object *notes = NULL;
+
+		if (!row->cells[c].impossible)
+			continue;
+		if (!sym_json_object_object_get_ex(obj, "notes", &notes)) {
+			notes = sym_json_object_new_object();
+			r = cli_json_add(obj, "notes", notes, false);
+		}
+		if (r == 0)
+			r = cli_json_add(notes, t->cols[c]->name, sym_json_object_new_string(
+					 "impossible: more than 100% of the interval per thread; "
+					 "the kernel's number, not a fact"), false);
 	}
 	if (r < 0) {
 		sym_json_object_put(obj);
@@ -791,6 +818,7 @@ static int on_monitor_row(const struct tstats_monitor_row *row, void *userdata)
 	s->threads[c->n] = row->threads;
 	t->mrows[c->n].flags = row->flags;
 	t->mrows[c->n].key = NULL;
+	t->mrows[c->n].threads_seen = row->threads + row->threads_exited;
 	if (row->key) {
 		t->keys[c->n] = strdup(row->key);
 		if (!t->keys[c->n]) {

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "notes.h"
 #include "table.h"
 #include "jsonc.h"
 
@@ -490,8 +491,8 @@ static int table_columns(struct cli_table *tab, bool grouped, unsigned int by, b
 /* A row; ppid and status NULL with groups. command is escaped already
  * unless untrusted. */
 static int table_row(struct cli_table *tab, const char *id, const char *ppid, const char *thr,
-		     const char *status, const struct tstats_record *rec, const char *command,
-		     bool untrusted, bool exact)
+		     const char *status, const struct tstats_record *rec, uint32_t threads,
+		     const char *command, bool untrusted, bool exact)
 {
 	char buf[CLI_FMT_MAX];
 	size_t col = 0;
@@ -507,7 +508,7 @@ static int table_row(struct cli_table *tab, const char *id, const char *ppid, co
 	if (r == 0 && status)
 		r = cli_table_set(tab, col++, status);
 	for (size_t i = 0; r == 0 && i < cli_exit_num_count(); i++)
-		r = cli_table_set(tab, col++, cli_exit_num_text(buf, i, rec, exact));
+		r = cli_table_set(tab, col++, cli_exit_num_text(buf, i, rec, threads, exact));
 	if (r == 0)
 		r = untrusted ? cli_table_set_untrusted(tab, col, command) :
 				cli_table_set(tab, col, command);
@@ -527,7 +528,7 @@ static int table_total(struct cli_table *tab, const struct tree *t,
 		snprintf(what + n, sizeof(what) - (size_t)n,
 			 "INCOMPLETE: %" PRIu64 " exit messages lost (raise --rcvbuf)", run->lost);
 	return table_row(tab, "TOTAL", grouped ? NULL : "-", cli_fmt_u64(thr, t->threads),
-			 grouped ? NULL : "-", &t->sum, what, false, exact);
+			 grouped ? NULL : "-", &t->sum, 0, what, false, exact);
 }
 
 static int table_tree(struct cli_table *tab, const struct tree *t, bool exact)
@@ -542,11 +543,12 @@ static int table_tree(struct cli_table *tab, const struct tree *t, bool exact)
 
 		r = table_row(tab, cli_fmt_u64(a, p->tgid), cli_fmt_u64(b, p->ppid),
 			      cli_fmt_u64(c, p->n_thr), status_cell(st, &nd->total), &nd->total,
-			      command_cell(cell, &nd->total, nd->depth, NULL), false, exact);
+			      (uint32_t)p->n_thr, command_cell(cell, &nd->total, nd->depth, NULL),
+			      false, exact);
 		/* One row per thread, under its process, when there are several. */
 		for (size_t j = 0; r == 0 && p->n_thr > 1 && j < p->n_thr; j++)
 			r = table_row(tab, cli_fmt_u64(a, p->thr[j].id), "-", "-",
-				      status_cell(st, &p->thr[j]), &p->thr[j],
+				      status_cell(st, &p->thr[j]), &p->thr[j], 1,
 				      command_cell(cell, &p->thr[j], nd->depth + 1, "[thread]"),
 				      false, exact);
 	}
@@ -560,7 +562,7 @@ static int table_groups(struct cli_table *tab, const struct group *g, size_t n, 
 
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = table_row(tab, cli_fmt_u64(a, g[i].processes), NULL,
-			      cli_fmt_u64(b, g[i].threads), NULL, &g[i].sum, g[i].key, true, exact);
+			      cli_fmt_u64(b, g[i].threads), NULL, &g[i].sum, 0, g[i].key, true, exact);
 	return r;
 }
 
@@ -617,14 +619,15 @@ static struct json_object *json_double(double d, int decimals)
 }
 
 /* The object of a record with "type" set to type and extra keys after. */
-static int json_row(struct json_object *rows, const struct tstats_record *rec, const char *type,
+static int json_row(struct json_object *rows, const struct tstats_record *rec, uint32_t threads,
+		    const char *type,
 		    const char *key, const char *const *keys, const uint64_t *vals, size_t n_keys)
 {
 	char buf[sizeof(((struct group *)0)->key) * 3 + 1];
 	struct json_object *o;
 	int r;
 
-	r = cli_json_record(rec, &o);
+	r = cli_json_record(rec, threads, &o);
 	if (r < 0)
 		return r;
 	r = cli_json_add(o, "type", sym_json_object_new_string(type), false);
@@ -701,17 +704,18 @@ int cli_tree_json(void *json_state, struct cli_proc *procs, size_t n,
 	for (size_t i = 0; r == 0 && i < n_g; i++) {
 		uint64_t vals[] = { g[i].processes, g[i].threads };
 
-		r = json_row(rows, &g[i].sum, "group", g[i].key, group_keys, vals, 2);
+		r = json_row(rows, &g[i].sum, 0, "group", g[i].key, group_keys, vals, 2);
 	}
 	for (size_t k = 0; r == 0 && !o->group_by && k < t.n_order; k++) {
 		size_t i = t.order[k];
 		const struct cli_proc *p = &t.procs[i];
 		uint64_t vals[] = { t.nodes[i].depth, p->n_thr };
 
-		r = json_row(rows, &t.nodes[i].total, "process", NULL, proc_keys, vals, 2);
+		r = json_row(rows, &t.nodes[i].total, (uint32_t)p->n_thr, "process", NULL, proc_keys,
+			     vals, 2);
 		/* Every thread, a single one too: its own final record. */
 		for (size_t j = 0; r == 0 && j < p->n_thr; j++)
-			r = json_row(rows, &p->thr[j], "thread", NULL, thr_keys, vals, 1);
+			r = json_row(rows, &p->thr[j], 1, "thread", NULL, thr_keys, vals, 1);
 	}
 	if (r == 0)
 		r = json_total(rows, &t, run);

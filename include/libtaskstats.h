@@ -200,6 +200,24 @@ enum tstats_field_flag {
 	 * deltas for. Not set for identities, peaks (hiwater_*), elapsed
 	 * times, timestamps and single-delay maxima and minima (gauges). */
 	TSTATS_FIELD_COUNTER = 1u << 1,
+	/* The value is what the kernel measures, but not exactly: a reader
+	 * must not take it at face value. Since 0.1 (appended). */
+	/* Rounded down to a multiple of 1024 by the kernel (KB_MASK in
+	 * kernel/tsacct.c): byte counts to whole KiB, and the read and
+	 * write system call counts too (8 calls read as 0). */
+	TSTATS_FIELD_MASKED_1024 = 1u << 2,
+	/* Sampled at timer ticks (utime, stime and their sums): with tick
+	 * accounting a whole tick goes to whichever task and mode it lands
+	 * in, so a short task may read 0 or one tick of 1000/HZ ms. */
+	TSTATS_FIELD_TICK_SAMPLED = 1u << 3,
+	/* In a TGID record the sum of the threads' values, which for this
+	 * field is not the group's own (ac_etime: the threads' ages added
+	 * up, 10 h for a 15-minute-old process of 40 threads). */
+	TSTATS_FIELD_TGID_THREAD_SUM = 1u << 4,
+	/* Measured only by kernels built with CONFIG_IRQ_TIME_ACCOUNTING
+	 * (update_rq_clock_task() in kernel/sched/core.c): elsewhere always
+	 * 0, which then means "not measured", not "no interrupts". */
+	TSTATS_FIELD_NEEDS_IRQ_TIME = 1u << 5,
 };
 
 /* Number of rows in the field table of the running library (may exceed

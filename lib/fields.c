@@ -39,6 +39,30 @@
 	  !((fid) >= TSTATS_F_CPU_DELAY_MAX && (fid) <= TSTATS_F_IRQ_DELAY_MIN) ? \
 	  TSTATS_FIELD_COUNTER : 0u))
 
+/*
+ * What the kernel does not measure exactly, by field (the flags'
+ * comments in libtaskstats.h say where in the kernel).
+ */
+#define IS_MASKED_1024(fid)						\
+	((fid) == TSTATS_F_READ_CHAR || (fid) == TSTATS_F_WRITE_CHAR ||	\
+	 (fid) == TSTATS_F_READ_SYSCALLS || (fid) == TSTATS_F_WRITE_SYSCALLS || \
+	 (fid) == TSTATS_F_READ_BYTES || (fid) == TSTATS_F_WRITE_BYTES ||	\
+	 (fid) == TSTATS_F_CANCELLED_WRITE_BYTES)
+#define IS_TICK_SAMPLED(fid)						\
+	((fid) == TSTATS_F_UTIME || (fid) == TSTATS_F_STIME ||		\
+	 (fid) == TSTATS_F_UTIMESCALED || (fid) == TSTATS_F_STIMESCALED ||	\
+	 (fid) == TSTATS_F_CPU_RUN_REAL_TOTAL ||				\
+	 (fid) == TSTATS_F_CPU_SCALED_RUN_REAL_TOTAL)
+#define IS_IRQ_CLASS(fid)						\
+	((fid) == TSTATS_F_IRQ_COUNT || (fid) == TSTATS_F_IRQ_DELAY_TOTAL ||	\
+	 (fid) == TSTATS_F_IRQ_DELAY_MAX || (fid) == TSTATS_F_IRQ_DELAY_MIN ||	\
+	 (fid) == TSTATS_F_IRQ_DELAY_MAX_TS)
+#define NOTE_FLAGS(fid)							\
+	((IS_MASKED_1024(fid) ? TSTATS_FIELD_MASKED_1024 : 0u) |		\
+	 (IS_TICK_SAMPLED(fid) ? TSTATS_FIELD_TICK_SAMPLED : 0u) |		\
+	 ((fid) == TSTATS_F_ETIME ? TSTATS_FIELD_TGID_THREAD_SUM : 0u) |	\
+	 (IS_IRQ_CLASS(fid) ? TSTATS_FIELD_NEEDS_IRQ_TIME : 0u))
+
 /* Field ids are pasted, never expanded: ETIME is also an errno macro. */
 #define ROW_(fid, nm, kn, un, uid, grp, ver, tg, sz, vk, om, o1, o23, o15, desc) \
 	[fid] = {						\
@@ -48,7 +72,8 @@
 			.group = TSTATS_GROUP_##grp, .since = ver,	\
 			.in_tgid = tg,					\
 			.flags = FIELD_FLAGS(fid, TSTATS_UNIT_##uid,	\
-					     TSTATS_GROUP_##grp),	\
+					     TSTATS_GROUP_##grp) |	\
+				 NOTE_FLAGS(fid),			\
 		},							\
 		.size = sz, .vkind = vk,				\
 		.off = { [LAYOUT_MODERN] = om, [LAYOUT_V1] = o1,	\

@@ -92,10 +92,14 @@ static void print_field_ids(FILE *out)
 		roff_text(out, info->name);
 		fputs("\\(rq, ", out);
 		roff_text(out, info->unit[0] ? info->unit : "number");
-		fprintf(out, ", since v%u%s%s%s\n.br\n", info->since,
+		fprintf(out, ", since v%u%s%s%s%s%s%s%s\n.br\n", info->since,
 			info->in_tgid ? ", in TGID records" : "",
 			info->flags & TSTATS_FIELD_COUNTER ? ", counter" : "",
-			info->flags & TSTATS_FIELD_SIGNED ? ", signed" : "");
+			info->flags & TSTATS_FIELD_SIGNED ? ", signed" : "",
+			info->flags & TSTATS_FIELD_MASKED_1024 ? ", masked to 1024" : "",
+			info->flags & TSTATS_FIELD_TICK_SAMPLED ? ", tick-sampled" : "",
+			info->flags & TSTATS_FIELD_TGID_THREAD_SUM ? ", TGID: thread sum" : "",
+			info->flags & TSTATS_FIELD_NEEDS_IRQ_TIME ? ", needs IRQ time accounting" : "");
 		roff_text(out, info->description);
 		fputs(".\n", out);
 	}

@@ -44,7 +44,11 @@ START_TEST(field_flags)
 	for (unsigned int f = 0; f < tstats_field_count(); f++) {
 		const struct tstats_field_info *info = tstats_field_info(f);
 
-		ck_assert_msg(!(info->flags & ~(TSTATS_FIELD_SIGNED | TSTATS_FIELD_COUNTER)),
+		ck_assert_msg(!(info->flags & ~(TSTATS_FIELD_SIGNED | TSTATS_FIELD_COUNTER |
+						TSTATS_FIELD_MASKED_1024 |
+						TSTATS_FIELD_TICK_SAMPLED |
+						TSTATS_FIELD_TGID_THREAD_SUM |
+						TSTATS_FIELD_NEEDS_IRQ_TIME)),
 			      "%s: unknown flags %#x", info->name, info->flags);
 		ck_assert_msg(!!(info->flags & TSTATS_FIELD_SIGNED) ==
 			      (info->unit_id == TSTATS_UNIT_NICE), "%s: signed", info->name);
@@ -61,6 +65,20 @@ START_TEST(field_flags)
 	ck_assert(!(tstats_field_info(TSTATS_F_ETIME)->flags & TSTATS_FIELD_COUNTER));
 	ck_assert(!(tstats_field_info(TSTATS_F_PID)->flags & TSTATS_FIELD_COUNTER));
 	ck_assert_uint_ge(counters, 30);
+	/* What the kernel rounds, samples or sums (kernel/tsacct.c,
+	 * kernel/taskstats.c, kernel/sched/core.c). */
+	ck_assert(tstats_field_info(TSTATS_F_READ_SYSCALLS)->flags & TSTATS_FIELD_MASKED_1024);
+	ck_assert(tstats_field_info(TSTATS_F_WRITE_BYTES)->flags & TSTATS_FIELD_MASKED_1024);
+	ck_assert(!(tstats_field_info(TSTATS_F_HIWATER_RSS)->flags & TSTATS_FIELD_MASKED_1024));
+	ck_assert(tstats_field_info(TSTATS_F_UTIME)->flags & TSTATS_FIELD_TICK_SAMPLED);
+	ck_assert(tstats_field_info(TSTATS_F_CPU_RUN_REAL_TOTAL)->flags & TSTATS_FIELD_TICK_SAMPLED);
+	ck_assert(!(tstats_field_info(TSTATS_F_CPU_RUN_VIRTUAL_TOTAL)->flags &
+		    TSTATS_FIELD_TICK_SAMPLED));
+	ck_assert(tstats_field_info(TSTATS_F_ETIME)->flags & TSTATS_FIELD_TGID_THREAD_SUM);
+	ck_assert(!(tstats_field_info(TSTATS_F_TGETIME)->flags & TSTATS_FIELD_TGID_THREAD_SUM));
+	ck_assert(tstats_field_info(TSTATS_F_IRQ_DELAY_TOTAL)->flags & TSTATS_FIELD_NEEDS_IRQ_TIME);
+	ck_assert(!(tstats_field_info(TSTATS_F_CPU_DELAY_TOTAL)->flags &
+		    TSTATS_FIELD_NEEDS_IRQ_TIME));
 }
 END_TEST
 

@@ -34,6 +34,7 @@
 #include "cli.h"
 #include "table.h"
 #include "jsonc.h"
+#include "notes.h"
 
 #define MAX_RECORDS 64
 
@@ -619,6 +620,8 @@ static void setup(void)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	cli_set_utf8(true);
+	/* Like this machine's kernel, and the same wherever the test runs. */
+	cli_set_irq_time(CLI_IRQ_TIME_OFF);
 	ck_assert_msg(cli_jsonc_load(&why) == 0, "json-c: %s", why ? why : "?");
 	ck_assert_int_eq(cli_table_load(), 0);	/* --tree's table */
 	for (size_t i = 0; i < N_FILES; i++)

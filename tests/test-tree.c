@@ -126,8 +126,8 @@ START_TEST(test_process_total)
 	ck_assert_int_eq(cli_proc_add_thread(&p, &worker), 0);
 	text = render(&p, 1, 400, TSTATS_GROUP_BY_NONE);
 	/* Widths are the widest cell's (libsmartcols lays the table out). */
-	ck_assert_msg(strstr(text, "\n  PID PPID THR STATUS USER_US SYSTEM_US ELAPSED_US   READ_B "
-			     "WRITTEN_B CPU_DLY_NS IO_DLY_NS MEM_DLY_NS COMMAND\n"), "%s", text);
+	ck_assert_msg(strstr(text, "\n  PID PPID THR STATUS USER_US SYSTEM_US ELAPSED_US  RCHAR_B "
+			     "WCHAR_B CPU_DLY_NS IO_DLY_NS MEM_DLY_NS COMMAND\n"), "%s", text);
 	ck_assert_msg(strstr(text, "\n  400    1   2 exit 3 5000000         7       7000 26214400 "
 			     "     4096       9000         -          - xz\n"), "%s", text);
 	ck_assert_msg(strstr(text, "\n  400    -   - exit 0      10         1      40000 26214400 "

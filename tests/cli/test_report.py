@@ -43,9 +43,12 @@ def test_json_self():
     assert {k: type(t[k]) for k in flags} == {k: bool for k in flags}
     # Numbers are JSON numbers, never strings.
     not_int = {k: v for k, v in t.items()
-               if k not in ("type", "comm", "time_shares") + flags
+               if k not in ("type", "comm", "time_shares", "notes") + flags
                and v is not None and type(v) is not int}
     assert not_int == {}
+    # What the kernel rounds or samples is said, by field (HONEST VALUES).
+    assert t["notes"]["read_syscalls"].startswith("rounded down to a multiple of 1024"), t
+    assert "utime" in t["notes"] and "cpu_run_virtual_total" not in t["notes"], t
     # Where its time went: running and waiting for a CPU add up to its
     # life (it is a single thread, so no share exceeds it).
     s = t["time_shares"]
@@ -230,7 +233,7 @@ def test_repeated_flags():
 # ---- --check --------------------------------------------------------------
 
 CHECK_NAMES = ["family", "query", "privileges", "listen", "delayacct", "struct_version",
-               "cgroupstats"]
+               "cgroupstats", "irq_time"]
 
 
 def test_check_json():
@@ -256,6 +259,10 @@ def test_check_json():
     assert c[4]["delayacct"] is delayacct_json(), c[4]
     assert c[5]["version"] == version and c[5]["known"] >= 17, c[5]
     assert type(c[6]["v1_hierarchies"]) is int, c[6]
+    # IRQ time accounting, as the kernel's PSI files say (psi.c creates
+    # pressure/irq only with CONFIG_IRQ_TIME_ACCOUNTING).
+    if os.path.exists("/proc/pressure/cpu"):
+        assert c[7]["irq_time_accounting"] is os.path.exists("/proc/pressure/irq"), c[7]
 
     r = ok(run_cli("--check", "--compact"))
     assert r.out.count(b"\n") == 1
@@ -315,5 +322,5 @@ def test_man_fields():
     t = ok(run_cli("-j", "-p", "1")).json()["tasks"][0]
     assert sorted(set(t) - {"type", "id", "payload_len", "version_inferred",
                             "newer_than_known", "short_payload", "empty_group",
-                            "time_shares"}) == sorted(l[3:] for l in fields
+                            "time_shares", "notes"}) == sorted(l[3:] for l in fields
                                                       if l.startswith(".B "))

@@ -183,7 +183,7 @@ def test_run_tree_main_thread():
     assert int(rows[1][8]) >= MAIN_READ and int(rows[1][9]) >= WORKER_WRITE, rows
     assert rows[2][-3:] == ["\\_", "[thread]", "threadexit"], rows
     assert int(rows[2][8]) >= MAIN_READ, rows
-    assert rows[0][7] == "READ_B" and rows[4][0] == "TOTAL", rows
+    assert rows[0][7] == "RCHAR_B" and rows[4][0] == "TOTAL", rows
 
 
 def tree_without_group_ends(test):
@@ -274,7 +274,7 @@ def test_run_tree_total():
     assert total.split()[0] == "TOTAL", rows
     assert len(procs) == 5, rows
     assert int(total.split()[2]) == sum(int(line.split()[2]) for line in procs) == 6, rows
-    for c in ("USER_US", "SYSTEM_US", "READ_B", "WRITTEN_B", "CPU_DLY_NS", "IO_DLY_NS",
+    for c in ("USER_US", "SYSTEM_US", "RCHAR_B", "WCHAR_B", "CPU_DLY_NS", "IO_DLY_NS",
               "MEM_DLY_NS"):
         end = h.index(c) + len(c)
         assert int(total[:end].split()[-1]) == \
