@@ -77,9 +77,12 @@ bool cli_value_impossible(const struct tstats_record *rec, unsigned int field, u
 uint32_t cli_record_threads(const struct tstats_record *rec);
 
 /*
- * A delay share of an interval that cannot be true: percent of the
+ * A delay share of an interval that cannot be its share: percent of the
  * interval above 100 per thread that lived in it (one thread waits at
- * most the whole interval). threads 0: unknown, never judged.
+ * most the whole interval). The kernel adds a wait when it ends, whole,
+ * so such a value includes time before the interval (seen: BLKIO_DELAY%
+ * 4182.8 for a kworker), if it is not the kernel's error: it is not the
+ * interval's share either way. threads 0: unknown, never judged.
  */
 bool cli_percent_impossible(double percent, uint32_t threads);
 

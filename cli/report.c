@@ -211,13 +211,13 @@ static const struct label {
 	{ TSTATS_F_MINFLT, "minor faults", 0, 0, NULL, 0 },
 	{ TSTATS_F_MAJFLT, "major faults", 0, 0, NULL, 0 },
 
-	/* "read" and "written" alone are storage in every view, as in
-	 * iotop and pidstat; bytes through read and write calls (page cache,
-	 * pipes, sockets) are rchar and wchar, as in /proc/PID/io. */
-	{ TSTATS_F_READ_BYTES, "read (storage)", 0, 0, NULL, 0 },
-	{ TSTATS_F_WRITE_BYTES, "written (storage)", 0, 0, NULL, 0 },
-	{ TSTATS_F_READ_CHAR, "rchar (read calls)", 0, 0, NULL, 0 },
-	{ TSTATS_F_WRITE_CHAR, "wchar (write calls)", 0, 0, NULL, 0 },
+	/* READ is storage in every view, as in iotop and pidstat; bytes
+	 * through read and write calls (page cache, pipes, sockets) are
+	 * rchar and wchar, as in /proc/PID/io. */
+	{ TSTATS_F_READ_BYTES, "storage read", 0, 0, NULL, 0 },
+	{ TSTATS_F_WRITE_BYTES, "storage written", 0, 0, NULL, 0 },
+	{ TSTATS_F_READ_CHAR, "rchar (calls)", 0, 0, NULL, 0 },
+	{ TSTATS_F_WRITE_CHAR, "wchar (calls)", 0, 0, NULL, 0 },
 	{ TSTATS_F_READ_SYSCALLS, "read calls", 0, 0, NULL, 0 },
 	{ TSTATS_F_WRITE_SYSCALLS, "write calls", 0, 0, NULL, 0 },
 	{ TSTATS_F_CANCELLED_WRITE_BYTES, "cancelled writes", 0, 0, NULL, 0 },

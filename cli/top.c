@@ -150,6 +150,10 @@ struct top {
 	uint64_t (*group_counts)[2];
 	size_t n_group_counts;
 	const char *failed;		/* what failed, for the error line */
+	/* The longest tick so far, and the last interval: a task's two
+	 * records of an interval are read up to a tick's length off its
+	 * ends, so its delays may cover that much more (notes.h). */
+	uint64_t max_tick_ns, last_interval_ns;
 };
 
 static uint64_t ts_ns(const struct timespec *ts)
@@ -297,8 +301,10 @@ static void compute(const struct top *t, const struct cli_column *c,
 			cell_double(v, (rates->delay_valid >> c->arg) & 1, rates->delay_pct[c->arg]);
 		/* A thread waits at most the whole interval: more is the
 		 * kernel's error (seen: BLKIO_DELAY% 4182.8 for a kworker). */
-		if (v->type == CELL_DBL && mr)
-			v->impossible = cli_percent_impossible(v->d, mr->threads_seen);
+		if (v->type == CELL_DBL && mr && t->last_interval_ns)
+			v->impossible = cli_percent_impossible(
+				v->d * (double)t->last_interval_ns /
+				(double)(t->last_interval_ns + 2 * t->max_tick_ns), mr->threads_seen);
 		break;
 	case COL_FIELD:
 		/* A counter's change; other fields (ids, peaks, start
@@ -538,8 +544,10 @@ static int json_line(struct top *t, const struct interval_info *ii, const struct
 		}
 		if (r == 0)
 			r = cli_json_add(notes, t->cols[c]->name, sym_json_object_new_string(
-					 "impossible: more than 100% of the interval per thread; "
-					 "the kernel's number, not a fact"), false);
+					 "more than the interval can hold (100% per thread): a "
+					 "wait is counted whole when it ends, so this includes "
+					 "time before the interval, or is the kernel's error"),
+					 false);
 	}
 	if (r < 0) {
 		sym_json_object_put(obj);
@@ -1105,6 +1113,12 @@ static int collect_interval(struct top *t, struct total *tot, struct tstats_moni
 
 	free_keys(t, t->n_keys);
 	t->n_keys = 0;
+	r = tstats_monitor_stats(t->mon, st);
+	if (r < 0)
+		return r;
+	t->last_interval_ns = st->interval_ns;
+	if (st->tick_ns > t->max_tick_ns)
+		t->max_tick_ns = st->tick_ns;
 	r = tstats_monitor_foreach(t->mon, level, on_monitor_row, &c);
 	if (r < 0)
 		return r;

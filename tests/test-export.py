@@ -314,7 +314,8 @@ def test_values():
         for r, lab in ((rec, dict(ids, comm="python3", uid="0")), (grp, {"tgid": pid})):
             want = [k for k, v in r.items() if v is not None and k not in LABEL_FIELDS and
                     k not in ("type", "id", "payload_len", "version_inferred",
-                              "newer_than_known", "short_payload", "empty_group", "time_shares") and
+                              "newer_than_known", "short_payload", "empty_group", "time_shares",
+                              "notes") and
                     not (k == "btime" and r.get("btime64") is not None) and
                     not (k.endswith("_max_ts") and v == 0)]
             got = series_of(fams, **lab)

@@ -129,14 +129,14 @@ START_TEST(test_process_total)
 	ck_assert_msg(strstr(text, "\n  PID PPID THR STATUS USER_US SYSTEM_US ELAPSED_US  RCHAR_B "
 			     "WCHAR_B CPU_DLY_NS IO_DLY_NS MEM_DLY_NS COMMAND\n"), "%s", text);
 	ck_assert_msg(strstr(text, "\n  400    1   2 exit 3 5000000         7       7000 26214400 "
-			     "     4096       9000         -          - xz\n"), "%s", text);
+			     "   4096       9000         -          - xz\n"), "%s", text);
 	ck_assert_msg(strstr(text, "\n  400    -   - exit 0      10         1      40000 26214400 "
-			     "        0       1000         -          -  \\_ [thread] xz\n"), "%s", text);
+			     "      0       1000         -          -  \\_ [thread] xz\n"), "%s", text);
 	ck_assert_msg(strstr(text, "\n  401    -   - exit 3      20         1      40100        0 "
-			     "     4096       1000         -          -  \\_ [thread] xz-worker\n"),
+			     "   4096       1000         -          -  \\_ [thread] xz-worker\n"),
 		      "%s", text);
 	ck_assert_msg(strstr(text, "\nTOTAL    -   2 -      5000000         7          - 26214400 "
-			     "     4096       9000         -          - 1 process, complete\n"),
+			     "   4096       9000         -          - 1 process, complete\n"),
 		      "%s", text);
 	free(text);
 	cli_proc_done(&p);
