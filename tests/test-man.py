@@ -14,8 +14,18 @@ Checks that
   - every symbol of lib/libtaskstats.sym has a page in section 3 (its own,
     or a .so link to the page whose NAME lists it);
   - the header and the pages agree: every function's prototype in a page's
-    SYNOPSIS is the header's, token for token (the header is the contract,
-    the pages describe it; this keeps the two from drifting apart);
+    SYNOPSIS is the header's, token for token; the pages hold the full
+    text and the header points to them, so:
+      - every function, type (struct, enum, callback typedef) and constant
+        (#define, enum member) of the header is named in some page of
+        section 3, and every tstats_/TSTATS_ name a page uses, and every
+        page's file name, is the header's;
+      - every page that declares functions in its SYNOPSIS has RETURN VALUE,
+        ERRORS, OWNERSHIP and THREADS sections, and names each of its
+        functions under RETURN VALUE, OWNERSHIP (who owns what it is given
+        and what it returns) and THREADS (what may call it concurrently);
+      - each declaration's comment in the header names the page that
+        documents the function (see tstats_xxx(3));
   - `man --warnings` (groff) says nothing about any page;
   - the complete example of libtaskstats(3) compiles with -Wall -Wextra
     -Werror (with CC) and, with CAP_NET_ADMIN, runs.
@@ -211,6 +221,80 @@ def check_prototypes(root, src):
     print("%d prototypes agree between the header and the pages" % len(seen & set(header)))
 
 
+def header_names(src):
+    """Functions, types and constants the header declares."""
+    text = read(os.path.join(src, "include", "libtaskstats.h"))
+    code = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    funcs = set(prototypes(text))
+    types = set(re.findall(r"\b(?:struct|enum)\s+(tstats_\w+)\s*[{;]", code))
+    types |= set(re.findall(r"typedef\b[^;]*?\(\s*\*\s*(tstats_\w+)\s*\)", code))
+    consts = set(re.findall(r"#define\s+(TSTATS_\w+)", code))
+    for body in re.findall(r"\benum\s+tstats_\w+\s*\{(.*?)\}", code, re.S):
+        consts |= set(re.findall(r"\b(TSTATS_\w+)\s*[,=\n]", body))
+    return funcs, types, consts
+
+
+def sections(roff):
+    """Section title -> its text (roff), for one page."""
+    parts = re.split(r"(?m)^\.SH +(.*)\n", roff)
+    return {parts[i].strip('"'): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+def check_contract(root, src):
+    funcs, types, consts = header_names(src)
+    if len(funcs) < 40 or len(types) < 15 or len(consts) < 100:
+        error("parsed %d functions, %d types, %d constants from the header" %
+              (len(funcs), len(types), len(consts)))
+    known = funcs | types | consts
+    pages = {}
+    for path in sorted(glob.glob(os.path.join(root, "man3", "*.3"))):
+        name = os.path.basename(path)[:-2]
+        text = read(path)
+        if name != "libtaskstats" and name not in funcs:
+            error("%s.3: no function %s in the header" % (name, name))
+        if not text.startswith(".so "):
+            pages[name] = text
+    used = set()
+    for name, text in pages.items():
+        body = re.sub(r"(?m)^\.TH .*\n", "", text)
+        for ident in set(re.findall(r"\b((?:tstats|TSTATS)_\w+)", plain(body))):
+            if ident.endswith("_"):
+                continue        # a prefix ("the TSTATS_F_ ids")
+            used.add(ident)
+            if ident not in known:
+                error("%s.3 names %s, which is not in the header" % (name, ident))
+    for ident in sorted(known - used):
+        error("%s is in the header but in no page of section 3" % ident)
+    header = read(os.path.join(src, "include", "libtaskstats.h"))
+    checked = 0
+    for name, text in pages.items():
+        declared = synopsis_prototypes(text)
+        if not declared:
+            continue
+        secs = sections(text)
+        for want in ("RETURN VALUE", "ERRORS", "OWNERSHIP", "THREADS"):
+            if want not in secs:
+                error("%s.3 declares functions but has no %s section" % (name, want))
+                continue
+            if want == "ERRORS":
+                continue
+            body = plain(secs[want])
+            for f in declared:
+                if not re.search(r"\b" + f + r"\b", body):
+                    error("%s.3: %s is not named under %s" % (name, f, want))
+        for f in declared:
+            checked += 1
+            # The header's comment right above the prototype points to
+            # the page: "see tstats_xxx(3)".
+            m = re.search(r"/\*((?:(?!\*/).)*)\*/\s*(?:typedef[^;]*;\s*|struct \w+;\s*)*"
+                          r"[^;/]*\b" + f + r"\s*\(", header, re.S)
+            if not m or not re.search(r"\b" + name + r"\(3\)", m.group(1)):
+                error("the header's comment of %s does not point to %s(3)" % (f, name))
+    print("%d functions, %d types and %d constants named in the pages; %d functions "
+          "with return values, errors, ownership and threads" %
+          (len(funcs), len(types), len(consts), checked))
+
+
 def check_warnings(root):
     pages = sorted(glob.glob(os.path.join(root, "man*", "*.[13]")))
     env = dict(os.environ, LC_ALL="C.UTF-8", MANWIDTH="80", MAN_KEEP_FORMATTING="")
@@ -274,6 +358,7 @@ def main():
         check_options(root, src)
         check_symbols(root, src)
         check_prototypes(root, src)
+        check_contract(root, src)
         check_warnings(root)
         check_example(root, src, build, sanitize, cc)
     finally:
