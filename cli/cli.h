@@ -51,7 +51,8 @@ struct cli_opts {
 	size_t n_targets;
 	size_t cap_targets;	/* room in targets */
 	bool exact;		/* -x: raw integers with their unit */
-	bool json;		/* -j */
+	bool json;		/* -j, -J, --json; also set by --json-lines */
+	bool json_lines;	/* --json-lines: one JSON object per line (a stream) */
 	bool compact;		/* --compact: JSON on one line */
 	FILE *out;		/* reports (-o FILE); NULL: stdout */
 	const char *output;	/* -o: the file's name; NULL when not given */
@@ -80,6 +81,8 @@ struct cli_opts {
 	uint32_t top;		/* --top: rows per interval; 0: all */
 	const char *sort;	/* -s: a column name; NULL: the default */
 	const char *columns;	/* -o: a column list, "+LIST" adds to the default */
+	bool output_all;	/* -O: every column */
+	bool bytes;		/* -b: sizes in bytes, not KiB, MiB... */
 	bool list_columns;	/* --list-columns */
 	bool check;		/* --check (check.c) */
 	bool noheadings;	/* -n */

@@ -13,51 +13,52 @@
 
 static const struct fixed_column {
 	const char *name;
+	const char *key;
 	const char *unit;
 	const char *description;
 	enum col_kind kind;
 	int arg;
 	unsigned int flags;
 } fixed[] = {
-	{ "pid", "", "process id (thread id with --threads)",
+	{ "pid", "pid", "", "process id (thread id with --threads)",
 	  COL_PID, -1, COL_ASCENDING },
-	{ "tgid", "", "thread group (process) id",
+	{ "tgid", "tgid", "", "thread group (process) id",
 	  COL_TGID, -1, COL_ASCENDING },
-	{ "uid", "", "real user id",
+	{ "uid", "uid", "", "real user id",
 	  COL_UID, -1, COL_ASCENDING },
-	{ "threads", "", "live threads of the process (null with --threads)",
+	{ "threads", "threads", "", "live threads of the process (null with --threads)",
 	  COL_THREADS, -1, 0 },
-	{ "cpu%", "%", "CPU time used, percent of the interval (100: one CPU busy; "
+	{ "cpu%", "cpu_pct", "%", "CPU time used, percent of the interval (100: one CPU busy; "
 	  "a process can exceed 100), from cpu_run_virtual_total, which the "
 	  "kernel brings up to date at timer ticks: one busy thread can read "
 	  "a little over 100", COL_CPU, -1, 0 },
-	{ "usr%", "%", "user CPU time, percent of the interval (utime: usually counted "
+	{ "usr%", "usr_pct", "%", "user CPU time, percent of the interval (utime: usually counted "
 	  "in timer ticks, so over short intervals usr% + sys% can differ "
 	  "from cpu%)", COL_USER, -1, 0 },
-	{ "sys%", "%", "system CPU time, percent of the interval (stime: usually "
+	{ "sys%", "sys_pct", "%", "system CPU time, percent of the interval (stime: usually "
 	  "counted in timer ticks)", COL_SYSTEM, -1, 0 },
-	{ "read/s", "B/s", "bytes fetched from storage per second (read_bytes)",
+	{ "read/s", "read_bytes_per_second", "B/s", "bytes fetched from storage per second (read_bytes)",
 	  COL_RATE, TSTATS_F_READ_BYTES, 0 },
-	{ "write/s", "B/s", "bytes sent to storage per second (write_bytes)",
+	{ "write/s", "write_bytes_per_second", "B/s", "bytes sent to storage per second (write_bytes)",
 	  COL_RATE, TSTATS_F_WRITE_BYTES, 0 },
-	{ "rchar/s", "B/s", "bytes read by read-like calls per second (read_char)",
+	{ "rchar/s", "read_char_bytes_per_second", "B/s", "bytes read by read-like calls per second (read_char)",
 	  COL_RATE, TSTATS_F_READ_CHAR, 0 },
-	{ "wchar/s", "B/s", "bytes written by write-like calls per second (write_char)",
+	{ "wchar/s", "write_char_bytes_per_second", "B/s", "bytes written by write-like calls per second (write_char)",
 	  COL_RATE, TSTATS_F_WRITE_CHAR, 0 },
-	{ "minflt/s", "1/s", "minor page faults per second",
+	{ "minflt/s", "minflt_per_second", "1/s", "minor page faults per second",
 	  COL_RATE, TSTATS_F_MINFLT, 0 },
-	{ "majflt/s", "1/s", "major page faults per second",
+	{ "majflt/s", "majflt_per_second", "1/s", "major page faults per second",
 	  COL_RATE, TSTATS_F_MAJFLT, 0 },
-	{ "cswch/s", "1/s", "voluntary context switches per second",
+	{ "cswch/s", "nvcsw_per_second", "1/s", "voluntary context switches per second",
 	  COL_RATE, TSTATS_F_NVCSW, 0 },
-	{ "nvcswch/s", "1/s", "involuntary context switches per second",
+	{ "nvcswch/s", "nivcsw_per_second", "1/s", "involuntary context switches per second",
 	  COL_RATE, TSTATS_F_NIVCSW, 0 },
-	{ "comm", "", "command name (chosen by the task; escaped)",
+	{ "comm", "comm", "", "command name (chosen by the task; escaped)",
 	  COL_COMM, -1, COL_ASCENDING | COL_LEFT },
-	{ "status", "", "with --interval: new (started in the interval), exit (exited "
+	{ "status", "status", "", "with --interval: new (started in the interval), exit (exited "
 	  "in it: its final values), new+exit, or lost (gone without a final record)",
 	  COL_STATUS, -1, COL_ASCENDING | COL_LEFT },
-	{ "group", "", "with --group-by: the group's command name, user id or cgroup "
+	{ "group", "group", "", "with --group-by: the group's command name, user id or cgroup "
 	  "(escaped; \"(other)\" past the limit)", COL_GROUP, -1, COL_ASCENDING | COL_LEFT },
 };
 
@@ -69,7 +70,8 @@ const struct cli_column *cli_column_find(const struct cli_columns *cols, const c
 	for (size_t i = 0; i < cols->n; i++) {
 		const struct cli_column *c = &cols->cols[i];
 
-		if (strncasecmp(c->name, name, len) == 0 && c->name[len] == '\0')
+		if ((strncasecmp(c->name, name, len) == 0 && c->name[len] == '\0') ||
+		    (strncasecmp(c->key, name, len) == 0 && c->key[len] == '\0'))
 			return c;
 	}
 	return NULL;
@@ -91,6 +93,29 @@ static bool fits(int n, size_t size)
 	return n >= 0 && (size_t)n < size;
 }
 
+/* A field's key: its name, with its unit when it has one that the name
+ * does not already end with ("utime_us", "read_bytes", "hiwater_rss_kib";
+ * counts, ids and text as they are). */
+static void field_key(char *dst, size_t size, const struct tstats_field_info *info)
+{
+	static const char *const suffixes[] = {
+		[TSTATS_UNIT_NS] = "_ns",
+		[TSTATS_UNIT_US] = "_us",
+		[TSTATS_UNIT_BYTES] = "_bytes",
+		[TSTATS_UNIT_KIB] = "_kib",
+		[TSTATS_UNIT_MIB_US] = "_mib_us",
+		[TSTATS_UNIT_EPOCH_S] = "_epoch_s",
+		[TSTATS_UNIT_EPOCH_NS] = "_epoch_ns",
+	};
+	const char *suffix = info->unit_id < sizeof(suffixes) / sizeof(suffixes[0]) ?
+			     suffixes[info->unit_id] : NULL;
+	size_t n = strlen(info->name);
+
+	if (suffix && n >= strlen(suffix) && strcmp(info->name + n - strlen(suffix), suffix) == 0)
+		suffix = NULL;
+	snprintf(dst, size, "%s%s", info->name, suffix ? suffix : "");
+}
+
 int cli_columns_init(struct cli_columns *ret)
 {
 	unsigned int nd = tstats_delay_class_count(), nf = tstats_field_count();
@@ -104,6 +129,7 @@ int cli_columns_init(struct cli_columns *ret)
 		struct cli_column *c = &t.cols[t.n++];
 
 		set(c->name, sizeof(c->name), fixed[i].name);
+		set(c->key, sizeof(c->key), fixed[i].key);
 		set(c->unit, sizeof(c->unit), fixed[i].unit);
 		set(c->description, sizeof(c->description), fixed[i].description);
 		c->kind = fixed[i].kind;
@@ -121,6 +147,7 @@ int cli_columns_init(struct cli_columns *ret)
 			  sizeof(c->name)) ||
 		    cli_column_find(&t, c->name, strlen(c->name)))
 			continue;
+		snprintf(c->key, sizeof(c->key), "%s_delay_pct", dc->name);
 		set(c->unit, sizeof(c->unit), "%");
 		snprintf(c->description, sizeof(c->description),
 			 "delay, percent of the interval: %s", dc->description);
@@ -138,6 +165,7 @@ int cli_columns_init(struct cli_columns *ret)
 		if (!set(c->name, sizeof(c->name), info->name) ||
 		    cli_column_find(&t, c->name, strlen(c->name)))
 			continue;
+		field_key(c->key, sizeof(c->key), info);
 		set(c->unit, sizeof(c->unit), info->unit);
 		set(c->description, sizeof(c->description), info->description);
 		c->kind = COL_FIELD;

@@ -42,6 +42,9 @@ enum col_flag {
 
 struct cli_column {
 	char name[COL_NAME_MAX];	/* "cpu%", "blkio_delay%", "utime" */
+	/* Its JSON key: jq-friendly (letters, digits, "_") with the unit in
+	 * the name of a number ("cpu_pct", "blkio_delay_pct", "utime_us"). */
+	char key[COL_NAME_MAX + 16];
 	char unit[16];			/* "%", "B/s", "ns"; "" for none */
 	char description[COL_DESC_MAX];
 	enum col_kind kind;
@@ -59,7 +62,7 @@ struct cli_columns {
 int cli_columns_init(struct cli_columns *ret);
 void cli_columns_done(struct cli_columns *cols);
 
-/* The column named name[0..len) (case-insensitive), or NULL. */
+/* The column named, or keyed, name[0..len) (case-insensitive), or NULL. */
 const struct cli_column *cli_column_find(const struct cli_columns *cols, const char *name,
 					 size_t len);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * --listen: one line per exiting task, as the kernel reports it to an exit
- * listener (tstats_listener_*), or one JSON object per line with --json.
+ * listener (tstats_listener_*); with --json-lines one JSON object per line,
+ * with -J one JSON document when the listening ends.
  *
  * SIGINT and SIGTERM end the loop through a signalfd polled next to the
  * listener's descriptor, so the listener is always freed (deregistered) and
@@ -238,6 +239,8 @@ struct listen_state {
 	uint32_t last_tgid;
 	char last_comm[sizeof(((struct tstats_record *)0)->comm)];
 	struct cli_exit_filter visible;	/* restricted mode (privs.c) */
+	/* -J: the document's arrays, written at the end (write_document()) */
+	struct json_object *exits, *losses;
 };
 
 static int flush_line(struct listen_state *ls)
@@ -257,11 +260,22 @@ static int64_t realtime_ns(struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
 
-/* Writes a JSON object as one compact line; takes obj. */
-static int put_json_line(struct listen_state *ls, struct json_object *obj)
+/* --json-lines: writes a JSON object as one compact line. -J: appends it
+ * to the document's exits, or losses. Takes obj. */
+static int put_json(struct listen_state *ls, struct json_object *obj, bool loss)
 {
+	struct json_object **arr = loss ? &ls->losses : &ls->exits;
 	const char *s;
 
+	if (!ls->opts->json_lines) {
+		if (!*arr)
+			*arr = sym_json_object_new_array();
+		if (!*arr || sym_json_object_array_add(*arr, obj) < 0) {
+			sym_json_object_put(obj);
+			return ls->error = -ENOMEM;
+		}
+		return 0;
+	}
 	s = sym_json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
 					   JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s) {
@@ -273,6 +287,40 @@ static int put_json_line(struct listen_state *ls, struct json_object *obj)
 	fputc('\n', ls->out);
 	sym_json_object_put(obj);
 	return flush_line(ls);
+}
+
+/*
+ * -J: {"schema_version": 1, "exits": [records], "losses": [loss events]},
+ * once the listening ends (--count, SIGINT, SIGTERM). Returns 0 or -errno.
+ */
+static int write_document(struct listen_state *ls)
+{
+	struct json_object *doc = sym_json_object_new_object();
+	const char *s;
+	int r;
+
+	if (!doc)
+		return -ENOMEM;
+	r = cli_json_add(doc, "schema_version", sym_json_object_new_int(1), false);
+	if (r == 0)
+		r = cli_json_add(doc, "exits", ls->exits ? ls->exits :
+				 sym_json_object_new_array(), false);
+	ls->exits = NULL;
+	if (r == 0)
+		r = cli_json_add(doc, "losses", ls->losses ? ls->losses :
+				 sym_json_object_new_array(), false);
+	ls->losses = NULL;
+	if (r == 0) {
+		s = sym_json_object_to_json_string_ext(doc, JSON_C_TO_STRING_NOSLASHESCAPE |
+			(ls->opts->compact ? JSON_C_TO_STRING_PLAIN :
+			 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+		if (!s)
+			r = -ENOMEM;
+		else if (fputs(s, ls->out) == EOF || fputc('\n', ls->out) == EOF)
+			r = -EIO;
+	}
+	sym_json_object_put(doc);
+	return r == 0 ? cli_flush(ls->out) : r;
 }
 
 static int on_record(const struct tstats_record *rec, void *userdata)
@@ -315,7 +363,7 @@ static int on_record(const struct tstats_record *rec, void *userdata)
 			sym_json_object_put(obj);
 			return ls->error = r;
 		}
-		r = put_json_line(ls, obj);
+		r = put_json(ls, obj, false);
 	} else {
 		/* A write error is the stream's: flush_line() reports it. */
 		cli_exit_line(ls->out, &now, rec, group_comm, ls->opts->exact);
@@ -398,7 +446,7 @@ static int on_loss(unsigned int cause, uint64_t count, void *userdata)
 		sym_json_object_put(obj);
 		return ls->error = r;
 	}
-	return put_json_line(ls, obj);
+	return put_json(ls, obj, true);
 }
 
 enum cli_exit cli_listener_error(int r)
@@ -549,6 +597,13 @@ enum cli_exit cli_run_listen(const struct cli_opts *opts)
 	}
 	if (summary(l, &ls, &t0, eff) && status == CLI_EXIT_OK)
 		status = CLI_EXIT_LOST;
+	if (opts->json && !opts->json_lines) {
+		r = write_document(&ls);
+		if (r < 0) {
+			cli_warn_output(r);
+			status = CLI_EXIT_FAILURE;
+		}
+	}
 	goto out;
 
 write_error:
@@ -562,5 +617,9 @@ out:
 	tstats_listener_free(l);
 	if (sfd >= 0)
 		close(sfd);
+	if (ls.exits)
+		sym_json_object_put(ls.exits);
+	if (ls.losses)
+		sym_json_object_put(ls.losses);
 	return status;
 }

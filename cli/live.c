@@ -48,6 +48,13 @@ static const char *const narrow_columns[N_VIEWS] = {
 	"group,threads,cpu%,read/s,write/s,cpu_delay%,blkio_delay%",
 };
 
+/* From WIDE_COLS on: uid, threads and the user and system shares too. */
+static const char *const wide_columns[N_VIEWS] = {
+	"pid,uid,threads,cpu%,usr%,sys%,read/s,write/s,cpu_delay%,blkio_delay%,status,comm",
+	"pid,tgid,uid,cpu%,usr%,sys%,read/s,write/s,cpu_delay%,blkio_delay%,status,comm",
+	"group,threads,cpu%,usr%,sys%,read/s,write/s,cpu_delay%,blkio_delay%",
+};
+
 static const char *const view_names[N_VIEWS] = { "processes", "threads", "groups" };
 
 /* Busy and total CPU time of the machine (/proc/stat), in USER_HZ ticks. */
@@ -365,7 +372,7 @@ static int build_views(struct live *l)
 	for (int i = 0; i < N_VIEWS; i++) {
 		cli_view_free(l->views[i]);
 		l->views[i] = NULL;
-		l->opts[i].columns = l->wide ? NULL : narrow_columns[i];
+		l->opts[i].columns = l->wide ? wide_columns[i] : narrow_columns[i];
 	}
 	for (int i = 0; i < N_VIEWS && r == 0; i++)
 		r = cli_view_new(&l->opts[i], l->mon, &l->views[i]);

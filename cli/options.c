@@ -50,6 +50,7 @@ enum {
 	OPT_COMM,
 	OPT_ACTIVE,
 	OPT_LIVE,
+	OPT_JSON_LINES,
 };
 
 static const struct option long_options[] = {
@@ -57,6 +58,8 @@ static const struct option long_options[] = {
 	{ "tgid", required_argument, NULL, 't' },
 	{ "exact", no_argument, NULL, 'x' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "json-lines", no_argument, NULL, OPT_JSON_LINES },
+	{ "jsonl", no_argument, NULL, OPT_JSON_LINES },
 	{ "compact", no_argument, NULL, OPT_COMPACT },
 	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 	{ "listen", no_argument, NULL, 'l' },
@@ -70,6 +73,8 @@ static const struct option long_options[] = {
 	{ "sort", required_argument, NULL, 's' },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "output", required_argument, NULL, 'o' },
+	{ "output-all", no_argument, NULL, 'O' },
+	{ "bytes", no_argument, NULL, 'b' },
 	{ "list-columns", no_argument, NULL, OPT_LIST_COLUMNS },
 	{ "noheadings", no_argument, NULL, 'n' },
 	{ "raw", no_argument, NULL, 'r' },
@@ -87,7 +92,7 @@ static const struct option long_options[] = {
 };
 
 /* '+': stop at the first non-option ("-- COMMAND"). */
-static const char short_options[] = "+:p:t:xjJo:lai:c:s:nrhVC:u:";
+static const char short_options[] = "+:p:t:xjJo:Oblai:c:s:nrhVC:u:";
 
 /* After --help or --version: whether it reached standard output. The
  * text is long enough that printf() writes as it goes: a failure is its
@@ -170,20 +175,31 @@ static void help(void)
 	       "                             processes, threads and groups; ? for help\n"
 	       "  -c, --count=N              stop after N intervals (default: at SIGINT or\n"
 	       "                             SIGTERM); with --listen, after N records\n"
-	       "  -s, --sort=COLUMN          largest first (ids and comm: smallest first);\n"
-	       "                             default cpu%, or the id in a snapshot\n"
+	       "  -s, --sort=[+|-]COLUMN     largest first (ids and comm: smallest first);\n"
+	       "                             +COLUMN smallest first, -COLUMN largest first\n"
+	       "                             (as ps); default cpu%, or the id in a snapshot\n"
 	       "      --top=N                at most N rows per table\n"
-	       "  -o, --output=LIST          the columns to show, comma-separated;\n"
-	       "                             \"+LIST\" adds them to the default ones\n"
+	       "  -o, --output=LIST          the columns to show, comma-separated (names or\n"
+	       "                             JSON keys); \"+LIST\" adds them to the default\n"
+	       "                             ones\n"
+	       "  -O, --output-all           every column\n"
+	       "  -b, --bytes                sizes and byte rates in bytes, not KiB, MiB...\n"
 	       "      --list-columns         list the columns and exit\n"
 	       "  -n, --noheadings           no header line\n"
-	       "  -r, --raw                  columns separated by one space, unaligned\n"
+	       "  -r, --raw                  columns separated by one space, unaligned;\n"
+	       "                             blanks, backslashes, controls and non-ASCII\n"
+	       "                             bytes as \\xNN\n"
 	       "\n", stdout);
 	printf("Output:\n"
 	       "  -x, --exact                exact integers with their raw unit (ns, us,\n"
 	       "                             bytes, KiB, MiB*us) instead of rounded values\n"
-	       "  -j, -J, --json             one JSON document (schema_version 1); with\n"
-	       "                             --all, one JSON object per task per interval\n"
+	       "  -j, -J, --json             one JSON document (schema_version 1), written\n"
+	       "                             when the run ends; --all and --interval: its\n"
+	       "                             \"rows\" or \"intervals\"; --listen: its \"exits\"\n"
+	       "                             (these were JSON Lines: now --json-lines)\n"
+	       "      --json-lines           --all, --interval, --listen: one JSON object per\n"
+	       "                             line as it happens (JSON Lines)\n"
+	       "      --jsonl                the same as --json-lines\n"
 	       "      --compact              the JSON document on one line (implies --json)\n"
 	       "      --format=FORMAT        text (the default), json (as --json), or\n"
 	       "                             prometheus: the text exposition format, for\n"
@@ -196,7 +212,8 @@ static void help(void)
 	       "                             --interval --format prometheus replaces it\n"
 	       "                             atomically at every interval\n"
 	       "\n"
-	       "With --listen --json, each line is one JSON object (JSON Lines).\n"
+	       "JSON keys are jq-friendly and carry their unit (cpu_pct, utime_us,\n"
+	       "read_bytes_per_second); --list-columns lists each column's key.\n"
 	       "Values the kernel rounds, samples or does not measure are marked ([1]...,\n"
 	       "explained under Notes; \"notes\" in JSON); a delay that cannot be true\n"
 	       "is marked [!], or ! in tables. READ is storage; RCHAR/WCHAR are bytes\n"
@@ -434,8 +451,9 @@ static enum cli_exit check_formats(const struct cli_opts *opts)
 	if (prom && opts->interval_ns && opts->watch)
 		return cli_usage_error("--format prometheus with --interval follows every task: "
 				   "drop -p/-t");
-	if (prom && (opts->sort || opts->top || opts->columns))
-		return cli_usage_error("--sort, --top and --output do not apply to --format prometheus");
+	if (prom && (opts->sort || opts->top || opts->columns || opts->output_all || opts->bytes))
+		return cli_usage_error("--sort, --top, --output, -O and -b do not apply to --format "
+				       "prometheus");
 	return CLI_EXIT_OK;
 }
 
@@ -509,6 +527,12 @@ static enum cli_exit check_modes(const struct cli_opts *opts)
 		return cli_usage_error("--list-columns excludes -p/-t, --listen and -- COMMAND");
 	if ((opts->sort || opts->top || opts->columns) && !opts->all)
 		return cli_usage_error("--sort, --top and --output need --all");
+	if (opts->output_all && opts->columns)
+		return cli_usage_error("-o and -O exclude each other");
+	if ((opts->output_all || opts->bytes) && !opts->all)
+		return cli_usage_error("-O and -b need --all");
+	if (opts->json_lines && !opts->all && !opts->listen)
+		return cli_usage_error("--json-lines applies to --all, --interval and --listen");
 	if ((opts->noheadings || opts->raw) && !opts->all && !opts->list_columns)
 		return cli_usage_error("--noheadings and --raw need --all or --list-columns");
 	if (opts->count && opts->all && !opts->interval_ns)
@@ -632,6 +656,9 @@ int cli_parse_options(int argc, char **argv, struct cli_opts *opts)
 		case OPT_LIVE:
 			opts->live = true;
 			break;
+		case OPT_JSON_LINES:
+			opts->json = opts->json_lines = true;
+			break;
 		case 's':
 			opts->sort = optarg;
 			break;
@@ -642,6 +669,12 @@ int cli_parse_options(int argc, char **argv, struct cli_opts *opts)
 			break;
 		case 'o':
 			opts->columns = optarg;
+			break;
+		case 'O':
+			opts->output_all = true;
+			break;
+		case 'b':
+			opts->bytes = true;
 			break;
 		case OPT_CHECK:
 			opts->check = true;
@@ -686,7 +719,7 @@ int cli_parse_options(int argc, char **argv, struct cli_opts *opts)
 	if (opts->live && (opts->n_targets || opts->listen || opts->command || opts->json ||
 			   opts->format || opts->output || opts->columns || opts->sort ||
 			   opts->top || opts->count || opts->check || opts->list_columns ||
-			   opts->n_cgroups))
+			   opts->n_cgroups || opts->output_all || opts->bytes))
 		return cli_usage_error("--live takes only -i, --threads, --group-by, -u, --comm, "
 				   "--active and --rcvbuf");
 	/* --interval implies --all, or with -p/-t watches those tasks. */

@@ -45,20 +45,24 @@
 /* Room for a rendered cell: a number, or an escaped command name. */
 #define TEXT_MAX (4 * sizeof(((struct tstats_record *)0)->comm) + CLI_FMT_MAX)
 
-/* The columns shown when -o does not say (and those "+LIST" adds to). */
+/*
+ * The columns shown when -o does not say (and those "+LIST" adds to). An
+ * interval's table fits 80 columns with 7-digit ids, "new+exit" and a
+ * 15-byte comm (uid, threads, usr% and sys% are a -o +LIST away).
+ */
 static const char *const default_columns[2][2] = {
 	/* [threads][interval] */
 	{ "pid,uid,threads,utime,stime,read_bytes,write_bytes,cpu_delay_total,"
 	  "blkio_delay_total,comm",
-	  "pid,uid,threads,cpu%,usr%,sys%,read/s,write/s,cpu_delay%,blkio_delay%,status,comm" },
+	  "pid,cpu%,read/s,write/s,cpu_delay%,blkio_delay%,status,comm" },
 	{ "pid,tgid,uid,utime,stime,read_bytes,write_bytes,cpu_delay_total,"
 	  "blkio_delay_total,comm",
-	  "pid,tgid,uid,cpu%,usr%,sys%,read/s,write/s,cpu_delay%,blkio_delay%,status,comm" },
+	  "pid,tgid,cpu%,read/s,write/s,cpu_delay%,status,comm" },
 };
 
 /* --group-by's default columns. */
 static const char default_group_columns[] =
-	"group,threads,cpu%,usr%,sys%,read/s,write/s,cpu_delay%,blkio_delay%";
+	"group,threads,cpu%,read/s,write/s,cpu_delay%,blkio_delay%";
 
 /* Always in a JSON line, before the selected columns. */
 static const char *const identity_columns[] = { "pid", "tgid", "comm", "uid", "threads" };
@@ -154,6 +158,8 @@ struct top {
 	 * records of an interval are read up to a tick's length off its
 	 * ends, so its delays may cover that much more (notes.h). */
 	uint64_t max_tick_ns, last_interval_ns;
+	/* -J: the document's parts so far (write_document()) */
+	struct json_object *doc_rows, *doc_intervals, *doc_averages;
 };
 
 static uint64_t ts_ns(const struct timespec *ts)
@@ -339,7 +345,8 @@ static const char *squeeze(char *s)
 	return s;
 }
 
-static const char *text_u64(char *buf, const struct cli_column *c, uint64_t u, bool exact)
+static const char *text_u64(char *buf, const struct cli_column *c, uint64_t u, bool exact,
+			    bool bytes)
 {
 	const struct tstats_field_info *info;
 
@@ -354,9 +361,13 @@ static const char *text_u64(char *buf, const struct cli_column *c, uint64_t u, b
 		cli_fmt_duration(buf, cli_mul_sat(u, 1000));
 		return squeeze(buf);
 	case TSTATS_UNIT_BYTES:
+		if (bytes)	/* -b: whole bytes, as lsblk -b */
+			return cli_fmt_u64(buf, u);
 		cli_fmt_size(buf, u);
 		return squeeze(buf);
 	case TSTATS_UNIT_KIB:
+		if (bytes)
+			return cli_fmt_u64(buf, cli_mul_sat(u, 1024));
 		cli_fmt_size(buf, cli_mul_sat(u, 1024));
 		return squeeze(buf);
 	default:
@@ -387,14 +398,18 @@ static const char *cell_text(char *buf, const struct top *t, const struct cli_co
 		snprintf(buf, TEXT_MAX, "%" PRId64, v->i);
 		return buf;
 	case CELL_U64:
-		return text_u64(buf, c, v->u, exact);
+		return text_u64(buf, c, v->u, exact, t->opts->bytes);
 	case CELL_DBL:
 		if (is_percent(c)) {
 			snprintf(buf, TEXT_MAX, exact ? "%.2f" : "%.1f", v->d);
 			cli_mark_impossible(buf, TEXT_MAX, v->impossible);
 		} else if (!exact && strcmp(c->unit, "B/s") == 0) {
-			cli_fmt_size(buf, rate_u64(v->d));
-			squeeze(buf);
+			if (t->opts->bytes) {
+				cli_fmt_u64(buf, rate_u64(v->d));
+			} else {
+				cli_fmt_size(buf, rate_u64(v->d));
+				squeeze(buf);
+			}
 		} else {
 			snprintf(buf, TEXT_MAX, "%.1f", v->d);
 		}
@@ -442,9 +457,8 @@ static int print_table(struct top *t, size_t n)
 				r = cli_table_set(tab, c, cell_text(buf, t, t->cols[c], v));
 		}
 	}
-	/* One empty line between the tables of consecutive intervals. */
-	if (r == 0 && t->tables++ && fputc('\n', t->out) == EOF)
-		r = -EIO;
+	/* The tables of consecutive intervals are apart (monitor_emit()). */
+	t->tables++;
 	if (r == 0)
 		r = cli_table_print(tab, t->out);
 	cli_table_free(tab);
@@ -496,20 +510,59 @@ struct interval_info {
 	double seconds;		/* measured length of the interval */
 };
 
-static int json_line(struct top *t, const struct interval_info *ii, const struct row *row,
-		     const struct tstats_record *rec, uint32_t threads, const struct mrow *mr)
+/* JSON Lines: obj on one line; takes obj. Returns 0, -ENOMEM or -EIO. */
+static int put_line(struct top *t, struct json_object *obj)
 {
-	struct json_object *obj = sym_json_object_new_object();
-	const char *s;
+	const char *s = sym_json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
 	int r = 0;
 
-	if (!obj)
+	if (!s)
+		r = -ENOMEM;
+	else if (fputs(s, t->out) == EOF || fputc('\n', t->out) == EOF)
+		r = -EIO;
+	sym_json_object_put(obj);
+	return r;
+}
+
+/* Appends v (taken, also on failure) to the array *arr, made on first use. */
+static int append(struct json_object **arr, struct json_object *v)
+{
+	if (!*arr)
+		*arr = sym_json_object_new_array();
+	if (!*arr || sym_json_object_array_add(*arr, v) < 0) {
+		sym_json_object_put(v);
 		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Where the interval is in a line: its number, end and length. In the
+ * document (-J) the interval's object says it once for its rows. */
+static int add_interval_keys(struct json_object *obj, const struct interval_info *ii)
+{
+	int r;
+
 	r = cli_json_add(obj, "interval", sym_json_object_new_uint64(ii->k), false);
 	if (r == 0)
 		r = cli_json_add(obj, "time", sym_json_object_new_string(ii->time), false);
 	if (r == 0)
 		r = cli_json_add(obj, "seconds", ii->k ? json_double(ii->seconds, 6) : NULL, !ii->k);
+	return r;
+}
+
+/* A row as JSON: a line (--json-lines), or an element of the document's
+ * rows (-J). */
+static int json_row(struct top *t, const struct interval_info *ii, const struct row *row,
+		    const struct tstats_record *rec, uint32_t threads, const struct mrow *mr)
+{
+	struct json_object *obj = sym_json_object_new_object();
+	int r = 0;
+
+	if (!obj)
+		return -ENOMEM;
+	if (t->opts->json_lines)
+		r = add_interval_keys(obj, ii);
 	/* Identity first, then the selected columns in their order. */
 	for (size_t i = 0; r == 0 && i < N_IDENTITY; i++) {
 		struct json_object *j;
@@ -520,16 +573,16 @@ static int json_line(struct top *t, const struct interval_info *ii, const struct
 		compute(t, t->identity[i], rec, threads, NULL, mr, &v);
 		j = cell_json(&v, &r);
 		if (r == 0)
-			r = cli_json_add(obj, t->identity[i]->name, j, true);
+			r = cli_json_add(obj, t->identity[i]->key, j, true);
 	}
 	for (size_t c = 0; r == 0 && c < t->n_cols; c++) {
 		struct json_object *j;
 
-		if (sym_json_object_object_get_ex(obj, t->cols[c]->name, NULL))
+		if (sym_json_object_object_get_ex(obj, t->cols[c]->key, NULL))
 			continue;
 		j = cell_json(&row->cells[c], &r);
 		if (r == 0)
-			r = cli_json_add(obj, t->cols[c]->name, j, true);
+			r = cli_json_add(obj, t->cols[c]->key, j, true);
 	}
 	/* "notes": {column: text} for values that cannot be true, as in
 	 * the -p/-t report's JSON. */
@@ -543,7 +596,7 @@ static int json_line(struct top *t, const struct interval_info *ii, const struct
 			r = cli_json_add(obj, "notes", notes, false);
 		}
 		if (r == 0)
-			r = cli_json_add(notes, t->cols[c]->name, sym_json_object_new_string(
+			r = cli_json_add(notes, t->cols[c]->key, sym_json_object_new_string(
 					 "more than the interval can hold (100% per thread): a "
 					 "wait is counted whole when it ends, so this includes "
 					 "time before the interval, or is the kernel's error"),
@@ -553,13 +606,53 @@ static int json_line(struct top *t, const struct interval_info *ii, const struct
 		sym_json_object_put(obj);
 		return r;
 	}
-	s = sym_json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!s)
-		r = -ENOMEM;
-	else if (fputs(s, t->out) == EOF || fputc('\n', t->out) == EOF)
-		r = -EIO;
-	sym_json_object_put(obj);
+	return t->opts->json_lines ? put_line(t, obj) : append(&t->doc_rows, obj);
+}
+
+/*
+ * -J: the whole run as one document, written at its end (after --count
+ * intervals, or at SIGINT/SIGTERM):
+ *   {"schema_version": 1, "time": T, "rows": [...]}          a snapshot
+ *   {"schema_version": 1, "intervals": [{"interval": 1, "time": T,
+ *     "seconds": S, "rows": [...], "total": {...}}, ...],
+ *    "averages": [...]}                                     --interval
+ */
+static int write_document(struct top *t, const char *time)
+{
+	struct json_object *doc = sym_json_object_new_object();
+	const char *s;
+	int r;
+
+	if (!doc)
+		return -ENOMEM;
+	r = cli_json_add(doc, "schema_version", sym_json_object_new_int(1), false);
+	if (r == 0 && !t->opts->interval_ns) {
+		r = cli_json_add(doc, "time", sym_json_object_new_string(time), false);
+		if (r == 0)
+			r = cli_json_add(doc, "rows", t->doc_rows ? t->doc_rows :
+					 sym_json_object_new_array(), false);
+		t->doc_rows = NULL;
+	} else if (r == 0) {
+		r = cli_json_add(doc, "intervals", t->doc_intervals ? t->doc_intervals :
+				 sym_json_object_new_array(), false);
+		t->doc_intervals = NULL;
+		if (r == 0 && t->opts->watch)
+			r = cli_json_add(doc, "averages", t->doc_averages ? t->doc_averages :
+					 sym_json_object_new_array(), false);
+		t->doc_averages = NULL;
+	}
+	if (r == 0) {
+		s = sym_json_object_to_json_string_ext(doc, JSON_C_TO_STRING_NOSLASHESCAPE |
+			(t->opts->compact ? JSON_C_TO_STRING_PLAIN :
+			 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+		if (!s)
+			r = -ENOMEM;
+		else if (fputs(s, t->out) == EOF || fputc('\n', t->out) == EOF)
+			r = -EIO;
+	}
+	sym_json_object_put(doc);
+	if (r == 0)
+		r = cli_flush(t->out);
 	return r;
 }
 
@@ -660,8 +753,8 @@ static int print_rows(struct top *t, size_t n, const struct interval_info *ii,
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		size_t j = t->rows[i].idx;
 
-		r = json_line(t, ii, &t->rows[i], &s->recs[j], s->threads[j],
-			      mrows ? &mrows[j] : NULL);
+		r = json_row(t, ii, &t->rows[i], &s->recs[j], s->threads[j],
+			     mrows ? &mrows[j] : NULL);
 	}
 	return r;
 }
@@ -697,6 +790,8 @@ static int emit(struct top *t, const struct cli_snapshot *cur)
 
 	ii.time = iso_time(stamp, sizeof(stamp), &cur->real);
 	r = print_rows(t, n, &ii, cur, NULL);
+	if (r == 0 && t->opts->json && !t->opts->json_lines)
+		r = write_document(t, ii.time);
 	if (r == 0)
 		r = cli_flush(t->out);
 	if (r < 0)
@@ -927,16 +1022,16 @@ static int print_total(struct top *t, const struct interval_info *ii, const stru
 			  rate_delta(&tot->rates, TSTATS_F_STIME);
 	double secs = (double)st->interval_ns / 1e9;
 	char rd[CLI_FMT_MAX], wr[CLI_FMT_MAX];
-	struct json_object *obj;
-	const char *js;
+	struct json_object *obj, *iv;
 	int r = 0;
 
 	if (!t->opts->json) {
 		cli_fmt_size(rd, rate_delta(&tot->rates, TSTATS_F_READ_BYTES));
 		cli_fmt_size(wr, rate_delta(&tot->rates, TSTATS_F_WRITE_BYTES));
-		fprintf(t->out, "TOTAL %.2f CPU-seconds in %.2f s (%.1f%%), read %s, written %s; "
-			"%" PRIu32 " processes started, %" PRIu32 " exited (%" PRIu32
-			" threads exited); ", (double)cpu_us / 1e6, secs,
+		/* Two lines, to fit 80 columns. */
+		fprintf(t->out, "TOTAL %.2f CPU-seconds in %.2f s (%.1f%%), read %s, written %s\n"
+			"      %" PRIu32 " processes started, %" PRIu32 " exited (%" PRIu32
+			" threads); ", (double)cpu_us / 1e6, secs,
 			secs > 0 ? (double)cpu_us / 1e4 / secs : 0.0, rd, wr,
 			tot->processes_started, tot->processes_exited, tot->threads_exited);
 		if (st->complete)
@@ -949,13 +1044,11 @@ static int print_total(struct top *t, const struct interval_info *ii, const stru
 	obj = sym_json_object_new_object();
 	if (!obj)
 		return -ENOMEM;
-	r = cli_json_add(obj, "type", sym_json_object_new_string("total"), false);
-	if (r == 0)
-		r = cli_json_add(obj, "interval", sym_json_object_new_uint64(ii->k), false);
-	if (r == 0)
-		r = cli_json_add(obj, "time", sym_json_object_new_string(ii->time), false);
-	if (r == 0)
-		r = cli_json_add(obj, "seconds", json_double(secs, 6), false);
+	if (t->opts->json_lines) {
+		r = cli_json_add(obj, "type", sym_json_object_new_string("total"), false);
+		if (r == 0)
+			r = add_interval_keys(obj, ii);
+	}
 	if (r == 0)
 		r = cli_json_add(obj, "cpu_seconds", json_double((double)cpu_us / 1e6, 6), false);
 	if (r == 0)
@@ -977,16 +1070,32 @@ static int print_total(struct top *t, const struct interval_info *ii, const stru
 		r = cli_json_add(obj, "complete", sym_json_object_new_boolean(st->complete), false);
 	if (r == 0)
 		r = cli_json_add(obj, "lost", sym_json_object_new_uint64(lost_count(st)), false);
-	if (r == 0) {
-		js = sym_json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-							JSON_C_TO_STRING_NOSLASHESCAPE);
-		if (!js)
-			r = -ENOMEM;
-		else if (fputs(js, t->out) == EOF || fputc('\n', t->out) == EOF)
-			r = -EIO;
+	if (r < 0) {
+		sym_json_object_put(obj);
+		return r;
 	}
-	sym_json_object_put(obj);
-	return r;
+	if (t->opts->json_lines)
+		return put_line(t, obj);
+	/* -J: the interval's object, its rows and this total. */
+	iv = sym_json_object_new_object();
+	if (!iv) {
+		sym_json_object_put(obj);
+		return -ENOMEM;
+	}
+	r = add_interval_keys(iv, ii);
+	if (r == 0)
+		r = cli_json_add(iv, "rows", t->doc_rows ? t->doc_rows :
+				 sym_json_object_new_array(), false);
+	t->doc_rows = NULL;
+	if (r == 0)
+		r = cli_json_add(iv, "total", obj, false);
+	else
+		sym_json_object_put(obj);
+	if (r < 0) {
+		sym_json_object_put(iv);
+		return r;
+	}
+	return append(&t->doc_intervals, iv);
 }
 
 /* -p/-t with --interval, at the end: each watched task's averages. */
@@ -1000,7 +1109,6 @@ static int print_averages(struct top *t)
 		const struct watched *w = &t->watched[i];
 		double secs = (double)w->interval_ns / 1e9;
 		struct json_object *obj;
-		const char *js;
 
 		if (!w->seen || secs <= 0)
 			continue;
@@ -1018,7 +1126,8 @@ static int print_averages(struct top *t)
 		obj = sym_json_object_new_object();
 		if (!obj)
 			return -ENOMEM;
-		r = cli_json_add(obj, "type", sym_json_object_new_string("average"), false);
+		if (t->opts->json_lines)
+			r = cli_json_add(obj, "type", sym_json_object_new_string("average"), false);
 		if (r == 0)
 			r = cli_json_add(obj, t->kind == TSTATS_KIND_PID ? "pid" : "tgid",
 					 sym_json_object_new_uint64(w->id), false);
@@ -1038,15 +1147,12 @@ static int print_averages(struct top *t)
 		if (r == 0)
 			r = cli_json_add(obj, "write_bytes_per_second",
 					 json_double((double)w->write_bytes / secs, 1), false);
-		if (r == 0) {
-			js = sym_json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-								JSON_C_TO_STRING_NOSLASHESCAPE);
-			if (!js)
-				r = -ENOMEM;
-			else if (fputs(js, t->out) == EOF || fputc('\n', t->out) == EOF)
-				r = -EIO;
-		}
-		sym_json_object_put(obj);
+		if (r < 0)
+			sym_json_object_put(obj);
+		else if (t->opts->json_lines)
+			r = put_line(t, obj);
+		else
+			r = append(&t->doc_averages, obj);
 	}
 	if (r == 0)
 		r = cli_flush(t->out);
@@ -1164,7 +1270,20 @@ static int monitor_emit(struct top *t, unsigned int k)
 	clock_gettime(CLOCK_REALTIME, &real);
 	ii.time = iso_time(stamp, sizeof(stamp), &real);
 	ii.seconds = (double)st.interval_ns / 1e9;
-	r = print_rows(t, n, &ii, &t->snap, t->mrows);
+	r = 0;
+	/* Text: each table says when its interval ended. */
+	if (!t->opts->json) {
+		char when[CLI_FMT_MAX];
+
+		if (t->tables && fputc('\n', t->out) == EOF)
+			r = -EIO;
+		if (r == 0 && fprintf(t->out, "INTERVAL %u ending %s (%.2f s)\n", k,
+				      cli_fmt_time(when, real.tv_sec, real.tv_nsec),
+				      ii.seconds) < 0)
+			r = -EIO;
+	}
+	if (r == 0)
+		r = print_rows(t, n, &ii, &t->snap, t->mrows);
 	if (r == 0)
 		r = print_total(t, &ii, &tot, &st);
 	if (r == 0)
@@ -1311,7 +1430,8 @@ static int prom_emit(struct top *t, const struct tstats_monitor_stats *st)
 			.total = p->total, .valid = p->valid, .threads = p->threads,
 			.started = p->started, .exited = p->exited };
 	}
-	if (t->opts->output) {
+	/* --output-file -: stdout, as everywhere else. */
+	if (t->opts->output && strcmp(t->opts->output, "-") != 0) {
 		r = write_atomically(t->opts->output, rows, t->n_prom, &meta);
 		if (r < 0)
 			t->failed = "cannot write the output file";
@@ -1473,9 +1593,17 @@ static int setup_columns(struct top *t)
 	const struct cli_column *sort = NULL;
 	bool interval = opts->interval_ns > 0;
 	size_t bad_len = 0;
-	int r;
+	int direction = 0, r;
 
-	if (!list || list[0] == '+') {
+	if (opts->output_all) {
+		/* -O: every column, in the table's order. */
+		for (size_t i = 0; i < t->table.n; i++) {
+			r = add_column(&t->cols, &t->n_cols, &t->table.cols[i]);
+			if (r < 0)
+				goto nomem;
+		}
+		list = NULL;
+	} else if (!list || list[0] == '+') {
 		/* A library without a default's field: it is left out. */
 		r = parse_columns(t, opts->group_by ? default_group_columns :
 				  default_columns[opts->threads][interval], true, &bad, &bad_len);
@@ -1502,11 +1630,15 @@ static int setup_columns(struct top *t)
 		return CLI_EXIT_USAGE;
 	}
 
-	/* By default: CPU use with --interval, the task id in a snapshot. */
+	/* By default: CPU use with --interval, the task id in a snapshot.
+	 * "+COLUMN" sorts ascending, "-COLUMN" descending (ps's --sort). */
 	if (opts->sort) {
-		sort = cli_column_find(&t->table, opts->sort, strlen(opts->sort));
+		const char *name = opts->sort + (*opts->sort == '+' || *opts->sort == '-');
+
+		direction = name == opts->sort ? 0 : *opts->sort == '+' ? 1 : -1;
+		sort = cli_column_find(&t->table, name, strlen(name));
 		if (!sort)
-			return unknown_column(" for --sort", opts->sort, strlen(opts->sort));
+			return unknown_column(" for --sort", name, strlen(name));
 	} else if (interval) {
 		sort = cli_column_find(&t->table, "cpu%", 4);
 	}
@@ -1522,9 +1654,9 @@ static int setup_columns(struct top *t)
 				goto nomem;
 			t->sort_cell = t->n_cells - 1;
 		}
-		t->ascending = sort->flags & COL_ASCENDING;
+		t->ascending = direction ? direction > 0 : (sort->flags & COL_ASCENDING) != 0;
 		/* Ascending by id is the order rows come in. */
-		if (sort->kind == COL_PID)
+		if (sort->kind == COL_PID && t->ascending)
 			t->sort_cell = SIZE_MAX;
 	}
 	for (size_t i = 0; i < N_IDENTITY; i++)
@@ -1567,6 +1699,12 @@ static void top_free(struct top *t)
 		free(t->prom[i].key);
 	free(t->prom);
 	free(t->group_counts);
+	if (t->doc_rows)
+		sym_json_object_put(t->doc_rows);
+	if (t->doc_intervals)
+		sym_json_object_put(t->doc_intervals);
+	if (t->doc_averages)
+		sym_json_object_put(t->doc_averages);
 	cli_columns_done(&t->table);
 }
 
@@ -1623,7 +1761,10 @@ static int monitor_loop(struct top *t)
 		if (now_ns() > deadline + opts->interval_ns)
 			deadline = now_ns();
 	}
-	return opts->watch ? print_averages(t) : 0;
+	r = opts->watch ? print_averages(t) : 0;
+	if (r == 0 && opts->json && !opts->json_lines && opts->format != CLI_FORMAT_PROMETHEUS)
+		r = write_document(t, NULL);
+	return r;
 }
 
 static int loop(struct top *t)
@@ -1706,13 +1847,13 @@ out:
 static int list_columns_text(const struct cli_columns *table, const struct cli_opts *opts,
 			     FILE *out)
 {
-	static const char *const titles[] = { "NAME", "UNIT", "DESCRIPTION" };
+	static const char *const titles[] = { "NAME", "KEY", "UNIT", "DESCRIPTION" };
 	struct cli_table *tab = NULL;
 	int r;
 
 	r = cli_table_new((opts->raw ? CLI_TABLE_RAW : 0) |
 			  (opts->noheadings ? CLI_TABLE_NOHEADINGS : 0), &tab);
-	for (size_t k = 0; r == 0 && k < 3; k++)
+	for (size_t k = 0; r == 0 && k < 4; k++)
 		r = cli_table_add_column(tab, titles[k], false);
 	for (size_t i = 0; r == 0 && i < table->n; i++) {
 		const struct cli_column *c = &table->cols[i];
@@ -1721,9 +1862,11 @@ static int list_columns_text(const struct cli_columns *table, const struct cli_o
 		if (r == 0)
 			r = cli_table_set(tab, 0, c->name);
 		if (r == 0)
-			r = cli_table_set(tab, 1, c->unit[0] ? c->unit : NULL);
+			r = cli_table_set(tab, 1, c->key);
 		if (r == 0)
-			r = cli_table_set(tab, 2, c->description);
+			r = cli_table_set(tab, 2, c->unit[0] ? c->unit : NULL);
+		if (r == 0)
+			r = cli_table_set(tab, 3, c->description);
 	}
 	if (r == 0)
 		r = cli_table_print(tab, out);
@@ -1731,7 +1874,7 @@ static int list_columns_text(const struct cli_columns *table, const struct cli_o
 	return r;
 }
 
-/* --list-columns: name, unit and description of every column. */
+/* --list-columns: name, JSON key, unit and description of every column. */
 enum cli_exit cli_list_columns(const struct cli_opts *opts)
 {
 	FILE *out = opts->out ? opts->out : stdout;
@@ -1769,6 +1912,8 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 				break;
 			}
 			r = cli_json_add(o, "name", sym_json_object_new_string(c->name), false);
+			if (r == 0)
+				r = cli_json_add(o, "key", sym_json_object_new_string(c->key), false);
 			if (r == 0)
 				r = cli_json_add(o, "unit", sym_json_object_new_string(c->unit), false);
 			if (r == 0)

@@ -1948,7 +1948,8 @@ START_TEST(test_interval_group_by)
 
 	run_cli(&r, "-i", "0.3", "-c", "1", "--group-by", "user", "-r");
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	ck_assert_msg(strncmp(r.out, "GROUP THREADS CPU%", 18) == 0, "header:\n%.300s", r.out);
+	ck_assert_msg(strncmp(r.out, "INTERVAL 1 ending ", 18) == 0 &&
+		      strstr(r.out, "\nGROUP THREADS CPU%"), "header:\n%.300s", r.out);
 	ck_assert_ptr_nonnull(strstr(r.out, "\n0 "));
 	run_free(&r);
 }
@@ -1980,17 +1981,27 @@ START_TEST(test_all_sort_top)
 	struct run r;
 	char *t2;
 
-	/* Text: a header, three rows and the total per interval, an empty
-	 * line between. */
+	/* Text: per interval, when it ended, a header, three rows and the
+	 * total on two lines; an empty line between. */
 	run_cli(&r, "-a", "-i", "0.2", "-c", "2", "--top", "3");
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	t2 = strstr(r.out, "\n\n");
 	ck_assert_msg(t2, "one table only:\n%s", r.out);
-	ck_assert_int_eq(count_of(r.out, "\n"), 11);
+	ck_assert_int_eq(count_of(r.out, "\n"), 15);
 	ck_assert_int_eq(count_of(r.out, "\nTOTAL "), 2);
 	ck_assert_int_eq(count_of(r.out, "\n\n"), 1);
-	ck_assert_msg(strncmp(r.out + strspn(r.out, " "), "PID ", 4) == 0, "header:\n%s", r.out);
+	ck_assert_msg(strncmp(r.out, "INTERVAL 1 ending ", 18) == 0, "%s", r.out);
+	ck_assert_msg(strncmp(t2 + 2, "INTERVAL 2 ending ", 18) == 0, "%s", r.out);
+	ck_assert_msg(strstr(r.out, " s)\n  PID ") || strstr(r.out, " s)\nPID "), "header:\n%s",
+		      r.out);
 	ck_assert_ptr_nonnull(strstr(t2 + 2, "CPU%"));
+	/* 80 columns by default (a row of a name that needed escaping aside). */
+	for (char *l = r.out; *l; l = strchr(l, '\n') + 1) {
+		size_t len = strcspn(l, "\n");
+
+		ck_assert_msg(len <= 80 || memchr(l, '\\', len), "wider than 80: %.*s",
+			      (int)len, l);
+	}
 	run_free(&r);
 }
 END_TEST
@@ -2001,14 +2012,16 @@ START_TEST(test_all_columns)
 
 	run_cli(&r, "-a", "-i", "0.2", "-c", "1", "-o", "pid,comm,cpu%", "-r");
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	ck_assert_msg(strncmp(r.out, "PID COMM CPU%\n", 14) == 0, "header:\n%.300s", r.out);
+	ck_assert_msg(strstr(r.out, " s)\nPID COMM CPU%\n"), "header:\n%.300s", r.out);
 	/* -r: one space between cells, spaces inside escaped. */
-	for (char *l = strchr(r.out, '\n') + 1; *l; l = strchr(l, '\n') + 1) {
+	for (char *l = strstr(r.out, "\nPID COMM CPU%\n") + 15; *l; l = strchr(l, '\n') + 1) {
 		char *end = strchr(l, '\n'), *a, *b;
 
 		ck_assert_ptr_nonnull(end);
-		/* The interval's total line closes the table. */
-		if (strncmp(l, "TOTAL ", 6) == 0)
+		/* When the interval ended opens the table, its total (two
+		 * lines) closes it. */
+		if (strncmp(l, "TOTAL ", 6) == 0 || strncmp(l, "      ", 6) == 0 ||
+		    strncmp(l, "INTERVAL ", 9) == 0)
 			continue;
 		*end = '\0';
 		a = strchr(l, ' ');
@@ -2023,7 +2036,8 @@ START_TEST(test_all_columns)
 	/* -n: no header. */
 	run_cli(&r, "-a", "-i", "0.2", "-c", "1", "-o", "PID,comm,cpu%", "-n", "--top", "1");
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	ck_assert_int_eq(count_of(r.out, "\n"), 2);	/* the row and the total */
+	/* When, the row and the total's two lines. */
+	ck_assert_int_eq(count_of(r.out, "\n"), 4);
 	ck_assert_ptr_null(strstr(r.out, "PID"));
 	run_free(&r);
 }

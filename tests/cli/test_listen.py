@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""--listen --json: exit records as JSON Lines, against exits this test
-causes. The text lines, the storm and the network namespace are in
+"""--listen --json-lines: exit records as JSON Lines, and -J: one document
+at the end, against exits this test causes. The text lines, the storm and the network namespace are in
 tests/test-cli.c."""
 import os
 import signal
@@ -11,7 +11,7 @@ from clitest import READY, V_TGID, cli_path, ok, spawn_killed, struct_version
 def test_listen_json_count(background):
     # 20 records: other exits on a busy machine count too, and ours
     # (spawned without pause until the CLI stops) must be among them.
-    b = background([cli_path(), "--listen", "--count", "20", "--json"])
+    b = background([cli_path(), "--listen", "--count", "20", "--json-lines"])
     b.wait_for("err", READY)
     for _ in range(100000):
         if b.exited():
@@ -36,7 +36,7 @@ def test_listen_json_count(background):
 
 def test_listen_tgid(background):
     """A thread group's end: the last thread's PID line, then its TGID line."""
-    b = background([cli_path(), "--listen", "--json"])
+    b = background([cli_path(), "--listen", "--json-lines"])
     b.wait_for("err", READY)
     pid = spawn_killed("tstats-mt", mode="group-killed")
     b.wait_for("out", b'"type":"tgid","id":%d,' % pid)
@@ -58,3 +58,21 @@ def test_listen_tgid(background):
     assert all(p["utime"] is not None for p, g in zip(d, d[1:])
                if g["type"] == "tgid" and g["id"] == pid), d
     assert ends == [("pid", True, pid, True, None, None)], d
+
+
+def test_listen_json_document(background):
+    """-J: one document when the listening ends, its exits the objects
+    that --json-lines writes one per line."""
+    b = background([cli_path(), "--listen", "--count", "3", "-J"])
+    b.wait_for("err", READY)
+    for _ in range(100000):
+        if b.exited():
+            break
+        spawn_killed("tstats-ld")
+        b.read(0)
+    r = ok(b.finish())
+    d = r.json()
+    assert list(d) == ["schema_version", "exits", "losses"] and d["schema_version"] == 1, d
+    assert len(d["exits"]) == 3 and d["losses"] == [], d
+    for t in d["exits"]:
+        assert t["event"] == "exit" and type(t["received_ns"]) is int, t

@@ -43,7 +43,7 @@ def test_restricted_not_readable_all(cap, nobody):
     suid = nobody.spawn("tstats-suid", True, True)
     undumpable = nobody.spawn("tstats-nodump", False, False)
     own = nobody.spawn("tstats-own", False, True)
-    d = ok(cap.run("--all", "-J")).json_lines()
+    d = ok(cap.run("--all", "--json-lines")).json_lines()
     tgids = [t["tgid"] for t in d]
     assert own in tgids, tgids
     assert not {suid, undumpable} & set(tgids), tgids
@@ -52,7 +52,7 @@ def test_restricted_not_readable_all(cap, nobody):
 def test_restricted_listen(cap, nobody, background):
     """--listen as nobody: only nobody's exits, and while it listens the
     process holds CAP_NET_ADMIN alone, with no_new_privs."""
-    b = background(cap.argv("--listen", "--json"))
+    b = background(cap.argv("--listen", "--json-lines"))
     b.wait_for("err", READY)
     # setpriv has exec'd the copy: same PID.
     assert status_hex(b.pid, "CapEff:") == CAP_NET_ADMIN_MASK
@@ -89,7 +89,7 @@ def test_restricted_all(cap):
     """--all as nobody: nobody's processes only (its own among them)."""
     r = ok(cap.run("--all", "-J"))
     assert b"restricted to the tasks of user 65534 " in r.err
-    d = r.json_lines()
+    d = r.json()["rows"]
     assert len(d) >= 1 and all(t["uid"] == NOBODY for t in d), d
 
 
