@@ -3,7 +3,7 @@
 pytest suite (tests/cli/). The programs come from the build tree through
 the environment meson passes (tests/meson.build): TSTATS_CLI,
 TSTATS_CLI_STATIC, TSTATS_MAN, TSTATS_JSONC_SONAME, TSTATS_FORKLOAD,
-TSTATS_THREADEXIT, TSTATS_WORKLOAD (tests/cli-workload.c)."""
+TSTATS_THREADEXIT, TSTATS_WORKLOAD (tests/cli-workload.c), TSTATS_COMPLETION."""
 import ctypes
 import json
 import os
