@@ -63,7 +63,7 @@ case "$builddir/" in
 esac
 for prog in qemu-system-x86_64 busybox cpio objcopy readelf mkfs.ext4 apt-get dpkg-deb xz zstd \
 	    timeout; do
-	command -v "$prog" >/dev/null || die "$prog is missing (scripts/install-deps.sh installs it)"
+	command -v "$prog" >/dev/null || die "$prog is missing (scripts/install-deps.sh --test installs it)"
 done
 busybox=$(command -v busybox)
 ! readelf -l "$busybox" 2>/dev/null | grep -q 'INTERP' ||

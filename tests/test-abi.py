@@ -187,7 +187,7 @@ def main():
     elif mode == "cxx" and len(sys.argv) > 5:
         inc, libdir, sanitize, cxx = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
         if not cxx[0]:
-            print("SKIP: no C++ compiler (scripts/install-deps.sh installs g++)",
+            print("SKIP: no C++ compiler (scripts/install-deps.sh --test installs g++)",
                   file=sys.stderr)
             sys.exit(SKIP)
         compile_header(cxx + ["-std=c++11", "-fsyntax-only", "-I", inc] + STRICT, ".cc",

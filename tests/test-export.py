@@ -492,7 +492,7 @@ def run_prometheus():
     test_intervals()
     if not shutil.which("promtool"):
         print("SKIP: every check passed, but promtool is not installed "
-              "(scripts/install-deps.sh installs it)", file=sys.stderr)
+              "(scripts/install-deps.sh --test installs it)", file=sys.stderr)
         sys.exit(SKIP)
 
 

@@ -563,7 +563,7 @@ def main():
     e.stop()
     if not prom:
         print("SKIP: every other check passed, but /usr/bin/prometheus is not installed "
-              "(scripts/install-deps.sh installs it)", file=sys.stderr)
+              "(scripts/install-deps.sh --test installs it)", file=sys.stderr)
         sys.exit(SKIP)
 
 

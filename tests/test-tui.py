@@ -76,7 +76,7 @@ def main():
     check(p.returncode == 2 and b"--live takes only" in p.stderr, "--live -p: %r" % p.stderr)
 
     if not shutil.which("tmux"):
-        print("SKIP: tmux is not installed (scripts/install-deps.sh installs it)",
+        print("SKIP: tmux is not installed (scripts/install-deps.sh --test installs it)",
               file=sys.stderr)
         sys.exit(SKIP)
 
