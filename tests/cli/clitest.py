@@ -233,11 +233,28 @@ class Workloads:
                 pass
 
 
-def spawn_killed(comm, *, mode="killed"):
-    """A short-lived child named comm, dead by SIGKILL and reaped: its PID."""
-    p = subprocess.Popen([os.fsencode(a) for a in [workload_path(), mode, comm]],
+def spawn_killed(comm):
+    """A short-lived child named comm, dead by SIGKILL and reaped: its PID.
+    Forked, not started: it is quick (a busy machine's other exits must not
+    fill a --count before it), and its parent is this process."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _libc.prctl(PR_SET_NAME, os.fsencode(comm), 0, 0, 0)
+            os.kill(os.getpid(), signal.SIGKILL)
+        finally:
+            os._exit(1)
+    _, st = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(st) and os.WTERMSIG(st) == signal.SIGKILL, "status 0x%x" % st
+    return pid
+
+
+def spawn_group_killed(comm):
+    """A process named comm whose three threads end before it dies by
+    SIGKILL (cli-workload group-killed), reaped: its PID."""
+    p = subprocess.Popen([os.fsencode(a) for a in [workload_path(), "group-killed", comm]],
                          stdin=subprocess.DEVNULL)
-    assert p.wait() == -signal.SIGKILL, "cli-workload %s: status %d" % (mode, p.returncode)
+    assert p.wait() == -signal.SIGKILL, "cli-workload group-killed: status %d" % p.returncode
     return p.pid
 
 

@@ -5,7 +5,8 @@ tests/test-cli.c."""
 import os
 import signal
 
-from clitest import READY, V_TGID, cli_path, ok, spawn_killed, struct_version
+from clitest import (READY, V_TGID, cli_path, ok, spawn_group_killed, spawn_killed,
+                     struct_version)
 
 
 def test_listen_json_count(background):
@@ -29,7 +30,8 @@ def test_listen_json_count(background):
         assert "cpu_delay_max_ts" in t and "hiwater_rss" in t, t
     group_exit = struct_version() >= V_TGID
     assert any(t["comm"] == "tstats-lc" and t["ppid"] == os.getpid() and t["exit_code"] == 9
-               and t["group_exit"] is group_exit for t in d), d
+               and t["group_exit"] is group_exit for t in d), \
+        [(t["comm"], t["ppid"], t["exit_code"], t["group_exit"]) for t in d]
     assert b"taskstats-cli: 20 records printed from " in r.err
     assert b"; no events lost\n" in r.err
 
@@ -38,7 +40,7 @@ def test_listen_tgid(background):
     """A thread group's end: the last thread's PID line, then its TGID line."""
     b = background([cli_path(), "--listen", "--json-lines"])
     b.wait_for("err", READY)
-    pid = spawn_killed("tstats-mt", mode="group-killed")
+    pid = spawn_group_killed("tstats-mt")
     b.wait_for("out", b'"type":"tgid","id":%d,' % pid)
     b.signal(signal.SIGINT)
     d = ok(b.finish()).json_lines()
