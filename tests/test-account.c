@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "account.h"
+#include "check-main.h"
 
 #define S 1000000000ull	/* one second in ns */
 #define MS 1000000ull
@@ -159,7 +160,7 @@ static const struct row_copy *find(const struct rows *rs, uint32_t id, uint32_t 
 
 /* Two threads of one process: one keeps running, one exits; the process
  * gets both increases, the exited one's up to its final record. */
-START_TEST(threads_roll_up)
+TEST("unit", threads_roll_up)
 {
 	struct rows p, t, tot;
 
@@ -205,7 +206,7 @@ END_TEST
 /* A process that started and exited between two samples counts whole; an
  * exit of a task that was alive when the interval opened, but never
  * sampled, counts nothing (its part before the sample is unknown). */
-START_TEST(unsampled_exits)
+TEST("unit", unsampled_exits)
 {
 	struct rows p, tot;
 
@@ -238,7 +239,7 @@ END_TEST
 
 /* An id taken over by a new task: the new one is its own row with its own
  * values, never its predecessor's values subtracted. */
-START_TEST(reused_id_is_a_new_task)
+TEST("unit", reused_id_is_a_new_task)
 {
 	struct rows t;
 
@@ -265,7 +266,7 @@ END_TEST
 
 /* An exit record whose task started before the followed task of that id
  * (a short task that held the id before it) is not that task's end. */
-START_TEST(exit_of_an_earlier_holder)
+TEST("unit", exit_of_an_earlier_holder)
 {
 	struct rows t;
 
@@ -292,7 +293,7 @@ END_TEST
 
 /* A zombie sampled after its exit record: the same dead task, counted
  * once; a live task in the same start window is a new one. */
-START_TEST(zombie_is_not_counted_again)
+TEST("unit", zombie_is_not_counted_again)
 {
 	struct rows t;
 
@@ -323,7 +324,7 @@ END_TEST
 
 /* A task whose exit came before the baseline, sampled by it as a zombie:
  * dead, neither followed nor lost when it is reaped. */
-START_TEST(zombie_at_the_baseline)
+TEST("unit", zombie_at_the_baseline)
 {
 	acct_roll(&a);
 	exit_rec(650, 650, 9 * S, 9 * S + 500 * MS, 9 * S + 600 * MS, 250, 0, "zombie", true);
@@ -342,7 +343,7 @@ END_TEST
  * and start (de_thread()): the leader's exit record comes, the thread
  * vanishes without one, and the "leader" sampled next is that thread. Its
  * counters go on, counted once, and nothing is lost. */
-START_TEST(exec_from_a_thread)
+TEST("unit", exec_from_a_thread)
 {
 	struct rows t, p;
 
@@ -372,7 +373,7 @@ END_TEST
 
 /* A zombie of a task that died before the monitor listened: no exit record
  * will come; it is not followed, and not lost when reaped. */
-START_TEST(zombie_from_before)
+TEST("unit", zombie_from_before)
 {
 	struct tstats_record r = rec(660, 660, 5000000, 40, 0, "old-zombie");
 
@@ -390,7 +391,7 @@ END_TEST
 
 /* A followed thread that vanished without its exit record: lost, and the
  * interval says so. */
-START_TEST(vanished_thread_is_lost)
+TEST("unit", vanished_thread_is_lost)
 {
 	struct rows t;
 
@@ -414,7 +415,7 @@ END_TEST
 
 /* Groups by command name, at most two: the rest in "other"; a group's
  * total never goes down, also after its processes exit. */
-START_TEST(groups_bounded)
+TEST("unit", groups_bounded)
 {
 	struct rows g;
 
@@ -456,7 +457,7 @@ END_TEST
 
 /* A group whose processes have all exited keeps its totals, valid, in
  * the intervals after: its counters do not vanish. */
-START_TEST(emptied_group_keeps_totals)
+TEST("unit", emptied_group_keeps_totals)
 {
 	struct rows g;
 
@@ -493,7 +494,7 @@ static int key_by_parity(const struct tstats_record *r, char *buf, size_t size, 
 	return snprintf(buf, size, "%s", r->id % 2 ? "odd" : "even");
 }
 
-START_TEST(key_function)
+TEST("unit", key_function)
 {
 	struct rows g;
 	int calls = 0;
@@ -530,7 +531,7 @@ END_TEST
 
 /* The cgroup of a process that lived and died between two samples is its
  * parent's. */
-START_TEST(cgroup_of_a_short_process)
+TEST("unit", cgroup_of_a_short_process)
 {
 	struct tstats_record r;
 	struct rows g;
@@ -553,7 +554,7 @@ START_TEST(cgroup_of_a_short_process)
 END_TEST
 
 /* Watching one process: other processes' exits are passed over. */
-START_TEST(watch_filters_exits)
+TEST("unit", watch_filters_exits)
 {
 	ck_assert_int_eq(acct_watch(&a, 42), 0);
 	ck_assert(acct_watching(&a, 42));
@@ -571,7 +572,7 @@ START_TEST(watch_filters_exits)
 }
 END_TEST
 
-START_TEST(no_rows_before_an_interval)
+TEST("unit", no_rows_before_an_interval)
 {
 	struct tstats_monitor_row row;
 	struct rows rs = { 0 };
@@ -590,34 +591,11 @@ START_TEST(no_rows_before_an_interval)
 }
 END_TEST
 
+static const struct check_case check_cases[] = {
+	{ .suite = "account", .name = "unit", .setup = setup, .teardown = teardown },
+};
+
 int main(void)
 {
-	Suite *s = suite_create("account");
-	TCase *tc = tcase_create("unit");
-	SRunner *sr;
-	int failed;
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, threads_roll_up);
-	tcase_add_test(tc, unsampled_exits);
-	tcase_add_test(tc, reused_id_is_a_new_task);
-	tcase_add_test(tc, exit_of_an_earlier_holder);
-	tcase_add_test(tc, zombie_is_not_counted_again);
-	tcase_add_test(tc, zombie_at_the_baseline);
-	tcase_add_test(tc, exec_from_a_thread);
-	tcase_add_test(tc, zombie_from_before);
-	tcase_add_test(tc, vanished_thread_is_lost);
-	tcase_add_test(tc, groups_bounded);
-	tcase_add_test(tc, emptied_group_keeps_totals);
-	tcase_add_test(tc, key_function);
-	tcase_add_test(tc, cgroup_of_a_short_process);
-	tcase_add_test(tc, watch_filters_exits);
-	tcase_add_test(tc, no_rows_before_an_interval);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return CHECK_RUN(check_cases, NULL);
 }

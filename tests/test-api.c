@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "libtaskstats.h"
+#include "check-main.h"
 
 /* ---- field flags ------------------------------------------------------- */
 
@@ -37,7 +38,7 @@ static bool expect_counter(unsigned int f)
 	return true;
 }
 
-START_TEST(field_flags)
+TEST("api", field_flags)
 {
 	unsigned int counters = 0;
 
@@ -118,7 +119,7 @@ static const struct {
 	{ "\xf0\x9f\x90\xa7", "\xf0\x9f\x90\xa7", "\xf0\x9f\x90\xa7" },	/* emoji: kept */
 };
 
-START_TEST(comm_text_cases)
+LOOP_TEST("api", comm_text_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])))
 {
 	char buf[TSTATS_COMM_TEXT_MAX];
 	struct tstats_record rec = rec_with(cases[_i].comm, strlen(cases[_i].comm));
@@ -133,7 +134,7 @@ START_TEST(comm_text_cases)
 }
 END_TEST
 
-START_TEST(comm_text_limits)
+TEST("api", comm_text_limits)
 {
 	char comm[40], want[TSTATS_COMM_TEXT_MAX], buf[TSTATS_COMM_TEXT_MAX + 8];
 	struct tstats_record rec;
@@ -172,7 +173,7 @@ START_TEST(comm_text_limits)
 END_TEST
 
 /* tstats_text(): the same conversion for any bytes, NULs included. */
-START_TEST(text_any_bytes)
+TEST("api", text_any_bytes)
 {
 	static const char bytes[] = { 'a', '\0', '\xff', '\n', 'b' };
 	char buf[4 * sizeof(bytes) + 1];
@@ -216,7 +217,7 @@ _Static_assert(offsetof(struct tstats_record, present) == 24, "present[] never m
 _Static_assert(offsetof(struct tstats_record, value) == 40, "value[] never moves");
 _Static_assert(offsetof(struct tstats_record, comm) == 1064, "comm never moves");
 
-START_TEST(struct_sizes)
+TEST("api", struct_sizes)
 {
 	ck_assert_uint_eq(tstats_struct_size(TSTATS_STRUCT_RECORD), sizeof(struct tstats_record));
 	ck_assert_uint_eq(tstats_struct_size(TSTATS_STRUCT_FIELD_INFO),
@@ -242,27 +243,11 @@ START_TEST(struct_sizes)
 }
 END_TEST
 
-static Suite *api_suite(void)
-{
-	Suite *s = suite_create("api");
-	TCase *tc = tcase_create("api");
-
-	tcase_add_test(tc, field_flags);
-	tcase_add_loop_test(tc, comm_text_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
-	tcase_add_test(tc, comm_text_limits);
-	tcase_add_test(tc, text_any_bytes);
-	tcase_add_test(tc, struct_sizes);
-	suite_add_tcase(s, tc);
-	return s;
-}
+static const struct check_case check_cases[] = {
+	{ .suite = "api", .name = "api" },
+};
 
 int main(void)
 {
-	SRunner *sr = srunner_create(api_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return CHECK_RUN(check_cases, NULL);
 }

@@ -38,6 +38,7 @@
 #include "probe.h"
 #include "fakekernel.h"
 #include "nlbuild.h"
+#include "check-main.h"
 
 /*
  * Allocation counting.
@@ -166,7 +167,7 @@ static void check_same_decode(struct codec_plan *plan, const uint8_t *p, size_t 
 		      what, len, kind);
 }
 
-START_TEST(plan_equals_generic_decoder)
+TEST("plan", plan_equals_generic_decoder)
 {
 	static const enum nlb_layout layouts[] = {
 		NLB_LAYOUT_MODERN, NLB_LAYOUT_V1, NLB_LAYOUT_V23, NLB_LAYOUT_V15,
@@ -206,7 +207,7 @@ START_TEST(plan_equals_generic_decoder)
 }
 END_TEST
 
-START_TEST(plan_merges_runs)
+TEST("plan", plan_merges_runs)
 {
 	uint8_t buf[800];
 	struct codec_plan plan = { 0 };
@@ -264,7 +265,7 @@ static bool near(double a, double b)
 	return a > b - 1e-9 * (b < 0 ? -b : b) - 1e-9 && a < b + 1e-9 * (b < 0 ? -b : b) + 1e-9;
 }
 
-START_TEST(rates_synthetic)
+TEST("rates", rates_synthetic)
 {
 	struct tstats_record a, b;
 	struct tstats_rates r;
@@ -310,7 +311,7 @@ START_TEST(rates_synthetic)
 }
 END_TEST
 
-START_TEST(rates_counter_backwards)
+TEST("rates", rates_counter_backwards)
 {
 	struct tstats_record a, b;
 	struct tstats_rates r;
@@ -330,7 +331,7 @@ START_TEST(rates_counter_backwards)
 }
 END_TEST
 
-START_TEST(rates_refuse_restarted_task)
+TEST("rates", rates_refuse_restarted_task)
 {
 	struct tstats_record a, b;
 	struct tstats_rates r;
@@ -367,7 +368,7 @@ START_TEST(rates_refuse_restarted_task)
 }
 END_TEST
 
-START_TEST(rates_bad_arguments)
+TEST("rates", rates_bad_arguments)
 {
 	struct tstats_record a, b;
 	struct tstats_rates r;
@@ -475,25 +476,25 @@ static void fake_batch(unsigned int ops, unsigned int kind)
 	fake_free(c);
 }
 
-START_TEST(fake_batch_pid)
+TEST("fake-kernel", fake_batch_pid)
 {
 	fake_batch(FAKE_OPS, TSTATS_KIND_PID);
 }
 END_TEST
 
-START_TEST(fake_batch_tgid)
+TEST("fake-kernel", fake_batch_tgid)
 {
 	fake_batch(FAKE_OPS, TSTATS_KIND_TGID);
 }
 END_TEST
 
-START_TEST(fake_batch_without_recv_many)
+TEST("fake-kernel", fake_batch_without_recv_many)
 {
 	fake_batch(FAKE_OPS_SINGLE, TSTATS_KIND_PID);
 }
 END_TEST
 
-START_TEST(fake_chunk_follows_rcvbuf)
+TEST("fake-kernel", fake_chunk_follows_rcvbuf)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t ids[600];
@@ -520,7 +521,7 @@ START_TEST(fake_chunk_follows_rcvbuf)
 }
 END_TEST
 
-START_TEST(fake_overrun_recovers)
+TEST("fake-kernel", fake_overrun_recovers)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 2000;
@@ -550,7 +551,7 @@ START_TEST(fake_overrun_recovers)
 }
 END_TEST
 
-START_TEST(fake_overrun_gives_up)
+TEST("fake-kernel", fake_overrun_gives_up)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t ids[4] = { 1, 2, 3, 4 };
@@ -566,7 +567,7 @@ START_TEST(fake_overrun_gives_up)
 }
 END_TEST
 
-START_TEST(fake_truncated_answers_grow_the_slot)
+TEST("fake-kernel", fake_truncated_answers_grow_the_slot)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 300;
@@ -600,7 +601,7 @@ START_TEST(fake_truncated_answers_grow_the_slot)
 }
 END_TEST
 
-START_TEST(fake_stale_answers_ignored)
+TEST("fake-kernel", fake_stale_answers_ignored)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 200;
@@ -673,7 +674,7 @@ static void expect_all(struct tstats_ctx *c, unsigned int kind, const uint32_t *
 	free(errs);
 }
 
-START_TEST(fake_foreign_port_ignored)
+TEST("fake-kernel", fake_foreign_port_ignored)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 60;
@@ -690,7 +691,7 @@ START_TEST(fake_foreign_port_ignored)
 }
 END_TEST
 
-START_TEST(fake_kernel_errnos_per_item)
+TEST("fake-kernel", fake_kernel_errnos_per_item)
 {
 	/* EPERM fails the whole call (fake_eperm_fails_the_call). */
 	static const int errnos[] = {
@@ -726,7 +727,7 @@ START_TEST(fake_kernel_errnos_per_item)
 }
 END_TEST
 
-START_TEST(fake_no_answer_times_out)
+TEST("fake-kernel", fake_no_answer_times_out)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t ids[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
@@ -745,7 +746,7 @@ START_TEST(fake_no_answer_times_out)
 }
 END_TEST
 
-START_TEST(fake_bogus_nlmsg_len_asked_again)
+TEST("fake-kernel", fake_bogus_nlmsg_len_asked_again)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 40;
@@ -764,7 +765,7 @@ START_TEST(fake_bogus_nlmsg_len_asked_again)
 }
 END_TEST
 
-START_TEST(fake_multipart_answers)
+TEST("fake-kernel", fake_multipart_answers)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 50;
@@ -782,7 +783,7 @@ START_TEST(fake_multipart_answers)
 }
 END_TEST
 
-START_TEST(fake_late_answers_after_timeout)
+TEST("fake-kernel", fake_late_answers_after_timeout)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t first[20], second[20];
@@ -816,7 +817,7 @@ START_TEST(fake_late_answers_after_timeout)
 }
 END_TEST
 
-START_TEST(fake_each_order_stop_abort)
+TEST("fake-kernel", fake_each_order_stop_abort)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	size_t n = 500;
@@ -845,7 +846,7 @@ START_TEST(fake_each_order_stop_abort)
 }
 END_TEST
 
-START_TEST(fake_eperm_fails_the_call)
+TEST("fake-kernel", fake_eperm_fails_the_call)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t ids[3] = { 1, 2, 3 };
@@ -862,7 +863,7 @@ START_TEST(fake_eperm_fails_the_call)
 }
 END_TEST
 
-START_TEST(fake_bad_arguments)
+TEST("fake-kernel", fake_bad_arguments)
 {
 	struct tstats_ctx *c = fake_ctx(FAKE_OPS);
 	uint32_t ids[1] = { 1 };
@@ -982,13 +983,13 @@ static void batch_equals_single(unsigned int kind)
 	free(errs);
 }
 
-START_TEST(live_batch_all_threads_equals_single)
+TEST("live", live_batch_all_threads_equals_single)
 {
 	batch_equals_single(TSTATS_KIND_PID);
 }
 END_TEST
 
-START_TEST(live_batch_all_processes_equals_single)
+TEST("live", live_batch_all_processes_equals_single)
 {
 	batch_equals_single(TSTATS_KIND_TGID);
 }
@@ -1017,7 +1018,7 @@ static int collect_cb(uint32_t id, int error, const struct tstats_record *rec, v
 	return 0;
 }
 
-START_TEST(live_each_equals_batch)
+TEST("live", live_each_equals_batch)
 {
 	size_t n;
 	uint32_t *ids = all_tasks(TSTATS_KIND_PID, &n);
@@ -1053,7 +1054,7 @@ static void *idle_thread(void *arg)
 	return NULL;
 }
 
-START_TEST(live_reaped_ids_fail_per_item)
+TEST("live", live_reaped_ids_fail_per_item)
 {
 	uint32_t ids[7];
 	struct tstats_record recs[7];
@@ -1090,7 +1091,7 @@ START_TEST(live_reaped_ids_fail_per_item)
 }
 END_TEST
 
-START_TEST(live_batch_larger_than_rcvbuf)
+TEST("live", live_batch_larger_than_rcvbuf)
 {
 	enum { N = 5000 };
 	struct transport *t = ctx_transport(ctx);
@@ -1166,7 +1167,7 @@ static int count_cb(uint32_t id, int error, const struct tstats_record *rec, voi
 	return 0;
 }
 
-START_TEST(live_no_allocation_per_query)
+TEST("live", live_no_allocation_per_query)
 {
 	enum { QUERIES = 10000 };
 	size_t n;
@@ -1233,7 +1234,7 @@ START_TEST(live_no_allocation_per_query)
 END_TEST
 
 /* The counter can fail: an allocation inside the window is seen. */
-START_TEST(alloc_counter_counts)
+TEST("fake-kernel", alloc_counter_counts)
 {
 	void *p;
 
@@ -1330,7 +1331,7 @@ static void enumeration_matches_proc(unsigned int kind)
 	free(c);
 }
 
-START_TEST(live_list_threads_matches_proc)
+TEST("live", live_list_threads_matches_proc)
 {
 	int p[2];
 	pthread_t th[5];
@@ -1353,7 +1354,7 @@ START_TEST(live_list_threads_matches_proc)
 }
 END_TEST
 
-START_TEST(live_list_processes_matches_proc)
+TEST("live", live_list_processes_matches_proc)
 {
 	uint32_t ids[4] = { 0, 0, 0, 0xdeadbeef };
 	int total;
@@ -1420,7 +1421,7 @@ static pid_t spawn_mt_writer(const char *path, int ready_fd)
 	return pid;
 }
 
-START_TEST(live_process_view_sums_threads)
+TEST("live", live_process_view_sums_threads)
 {
 	char path[] = "tstats-batch-XXXXXX";
 	struct tstats_process pv, pv2;
@@ -1535,7 +1536,7 @@ END_TEST
  * thread and says so (EMPTY_GROUP); the process view takes the exited
  * leader's final record instead of those zeros.
  */
-START_TEST(live_process_view_zombie)
+TEST("live", live_process_view_zombie)
 {
 	struct tstats_record leader, group;
 	struct tstats_process pv;
@@ -1588,7 +1589,7 @@ static void *writer_then_wait(void *arg)
 	return NULL;
 }
 
-START_TEST(live_process_view_counts_non_leader_io)
+TEST("live", live_process_view_counts_non_leader_io)
 {
 	char path[] = "tstats-batch-XXXXXX";
 	struct tstats_process pv;
@@ -1642,7 +1643,7 @@ START_TEST(live_process_view_counts_non_leader_io)
 }
 END_TEST
 
-START_TEST(live_rates_of_a_busy_thread)
+TEST("live", live_rates_of_a_busy_thread)
 {
 	struct tstats_record a, b;
 	struct tstats_rates r;
@@ -1673,75 +1674,17 @@ START_TEST(live_rates_of_a_busy_thread)
 }
 END_TEST
 
-static Suite *unit_suite(void)
-{
-	Suite *s = suite_create("batch-unit");
-	TCase *tc;
-
-	tc = tcase_create("plan");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, plan_equals_generic_decoder);
-	tcase_add_test(tc, plan_merges_runs);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("rates");
-	tcase_add_test(tc, rates_synthetic);
-	tcase_add_test(tc, rates_counter_backwards);
-	tcase_add_test(tc, rates_refuse_restarted_task);
-	tcase_add_test(tc, rates_bad_arguments);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("fake-kernel");
-	tcase_add_test(tc, fake_batch_pid);
-	tcase_add_test(tc, fake_batch_tgid);
-	tcase_add_test(tc, fake_batch_without_recv_many);
-	tcase_add_test(tc, fake_chunk_follows_rcvbuf);
-	tcase_add_test(tc, fake_overrun_recovers);
-	tcase_add_test(tc, fake_overrun_gives_up);
-	tcase_add_test(tc, fake_truncated_answers_grow_the_slot);
-	tcase_add_test(tc, fake_stale_answers_ignored);
-	tcase_add_test(tc, fake_foreign_port_ignored);
-	tcase_add_test(tc, fake_kernel_errnos_per_item);
-	tcase_add_test(tc, fake_no_answer_times_out);
-	tcase_add_test(tc, fake_bogus_nlmsg_len_asked_again);
-	tcase_add_test(tc, fake_multipart_answers);
-	tcase_add_test(tc, fake_late_answers_after_timeout);
-	tcase_add_test(tc, fake_each_order_stop_abort);
-	tcase_add_test(tc, fake_eperm_fails_the_call);
-	tcase_add_test(tc, fake_bad_arguments);
-	tcase_add_test(tc, alloc_counter_counts);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-static Suite *live_suite(void)
-{
-	Suite *s = suite_create("batch-live");
-	TCase *tc = tcase_create("live");
-
-	tcase_add_checked_fixture(tc, live_setup, live_teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, live_batch_all_threads_equals_single);
-	tcase_add_test(tc, live_batch_all_processes_equals_single);
-	tcase_add_test(tc, live_each_equals_batch);
-	tcase_add_test(tc, live_reaped_ids_fail_per_item);
-	tcase_add_test(tc, live_batch_larger_than_rcvbuf);
-	tcase_add_test(tc, live_no_allocation_per_query);
-	tcase_add_test(tc, live_list_threads_matches_proc);
-	tcase_add_test(tc, live_list_processes_matches_proc);
-	tcase_add_test(tc, live_process_view_sums_threads);
-	tcase_add_test(tc, live_process_view_zombie);
-	tcase_add_test(tc, live_process_view_counts_non_leader_io);
-	tcase_add_test(tc, live_rates_of_a_busy_thread);
-	suite_add_tcase(s, tc);
-	return s;
-}
+static const struct check_case check_cases[] = {
+	{ .suite = "batch-unit", .name = "plan", .timeout = 120 },
+	{ .suite = "batch-unit", .name = "rates" },
+	{ .suite = "batch-unit", .name = "fake-kernel" },
+	{ .suite = "batch-live", .name = "live", .setup = live_setup, .teardown = live_teardown,
+	  .timeout = 120 },
+};
 
 int main(int argc, char **argv)
 {
 	bool live = argc > 1 && strcmp(argv[1], "live") == 0;
-	SRunner *sr;
-	int failed;
 
 	alloc_hooks_install();
 	if (live) {
@@ -1750,9 +1693,5 @@ int main(int argc, char **argv)
 		if (p)
 			return p;
 	}
-	sr = srunner_create(live ? live_suite() : unit_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return CHECK_RUN(check_cases, live ? "batch-live" : "batch-unit");
 }

@@ -30,6 +30,7 @@
 #include "fakekernel.h"
 #include "probe.h"
 #include "nlbuild.h"
+#include "check-main.h"
 
 static struct fake_kernel *fk;
 static struct tstats_ctx *ctx;
@@ -71,7 +72,7 @@ static void expect_stats(const struct tstats_cgroupstats *s, uint32_t len)
 	ck_assert_uint_eq(s->reserved, 0);
 }
 
-START_TEST(unit_reply_then_ack)
+TEST("fake-kernel", unit_reply_then_ack)
 {
 	struct tstats_cgroupstats s;
 
@@ -92,7 +93,7 @@ START_TEST(unit_reply_then_ack)
 }
 END_TEST
 
-START_TEST(unit_path_opens_a_directory)
+TEST("fake-kernel", unit_path_opens_a_directory)
 {
 	struct tstats_cgroupstats s;
 
@@ -111,7 +112,7 @@ START_TEST(unit_path_opens_a_directory)
 }
 END_TEST
 
-START_TEST(unit_ack_only_is_ebadf)
+TEST("fake-kernel", unit_ack_only_is_ebadf)
 {
 	struct tstats_cgroupstats s;
 
@@ -125,7 +126,7 @@ START_TEST(unit_ack_only_is_ebadf)
 }
 END_TEST
 
-START_TEST(unit_einval_explained)
+TEST("fake-kernel", unit_einval_explained)
 {
 	struct tstats_cgroupstats s;
 	static const enum fk_step e = FK_ERROR;
@@ -146,7 +147,7 @@ START_TEST(unit_einval_explained)
 }
 END_TEST
 
-START_TEST(unit_kernel_errno_kept)
+TEST("fake-kernel", unit_kernel_errno_kept)
 {
 	static const int errs[] = { -ENOENT, -EPERM, -ENOMEM, -ERANGE, -EOPNOTSUPP };
 	struct tstats_cgroupstats s;
@@ -161,7 +162,7 @@ START_TEST(unit_kernel_errno_kept)
 }
 END_TEST
 
-START_TEST(unit_timeout_and_socket_errors)
+TEST("fake-kernel", unit_timeout_and_socket_errors)
 {
 	struct tstats_cgroupstats s;
 
@@ -189,7 +190,7 @@ START_TEST(unit_timeout_and_socket_errors)
 }
 END_TEST
 
-START_TEST(unit_stale_and_foreign_skipped)
+TEST("fake-kernel", unit_stale_and_foreign_skipped)
 {
 	struct tstats_cgroupstats s;
 
@@ -200,7 +201,7 @@ START_TEST(unit_stale_and_foreign_skipped)
 }
 END_TEST
 
-START_TEST(unit_payload_sizes)
+TEST("fake-kernel", unit_payload_sizes)
 {
 	struct tstats_cgroupstats s;
 
@@ -224,7 +225,7 @@ START_TEST(unit_payload_sizes)
 }
 END_TEST
 
-START_TEST(unit_codec_unaligned)
+TEST("fake-kernel", unit_codec_unaligned)
 {
 	uint8_t raw[4 + 4 + 40 + 8];
 	struct tstats_cgroupstats s;
@@ -244,7 +245,7 @@ START_TEST(unit_codec_unaligned)
 }
 END_TEST
 
-START_TEST(unit_mixed_with_taskstats_queries)
+TEST("fake-kernel", unit_mixed_with_taskstats_queries)
 {
 	struct tstats_cgroupstats s;
 	struct tstats_record r;
@@ -260,7 +261,7 @@ START_TEST(unit_mixed_with_taskstats_queries)
 }
 END_TEST
 
-START_TEST(unit_bad_arguments)
+TEST("fake-kernel", unit_bad_arguments)
 {
 	struct tstats_cgroupstats s;
 
@@ -481,7 +482,7 @@ static bool counts_become(const char *cg, struct tstats_cgroupstats *s, uint64_t
 		      (unsigned long long)(s)->nr_uninterruptible,		\
 		      (unsigned long long)(s)->nr_io_wait, sl, ru, st)
 
-START_TEST(live_sleeping_and_stopped)
+TEST("live", live_sleeping_and_stopped)
 {
 	struct tstats_cgroupstats s;
 	pid_t sleeper, stopped, spinner;
@@ -517,7 +518,7 @@ START_TEST(live_sleeping_and_stopped)
 }
 END_TEST
 
-START_TEST(live_hierarchy_root_counts_everyone)
+TEST("live", live_hierarchy_root_counts_everyone)
 {
 	struct tstats_cgroupstats s;
 
@@ -530,7 +531,7 @@ START_TEST(live_hierarchy_root_counts_everyone)
 }
 END_TEST
 
-START_TEST(live_cgroup_v2_is_eopnotsupp)
+TEST("live", live_cgroup_v2_is_eopnotsupp)
 {
 	struct tstats_cgroupstats s;
 	int fd;
@@ -550,7 +551,7 @@ START_TEST(live_cgroup_v2_is_eopnotsupp)
 }
 END_TEST
 
-START_TEST(live_bad_paths_and_descriptors)
+TEST("live", live_bad_paths_and_descriptors)
 {
 	struct tstats_cgroupstats s;
 	struct timespec t0, t1;
@@ -589,7 +590,7 @@ START_TEST(live_bad_paths_and_descriptors)
 }
 END_TEST
 
-START_TEST(live_removed_cgroup_is_enoent)
+TEST("live", live_removed_cgroup_is_enoent)
 {
 	struct tstats_cgroupstats s;
 	char path[192];
@@ -610,7 +611,7 @@ START_TEST(live_removed_cgroup_is_enoent)
 }
 END_TEST
 
-START_TEST(live_needs_no_privilege)
+TEST("live", live_needs_no_privilege)
 {
 	pid_t pid;
 	int status, fd;
@@ -640,48 +641,15 @@ START_TEST(live_needs_no_privilege)
 }
 END_TEST
 
-static Suite *unit_suite(void)
-{
-	Suite *s = suite_create("cgroup-unit");
-	TCase *tc = tcase_create("fake-kernel");
-
-	tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
-	tcase_add_test(tc, unit_reply_then_ack);
-	tcase_add_test(tc, unit_path_opens_a_directory);
-	tcase_add_test(tc, unit_ack_only_is_ebadf);
-	tcase_add_test(tc, unit_einval_explained);
-	tcase_add_test(tc, unit_kernel_errno_kept);
-	tcase_add_test(tc, unit_timeout_and_socket_errors);
-	tcase_add_test(tc, unit_stale_and_foreign_skipped);
-	tcase_add_test(tc, unit_payload_sizes);
-	tcase_add_test(tc, unit_codec_unaligned);
-	tcase_add_test(tc, unit_mixed_with_taskstats_queries);
-	tcase_add_test(tc, unit_bad_arguments);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-static Suite *live_suite(void)
-{
-	Suite *s = suite_create("cgroup-live");
-	TCase *tc = tcase_create("live");
-
-	tcase_add_checked_fixture(tc, live_setup, live_teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, live_sleeping_and_stopped);
-	tcase_add_test(tc, live_hierarchy_root_counts_everyone);
-	tcase_add_test(tc, live_cgroup_v2_is_eopnotsupp);
-	tcase_add_test(tc, live_bad_paths_and_descriptors);
-	tcase_add_test(tc, live_removed_cgroup_is_enoent);
-	tcase_add_test(tc, live_needs_no_privilege);
-	suite_add_tcase(s, tc);
-	return s;
-}
+static const struct check_case check_cases[] = {
+	{ .suite = "cgroup-unit", .name = "fake-kernel", .setup = unit_setup, .teardown = unit_teardown },
+	{ .suite = "cgroup-live", .name = "live", .setup = live_setup, .teardown = live_teardown,
+	  .timeout = 60 },
+};
 
 int main(int argc, char **argv)
 {
 	bool live = argc > 1 && strcmp(argv[1], "live") == 0;
-	SRunner *sr;
 	int failed;
 
 	if (live) {
@@ -692,11 +660,8 @@ int main(int argc, char **argv)
 			return p;
 		}
 	}
-	sr = srunner_create(live ? live_suite() : unit_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = CHECK_RUN(check_cases, live ? "cgroup-live" : "cgroup-unit");
 	if (live)
 		live_cleanup();
-	return failed ? 1 : 0;
+	return failed;
 }

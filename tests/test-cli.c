@@ -35,6 +35,7 @@
 #include <wchar.h>
 
 #include "children.h"
+#include "check-main.h"
 
 #define NOBODY 65534
 
@@ -372,7 +373,7 @@ static void assert_sections(const struct run *r)
 	ck_assert_ptr_nonnull(strstr(r->out, " average "));
 }
 
-START_TEST(test_self_text)
+TEST("report", test_self_text)
 {
 	char id[16], head[64];
 	struct run r;
@@ -390,7 +391,7 @@ START_TEST(test_self_text)
 }
 END_TEST
 
-START_TEST(test_init_text)
+TEST("report", test_init_text)
 {
 	char *comm = read_file("/proc/1/comm"), head[64];
 	struct run r;
@@ -424,7 +425,7 @@ static char *section(const char *out, const char *title)
 	return res;
 }
 
-START_TEST(test_exact)
+TEST("report", test_exact)
 {
 	char id[16], *cpu, *mem, *rss;
 	struct run r;
@@ -487,7 +488,7 @@ static void *tid_thread(void *arg)
 }
 
 /* -t of a thread that is not the leader: the whole group, said so. */
-START_TEST(test_tgid_of_thread)
+TEST("report", test_tgid_of_thread)
 {
 	char id[16], want[96];
 	pthread_t t;
@@ -516,7 +517,7 @@ START_TEST(test_tgid_of_thread)
 END_TEST
 
 /* A kernel thread has no executable: "none", not device 0:0, inode 0. */
-START_TEST(test_kernel_thread_exe)
+TEST("report", test_kernel_thread_exe)
 {
 	char comm[32] = "";
 	struct run r;
@@ -549,7 +550,7 @@ END_TEST
 
 /* -t of a zombie: the kernel counted no thread, and the report says so
  * (JSON: tests/cli/test_report.py). */
-START_TEST(test_tgid_zombie)
+TEST("report", test_tgid_zombie)
 {
 	char id[16];
 	siginfo_t si;
@@ -570,7 +571,7 @@ START_TEST(test_tgid_zombie)
 }
 END_TEST
 
-START_TEST(test_tgid_text)
+TEST("report", test_tgid_text)
 {
 	char id[16], head[64];
 	struct run r;
@@ -594,7 +595,7 @@ START_TEST(test_tgid_text)
 }
 END_TEST
 
-START_TEST(test_order)
+TEST("report", test_order)
 {
 	char id[16];
 	struct run r;
@@ -613,7 +614,7 @@ START_TEST(test_order)
 }
 END_TEST
 
-START_TEST(test_delayacct_note)
+TEST("report", test_delayacct_note)
 {
 	const char *note = "delay accounting is off";
 	char id[32];
@@ -644,7 +645,7 @@ static bool jsonc_linked(void)
  * LD_DEBUG=files trace names every library it maps. Text output maps no
  * json-c; that JSON output loads it is tests/cli/test_report.py's.
  */
-START_TEST(test_json_loaded_on_demand)
+TEST("json", test_json_loaded_on_demand)
 {
 	char *argv[] = { (char *)"/usr/bin/env", (char *)"LD_DEBUG=files",
 			 (char *)cli_path(), (char *)"-p", (char *)"1", NULL };
@@ -665,7 +666,7 @@ END_TEST
  * namespace of the test's own): every text mode still works, JSON output
  * fails with the loader's reason and exit status 5, writing nothing.
  */
-START_TEST(test_json_without_jsonc)
+TEST("json", test_json_without_jsonc)
 {
 	static const char script[] =
 		"lib=$(ldconfig -p | sed -n \"s/^[[:space:]]*$1 (.*) => //p\" | head -n 1)\n"
@@ -745,7 +746,7 @@ static long maxrss_of(char *const argv[])
  * 66k PIDs). 500 and 5000 records of ourselves: the same peak, give or
  * take the allocator.
  */
-START_TEST(test_json_memory_flat)
+TEST("json", test_json_memory_flat)
 {
 	static const unsigned int counts[2] = { 500, 5000 };
 	long rss[2];
@@ -769,7 +770,7 @@ END_TEST
 
 /* ---- hostile command names --------------------------------------------- */
 
-START_TEST(test_hostile_comm)
+TEST("hostile", test_hostile_comm)
 {
 	static const char comm[] = "\x1b[2J\nevil\\";
 	static const char shown[] = "(\\x1b[2J\\x0aevil\\\\): taskstats";
@@ -787,7 +788,7 @@ START_TEST(test_hostile_comm)
 }
 END_TEST
 
-START_TEST(test_invalid_utf8_comm)
+TEST("hostile", test_invalid_utf8_comm)
 {
 	/* é valid; \xff invalid; \xc3 cut short; U+009B (CSI) valid but a
 	 * control; \xe2\x82 truncated at the end. */
@@ -805,7 +806,7 @@ START_TEST(test_invalid_utf8_comm)
 END_TEST
 
 /* A name of bytes that are never UTF-8 (prctl(PR_SET_NAME, "\xff\xfe")). */
-START_TEST(test_comm_not_utf8)
+TEST("hostile", test_comm_not_utf8)
 {
 	char id[16], expr[96];
 	struct run r;
@@ -831,7 +832,7 @@ END_TEST
 
 /* ---- errors ------------------------------------------------------------ */
 
-START_TEST(test_reaped)
+TEST("errors", test_reaped)
 {
 	char id[16], line[96];
 	struct run r;
@@ -845,7 +846,7 @@ START_TEST(test_reaped)
 }
 END_TEST
 
-START_TEST(test_mixed)
+TEST("errors", test_mixed)
 {
 	char list[40], line[96];
 	struct run r;
@@ -984,7 +985,7 @@ static const struct usage_case {
 	{ { "-c" }, "option -c needs an argument" },
 };
 
-START_TEST(test_usage)
+LOOP_TEST("errors", test_usage, 0, (int)(sizeof(usage_cases) / sizeof(usage_cases[0])))
 {
 	const struct usage_case *c = &usage_cases[_i];
 	char *argv[8] = { (char *)cli_path() };
@@ -1005,7 +1006,7 @@ START_TEST(test_usage)
 }
 END_TEST
 
-START_TEST(test_eperm)
+TEST("errors", test_eperm)
 {
 	struct run r;
 
@@ -1027,7 +1028,7 @@ START_TEST(test_eperm)
 END_TEST
 
 /* The table above: at least 40 invocations, no two alike. */
-START_TEST(test_usage_table)
+TEST("errors", test_usage_table)
 {
 	size_t n = sizeof(usage_cases) / sizeof(usage_cases[0]);
 
@@ -1054,7 +1055,7 @@ END_TEST
 #define HUGE_IDS 100000
 #define HUGE_ARGS 10
 
-START_TEST(test_huge_pid_list)
+TEST("huge", test_huge_pid_list)
 {
 	char *argv[2 * HUGE_ARGS + 4] = { (char *)cli_path() };
 	char self[16], gone[16], *list;
@@ -1094,7 +1095,7 @@ END_TEST
  * standard output (whose descriptor the netlink socket must not take), a
  * full device, a pipe closed under -- COMMAND (whose status must survive).
  */
-START_TEST(test_unwritable_output)
+TEST("errors", test_unwritable_output)
 {
 	static const char script[] =
 		"\"$1\" -p 1 >&-; echo \"closed=$?\"\n"
@@ -1138,7 +1139,7 @@ END_TEST
  * hard link planted there, or another user's file, is refused and left as
  * it was; the caller's own file is truncated; "-" is standard output.
  */
-START_TEST(test_output_file_planted)
+TEST("errors", test_output_file_planted)
 {
 	char dir[] = "/tmp/test-cli-out-XXXXXX";
 	char target[64], sym[64], hard[64], theirs[64], own[64], opt[80], *text;
@@ -1213,7 +1214,7 @@ END_TEST
  * the last one): what could not be read is an error with status 5, never a fact
  * ("delayacct": null with status 0, no cgroup v1, no delay note).
  */
-START_TEST(test_out_of_descriptors)
+TEST("errors", test_out_of_descriptors)
 {
 	static const char *const modes[][3] = {
 		{ "-p", "1", "--json" },
@@ -1275,7 +1276,7 @@ static char *check_line(const char *out, const char *name)
 	return NULL;
 }
 
-START_TEST(test_check_text)
+TEST("check", test_check_text)
 {
 	const char *const statuses[] = { "ok    ", "warn  ", "fail  ", "skip  " };
 	char *l, want[64];
@@ -1328,7 +1329,7 @@ START_TEST(test_check_text)
 END_TEST
 
 /* Without CAP_NET_ADMIN: what fails, the fix, and exit status 3. */
-START_TEST(test_check_unprivileged)
+TEST("check", test_check_unprivileged)
 {
 	char *l;
 	struct run r;
@@ -1361,7 +1362,7 @@ static char *src_file(const char *rel)
 	return read_file(fmt(path, sizeof(path), "%s/%s", src, rel));
 }
 
-START_TEST(test_help)
+TEST("docs", test_help)
 {
 	char *man = src_file("man/taskstats-cli.1.in");
 	struct run r;
@@ -1413,7 +1414,7 @@ START_TEST(test_help)
 }
 END_TEST
 
-START_TEST(test_version)
+TEST("docs", test_version)
 {
 	char *meson = src_file("meson.build"), *v, want[64];
 	struct run r;
@@ -1434,7 +1435,7 @@ START_TEST(test_version)
 END_TEST
 
 /* The generated manual formats without a warning from groff or man. */
-START_TEST(test_man_warnings)
+TEST("docs", test_man_warnings)
 {
 	const char *man = getenv("TSTATS_MAN");
 	char *argv[] = { (char *)"/usr/bin/man", (char *)"--warnings", (char *)"-l",
@@ -1582,7 +1583,7 @@ static pid_t spawn_killed(const char *comm)
 #define READY "taskstats-cli: listening for exits on CPUs "
 
 /* Human lines with a hostile comm; SIGTERM ends the loop cleanly. */
-START_TEST(test_listen_text_sigterm)
+TEST("listen", test_listen_text_sigterm)
 {
 	static const char comm[] = "\x1b[2J\nevil\\";
 	char *argv[] = { (char *)cli_path(), (char *)"--listen", NULL };
@@ -1622,7 +1623,7 @@ END_TEST
 /* A thread group's end: the last thread's PID line, then its TGID line. */
 /* --listen and -- in another network namespace, where no exit event
  * would arrive: said at start, status 4 (125: the command was not run). */
-START_TEST(test_listen_other_netns)
+TEST("listen", test_listen_other_netns)
 {
 	char *argv[] = { (char *)"/usr/bin/unshare", (char *)"--net", (char *)"--",
 			 (char *)"/usr/bin/timeout", (char *)"60", (char *)cli_path(),
@@ -1692,7 +1693,7 @@ static void storm(void)
 	run_free(&r);
 }
 
-START_TEST(test_listen_storm_loss)
+TEST("listen", test_listen_storm_loss)
 {
 	char *argv[] = { (char *)cli_path(), (char *)"--listen", (char *)"--rcvbuf",
 			 (char *)"4096", NULL };
@@ -1725,7 +1726,7 @@ END_TEST
 
 /* ---- running a command ------------------------------------------------- */
 
-START_TEST(test_run_exit_status)
+TEST("run", test_run_exit_status)
 {
 	char head[64];
 	struct run r;
@@ -1756,7 +1757,7 @@ START_TEST(test_run_exit_status)
 }
 END_TEST
 
-START_TEST(test_run_not_found)
+TEST("run", test_run_not_found)
 {
 	struct run r;
 
@@ -1780,7 +1781,7 @@ START_TEST(test_run_not_found)
 }
 END_TEST
 
-START_TEST(test_run_killed)
+TEST("run", test_run_killed)
 {
 	struct run r;
 
@@ -1793,7 +1794,7 @@ START_TEST(test_run_killed)
 END_TEST
 
 /* stdin and stdout are the command's: echo hi | taskstats-cli -- cat */
-START_TEST(test_run_passthrough)
+TEST("run", test_run_passthrough)
 {
 	char *argv[] = { (char *)"/bin/sh", (char *)"-c",
 			 (char *)"echo hi | \"$0\" -- cat", (char *)cli_path(), NULL };
@@ -1809,7 +1810,7 @@ END_TEST
 
 /* A multi-threaded command: the TGID record, then its leader's PID record
  * (JSON: tests/cli/test_run.py). */
-START_TEST(test_run_threads)
+TEST("run", test_run_threads)
 {
 	static const char prog[] =
 		"import threading, time\n"
@@ -1831,7 +1832,7 @@ START_TEST(test_run_threads)
 END_TEST
 
 /* SIGTERM to taskstats-cli reaches the command, which is still reported. */
-START_TEST(test_run_sigterm)
+TEST("run", test_run_sigterm)
 {
 	char *argv[] = { (char *)cli_path(), (char *)"--", (char *)"sh", (char *)"-c",
 			 (char *)"echo ready; exec sleep 300", NULL };
@@ -1852,7 +1853,7 @@ END_TEST
 
 /* --tree in text: the table after the report (its JSON and the table's
  * columns: tests/cli/test_run.py). */
-START_TEST(test_run_tree)
+TEST("run", test_run_tree)
 {
 	struct run r;
 
@@ -1898,7 +1899,7 @@ static pid_t spawn_helper(const char *mode)
 	return helpers[slot];
 }
 
-START_TEST(test_report_time_shares)
+TEST("all", test_report_time_shares)
 {
 	pid_t burn = spawn_helper("burn");
 	char id[16];
@@ -1919,7 +1920,7 @@ START_TEST(test_report_time_shares)
 END_TEST
 
 /* -p of one thread of several says so, and where the whole process is. */
-START_TEST(test_report_thread_of_process)
+TEST("all", test_report_thread_of_process)
 {
 	pid_t tp = spawn_helper("threads");
 	char id[16], want[128];
@@ -1942,7 +1943,7 @@ END_TEST
 
 /* --group-by user: one row per user, the group in its first column (by
  * comm, in JSON: tests/cli/test_all.py). */
-START_TEST(test_interval_group_by)
+TEST("all", test_interval_group_by)
 {
 	struct run r;
 
@@ -1957,7 +1958,7 @@ END_TEST
 
 /* -p PID -i: that process over time, and its average at the end (-t in
  * JSON: tests/cli/test_all.py). */
-START_TEST(test_interval_watch)
+TEST("all", test_interval_watch)
 {
 	pid_t burn = spawn_helper("burn");
 	char id[16];
@@ -1976,7 +1977,7 @@ START_TEST(test_interval_watch)
 END_TEST
 
 /* --top in text (the sort orders, in JSON: tests/cli/test_all.py). */
-START_TEST(test_all_sort_top)
+TEST("all", test_all_sort_top)
 {
 	struct run r;
 	char *t2, *hdr;
@@ -2008,7 +2009,7 @@ START_TEST(test_all_sort_top)
 }
 END_TEST
 
-START_TEST(test_all_columns)
+TEST("all", test_all_columns)
 {
 	struct run r;
 
@@ -2045,7 +2046,7 @@ START_TEST(test_all_columns)
 }
 END_TEST
 
-START_TEST(test_all_unknown_column)
+TEST("all", test_all_unknown_column)
 {
 	struct run r;
 
@@ -2079,7 +2080,7 @@ END_TEST
 
 /* Without --interval: one table of cumulative values, no rates (the
  * values, in JSON: tests/cli/test_all.py). */
-START_TEST(test_all_snapshot)
+TEST("all", test_all_snapshot)
 {
 	struct run r;
 
@@ -2093,7 +2094,7 @@ START_TEST(test_all_snapshot)
 }
 END_TEST
 
-START_TEST(test_all_hostile_comm)
+TEST("all", test_all_hostile_comm)
 {
 	static const char comm[] = "\x1b[2J\nevil\\ x";
 	char id[16], want[96];
@@ -2145,7 +2146,7 @@ static size_t columns_between(const char *from, const char *to)
  * keeps the columns after it aligned by display width, not by bytes or
  * code points; a bidi override in a name is escaped, not written.
  */
-START_TEST(test_all_wide_comm)
+TEST("all", test_all_wide_comm)
 {
 	static const char wide[] = "\xe4\xb8\xad\xe6\x96\x87\xe5\x90\x8d";	/* 中文名 */
 	static const char bidi[] = "ab\xe2\x80\xae" "cd";			/* U+202E */
@@ -2344,7 +2345,7 @@ static void run_restricted_sh(struct run *r, const char *script)
 
 /* Root's PID 1 is refused: the documented line, status 3, no fields (the
  * JSON document: tests/cli/test_restricted.py). */
-START_TEST(test_restricted_refused)
+TEST("restricted", test_restricted_refused)
 {
 	struct run r;
 
@@ -2372,7 +2373,7 @@ START_TEST(test_restricted_refused)
 END_TEST
 
 /* A process of nobody's own, started by the same shell, is answered. */
-START_TEST(test_restricted_own)
+TEST("restricted", test_restricted_own)
 {
 	static const char script[] =
 		"sleep 60 & p=$!\n"
@@ -2461,7 +2462,7 @@ static void teardown_restricted(void)
  * does restricted mode, in -p, -t and --all (--all's JSON Lines:
  * tests/cli/test_restricted.py).
  */
-START_TEST(test_restricted_not_readable)
+TEST("restricted", test_restricted_not_readable)
 {
 	pid_t suid, undumpable, own;
 	char ids[3][16], expr[200];
@@ -2509,7 +2510,7 @@ END_TEST
  * says: each of two listeners asking 64M is lowered to 16M, which the
  * kernel doubles to 32 MiB.
  */
-START_TEST(test_restricted_rcvbuf)
+TEST("restricted", test_restricted_rcvbuf)
 {
 	const char *const args[] = { "--listen", "--rcvbuf", "64M", NULL };
 	char *argv[24], *man;
@@ -2548,7 +2549,7 @@ END_TEST
  * RLIMIT_NOFILE 5: the netlink socket is 3, /proc/PID 4, its status file
  * finds no descriptor.
  */
-START_TEST(test_restricted_out_of_descriptors)
+TEST("restricted", test_restricted_out_of_descriptors)
 {
 	static const char script[] =
 		"sleep 60 & p=$!\n"
@@ -2580,7 +2581,7 @@ START_TEST(test_restricted_out_of_descriptors)
 END_TEST
 
 /* -- COMMAND as nobody: the command gets no capability at all. */
-START_TEST(test_restricted_command)
+TEST("restricted", test_restricted_command)
 {
 	struct run r;
 
@@ -2604,7 +2605,7 @@ END_TEST
  * opened as nobody), CAP_NET_ADMIN alone, the same refusals (--check's
  * JSON: tests/cli/test_restricted.py).
  */
-START_TEST(test_restricted_setuid)
+TEST("restricted", test_restricted_setuid)
 {
 	char suid[4300], denied[4300];
 	char *argv[] = { (char *)SETPRIV, (char *)"--reuid=65534", (char *)"--regid=65534",
@@ -2656,7 +2657,7 @@ END_TEST
  * its debug lines with heap addresses (read by libnl's constructor,
  * before main()).
  */
-START_TEST(test_restricted_env)
+TEST("restricted", test_restricted_env)
 {
 	static const char script[] =
 		"sleep 60 & p=$!\n"
@@ -2685,131 +2686,29 @@ START_TEST(test_restricted_env)
 }
 END_TEST
 
-static Suite *cli_suite(void)
-{
-	Suite *s = suite_create("cli");
-	TCase *tc;
-
-	tc = tcase_create("report");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_self_text);
-	tcase_add_test(tc, test_init_text);
-	tcase_add_test(tc, test_exact);
-	tcase_add_test(tc, test_tgid_text);
-	tcase_add_test(tc, test_tgid_zombie);
-	tcase_add_test(tc, test_tgid_of_thread);
-	tcase_add_test(tc, test_kernel_thread_exe);
-	tcase_add_test(tc, test_order);
-	tcase_add_test(tc, test_delayacct_note);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("json");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_json_memory_flat);
-	tcase_add_test(tc, test_json_loaded_on_demand);
-	tcase_add_test(tc, test_json_without_jsonc);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("hostile");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_hostile_comm);
-	tcase_add_test(tc, test_invalid_utf8_comm);
-	tcase_add_test(tc, test_comm_not_utf8);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_reaped);
-	tcase_add_test(tc, test_mixed);
-	tcase_add_loop_test(tc, test_usage, 0,
-			    (int)(sizeof(usage_cases) / sizeof(usage_cases[0])));
-	tcase_add_test(tc, test_eperm);
-	tcase_add_test(tc, test_usage_table);
-	tcase_add_test(tc, test_unwritable_output);
-	tcase_add_test(tc, test_output_file_planted);
-	tcase_add_test(tc, test_out_of_descriptors);
-	suite_add_tcase(s, tc);
-
-	/* 100,000 ids: a minute and a half under AddressSanitizer on a busy
-	 * machine, where 60 s (the default) is not enough. */
-	tc = tcase_create("huge");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 240);
-	tcase_add_test(tc, test_huge_pid_list);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("check");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_check_text);
-	tcase_add_test(tc, test_check_unprivileged);
-	suite_add_tcase(s, tc);
-
-	/* Once for the case: the capability copy (its directory is made
-	 * and removed by the parent, also with CK_FORK=no). */
-	tc = tcase_create("restricted");
-	tcase_add_unchecked_fixture(tc, cap_setup, cap_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown_restricted);
-	tcase_add_test(tc, test_restricted_refused);
-	tcase_add_test(tc, test_restricted_not_readable);
-	tcase_add_test(tc, test_restricted_own);
-	tcase_add_test(tc, test_restricted_rcvbuf);
-	tcase_add_test(tc, test_restricted_out_of_descriptors);
-	tcase_add_test(tc, test_restricted_command);
-	tcase_add_test(tc, test_restricted_env);
-	tcase_add_test(tc, test_restricted_setuid);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("docs");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_help);
-	tcase_add_test(tc, test_version);
-	tcase_add_test(tc, test_man_warnings);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("listen");
-	tcase_add_checked_fixture(tc, setup, teardown_bg);
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, test_listen_text_sigterm);
-	tcase_add_test(tc, test_listen_storm_loss);
-	tcase_add_test(tc, test_listen_other_netns);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("run");
-	tcase_add_checked_fixture(tc, setup, teardown_bg);
-	tcase_add_test(tc, test_run_exit_status);
-	tcase_add_test(tc, test_run_not_found);
-	tcase_add_test(tc, test_run_killed);
-	tcase_add_test(tc, test_run_passthrough);
-	tcase_add_test(tc, test_run_threads);
-	tcase_add_test(tc, test_run_sigterm);
-	tcase_add_test(tc, test_run_tree);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("all");
-	tcase_add_checked_fixture(tc, setup, teardown_all);
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, test_all_sort_top);
-	/* Reports of helpers: here, where teardown_all() kills them. */
-	tcase_add_test(tc, test_report_time_shares);
-	tcase_add_test(tc, test_report_thread_of_process);
-	tcase_add_test(tc, test_interval_group_by);
-	tcase_add_test(tc, test_interval_watch);
-	tcase_add_test(tc, test_all_columns);
-	tcase_add_test(tc, test_all_unknown_column);
-	tcase_add_test(tc, test_all_snapshot);
-	tcase_add_test(tc, test_all_hostile_comm);
-	tcase_add_test(tc, test_all_wide_comm);
-	suite_add_tcase(s, tc);
-	return s;
-}
+/*
+ * The cases: "huge" has 100,000 ids, a minute and a half under
+ * AddressSanitizer on a busy machine, where 60 s (the default) is not
+ * enough; "restricted" makes its capability copy once for the case (its
+ * directory is made and removed by the parent, also with CK_FORK=no);
+ * "all" holds the reports of helpers too, where teardown_all() kills them.
+ */
+static const struct check_case check_cases[] = {
+	{ .suite = "cli", .name = "report", .setup = setup, .teardown = teardown },
+	{ .suite = "cli", .name = "json", .setup = setup, .teardown = teardown },
+	{ .suite = "cli", .name = "hostile", .setup = setup, .teardown = teardown },
+	{ .suite = "cli", .name = "errors", .setup = setup, .teardown = teardown },
+	{ .suite = "cli", .name = "huge", .setup = setup, .teardown = teardown, .timeout = 240 },
+	{ .suite = "cli", .name = "check", .setup = setup, .teardown = teardown },
+	{ .suite = "cli", .name = "restricted", .setup_once = cap_setup, .teardown_once = cap_teardown,
+	  .setup = setup, .teardown = teardown_restricted },
+	{ .suite = "cli", .name = "docs", .setup = setup, .teardown = teardown },
+	{ .suite = "cli", .name = "listen", .setup = setup, .teardown = teardown_bg, .timeout = 300 },
+	{ .suite = "cli", .name = "run", .setup = setup, .teardown = teardown_bg },
+	{ .suite = "cli", .name = "all", .setup = setup, .teardown = teardown_all, .timeout = 300 },
+};
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cli_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return CHECK_RUN(check_cases, NULL) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

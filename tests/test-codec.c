@@ -23,6 +23,7 @@
 #include "internal.h"
 #include "libtaskstats.h"
 #include "nlbuild.h"
+#include "check-main.h"
 
 #define FAMILY		31	/* any id >= NLMSG_MIN_TYPE */
 #define TEST_PID	4242u
@@ -524,7 +525,7 @@ static void check_layout(enum nlb_layout layout, const struct k_member *k,
 	}
 }
 
-START_TEST(test_fixture_layouts)
+TEST("layouts", test_fixture_layouts)
 {
 	check_layout(NLB_LAYOUT_MODERN, k_modern_members,
 		     sizeof(k_modern_members) / sizeof(k_modern_members[0]));
@@ -547,7 +548,7 @@ START_TEST(test_fixture_layouts)
 END_TEST
 
 /* The library's kernel_name column against the transcribed struct. */
-START_TEST(test_fixture_kernel_names)
+TEST("layouts", test_fixture_kernel_names)
 {
 	size_t n = sizeof(k_modern_members) / sizeof(k_modern_members[0]);
 
@@ -564,7 +565,7 @@ END_TEST
 #endif /* __LP64__ */
 
 /* Every version's size equals the end of its last member. */
-START_TEST(test_fixture_sizes)
+TEST("layouts", test_fixture_sizes)
 {
 	for (unsigned int v = 1; v <= TSTATS_VERSION_KNOWN; v++) {
 		size_t size = nlb_ts_size(v), end = 0, n;
@@ -586,7 +587,7 @@ END_TEST
 
 /* The fixture's values are pairwise distinct, so a field read from
  * another field's offset cannot pass. */
-START_TEST(test_fixture_distinct)
+TEST("layouts", test_fixture_distinct)
 {
 	for (unsigned int a = 1; a < TSTATS_F__COUNT; a++) {
 		if (a == TSTATS_F_COMM)
@@ -602,7 +603,7 @@ START_TEST(test_fixture_distinct)
 END_TEST
 
 /* The builder places values where its table says, as plain bytes. */
-START_TEST(test_fixture_bytes)
+TEST("layouts", test_fixture_bytes)
 {
 	uint8_t p[688];
 	uint64_t u64;
@@ -640,7 +641,7 @@ static void expect_full(struct expect *e, unsigned int version, size_t len,
 	e->flags = 0;
 }
 
-START_TEST(test_decode_version)
+LOOP_TEST("versions", test_decode_version, 1, TSTATS_VERSION_KNOWN + 1)
 {
 	unsigned int v = (unsigned int)_i;
 	struct tstats_record rec;
@@ -654,7 +655,7 @@ START_TEST(test_decode_version)
 }
 END_TEST
 
-START_TEST(test_decode_version_tgid)
+LOOP_TEST("versions", test_decode_version_tgid, 1, TSTATS_VERSION_KNOWN + 1)
 {
 	unsigned int v = (unsigned int)_i;
 	struct tstats_record rec;
@@ -669,7 +670,7 @@ START_TEST(test_decode_version_tgid)
 END_TEST
 
 /* Every cut of every version: fields past the cut absent, SHORT set. */
-START_TEST(test_decode_truncated_all)
+LOOP_TEST("versions", test_decode_truncated_all, 1, TSTATS_VERSION_KNOWN + 1)
 {
 	unsigned int v = (unsigned int)_i;
 	size_t full = nlb_ts_build_version(payload, sizeof(payload), v);
@@ -689,7 +690,7 @@ START_TEST(test_decode_truncated_all)
 }
 END_TEST
 
-START_TEST(test_decode_v16_cut)
+TEST("edges", test_decode_v16_cut)
 {
 	static const size_t cuts[] = { 300, 301, 3, 2, 433, 559 };
 	struct tstats_record rec;
@@ -721,7 +722,7 @@ START_TEST(test_decode_v16_cut)
 }
 END_TEST
 
-START_TEST(test_decode_too_short)
+TEST("edges", test_decode_too_short)
 {
 	struct tstats_record rec, before;
 
@@ -744,7 +745,7 @@ START_TEST(test_decode_too_short)
 END_TEST
 
 /* v15 and v16 are both 560 bytes; only the version tells them apart. */
-START_TEST(test_decode_v15_vs_v16)
+TEST("versions", test_decode_v15_vs_v16)
 {
 	uint8_t v15[560], v16[560];
 	struct tstats_record rec;
@@ -777,7 +778,7 @@ START_TEST(test_decode_v15_vs_v16)
 END_TEST
 
 /* 6.14-rc1..rc3 sent the v15 layout numbered 14. */
-START_TEST(test_decode_v14_560)
+TEST("versions", test_decode_v14_560)
 {
 	struct tstats_record rec;
 	struct expect e = {
@@ -804,7 +805,7 @@ START_TEST(test_decode_v14_560)
 END_TEST
 
 /* A payload longer than its version: the version decides, not the tail. */
-START_TEST(test_decode_longer)
+TEST("edges", test_decode_longer)
 {
 	struct tstats_record rec;
 	struct expect e;
@@ -819,7 +820,7 @@ START_TEST(test_decode_longer)
 END_TEST
 
 /* A kernel newer than this build: the v17 prefix, NEWER set. */
-START_TEST(test_decode_newer)
+TEST("edges", test_decode_newer)
 {
 	struct tstats_record rec;
 	struct expect e = {
@@ -850,7 +851,7 @@ START_TEST(test_decode_newer)
 END_TEST
 
 /* Version 0 (TGID exit records before the 2026 fix). */
-START_TEST(test_decode_version0)
+TEST("edges", test_decode_version0)
 {
 	static const struct {
 		size_t len;
@@ -902,7 +903,7 @@ END_TEST
  * A zombie's TGID record: the kernel counted no thread, every value but
  * the version is 0. Only such TGID records are marked EMPTY_GROUP.
  */
-START_TEST(test_decode_empty_group)
+TEST("edges", test_decode_empty_group)
 {
 	uint8_t zp[MAX_PAYLOAD] = { 0 };
 	const uint16_t version = 16;
@@ -932,7 +933,7 @@ START_TEST(test_decode_empty_group)
 }
 END_TEST
 
-START_TEST(test_decode_tgid_fields)
+TEST("edges", test_decode_tgid_fields)
 {
 	static const unsigned int in[] = {
 		TSTATS_F_VERSION, TSTATS_F_CPU_COUNT, TSTATS_F_CPU_DELAY_TOTAL,
@@ -974,7 +975,7 @@ START_TEST(test_decode_tgid_fields)
 END_TEST
 
 /* Signed nice, timespec conversion, a 32-byte comm with no NUL. */
-START_TEST(test_decode_values)
+TEST("edges", test_decode_values)
 {
 	struct tstats_record rec;
 	int64_t ts[2];
@@ -1036,7 +1037,7 @@ static bool snake_case(const char *s)
 	return true;
 }
 
-START_TEST(test_fields_table)
+TEST("table", test_fields_table)
 {
 	unsigned int n = tstats_field_count();
 
@@ -1072,7 +1073,7 @@ START_TEST(test_fields_table)
 END_TEST
 
 /* "since" is the first version whose struct carries the field. */
-START_TEST(test_fields_since)
+TEST("table", test_fields_since)
 {
 	for (unsigned int f = 0; f < TSTATS_F__COUNT; f++) {
 		unsigned int first = 0;
@@ -1090,7 +1091,7 @@ START_TEST(test_fields_since)
 }
 END_TEST
 
-START_TEST(test_fields_delay_classes)
+TEST("table", test_fields_delay_classes)
 {
 	unsigned int n = tstats_delay_class_count();
 
@@ -1127,7 +1128,7 @@ START_TEST(test_fields_delay_classes)
 }
 END_TEST
 
-START_TEST(test_fields_accessors)
+TEST("table", test_fields_accessors)
 {
 	struct tstats_record rec;
 	uint64_t v = 7;
@@ -1216,7 +1217,7 @@ static void decode_aggr(const struct codec_aggr *a, unsigned int kind,
 	ck_assert_int_eq(codec_decode(a->stats, a->stats_len, kind, fallback, rec), 0);
 }
 
-START_TEST(test_parse_pid)
+TEST("replies", test_parse_pid)
 {
 	struct codec_reply rep;
 	struct tstats_record rec;
@@ -1246,7 +1247,7 @@ START_TEST(test_parse_pid)
 }
 END_TEST
 
-START_TEST(test_parse_tgid)
+TEST("replies", test_parse_tgid)
 {
 	struct codec_reply rep;
 	struct tstats_record rec;
@@ -1286,7 +1287,7 @@ static size_t build_exit_event(struct nlb *b, uint8_t *tgid_payload)
 	return off;
 }
 
-START_TEST(test_parse_exit_event)
+TEST("replies", test_parse_exit_event)
 {
 	uint8_t tgid_payload[560];
 	struct codec_reply rep;
@@ -1321,7 +1322,7 @@ END_TEST
 /* A zero-length TYPE_NULL pad inside the nest (what nla_reserve_64bit()
  * adds on arches without efficient unaligned access), and one more at the
  * top level before the nest. */
-START_TEST(test_parse_null_pad)
+TEST("replies", test_parse_null_pad)
 {
 	struct codec_reply rep;
 	struct tstats_record rec;
@@ -1359,7 +1360,7 @@ START_TEST(test_parse_null_pad)
 }
 END_TEST
 
-START_TEST(test_parse_unknown_attrs)
+TEST("replies", test_parse_unknown_attrs)
 {
 	static const uint8_t junk[3] = { 1, 2, 3 };
 	struct codec_reply rep;
@@ -1528,7 +1529,7 @@ static size_t build_bad(struct nlb *b, enum bad kind)
 	return off;
 }
 
-START_TEST(test_parse_malformed)
+LOOP_TEST("malformed", test_parse_malformed, 0, BAD__N)
 {
 	struct codec_reply rep;
 	struct nlb b;
@@ -1562,7 +1563,7 @@ static void check_parse_result(const uint8_t *attrs, size_t len)
 			  rep.tgid.stats + rep.tgid.stats_len <= attrs + len);
 }
 
-START_TEST(test_parse_fuzz)
+TEST("malformed", test_parse_fuzz)
 {
 	static const uint8_t vals[] = { 0x00, 0x01, 0x03, 0x04, 0x05, 0x06, 0xff };
 	uint8_t tgid_payload[560];
@@ -1635,7 +1636,7 @@ static int walk(const struct nlb *b, size_t len, struct seen *s)
 	return r;
 }
 
-START_TEST(test_walk_reply)
+TEST("datagrams", test_walk_reply)
 {
 	struct seen s = { 0 };
 	struct codec_reply rep;
@@ -1664,7 +1665,7 @@ START_TEST(test_walk_reply)
 END_TEST
 
 /* Two messages in one datagram: both visited, in order. */
-START_TEST(test_walk_two_messages)
+TEST("datagrams", test_walk_two_messages)
 {
 	uint8_t tgid_payload[560];
 	struct seen s = { 0 };
@@ -1708,7 +1709,7 @@ START_TEST(test_walk_two_messages)
 END_TEST
 
 /* The kernel's errno passes through exactly. */
-START_TEST(test_walk_errors)
+TEST("datagrams", test_walk_errors)
 {
 	static const int errs[] = { -ESRCH, -EPERM, -ENOBUFS, -EINVAL, -ERANGE,
 				    -EOPNOTSUPP, -ENOENT };
@@ -1739,7 +1740,7 @@ START_TEST(test_walk_errors)
 }
 END_TEST
 
-START_TEST(test_walk_short_error)
+TEST("datagrams", test_walk_short_error)
 {
 	static const int32_t err = -ESRCH;
 	struct seen s = { 0 };
@@ -1769,7 +1770,7 @@ START_TEST(test_walk_short_error)
 }
 END_TEST
 
-START_TEST(test_walk_bogus_len)
+TEST("datagrams", test_walk_bogus_len)
 {
 	static const uint32_t bogus[] = { 0, 1, 15, 597, 4096, 0xffffffffu };
 	struct seen s;
@@ -1820,7 +1821,7 @@ START_TEST(test_walk_bogus_len)
 END_TEST
 
 /* Messages of other types or families are handed over as MSG_OTHER. */
-START_TEST(test_walk_other)
+TEST("datagrams", test_walk_other)
 {
 	struct seen s = { 0 };
 	struct nlb b;
@@ -1851,94 +1852,6 @@ START_TEST(test_walk_other)
 END_TEST
 
 /* --------------------------------------------------------------------- */
-
-static Suite *fixture_suite(void)
-{
-	Suite *s = suite_create("fixture");
-	TCase *tc = tcase_create("layouts");
-
-#if defined(__LP64__)
-	tcase_add_test(tc, test_fixture_layouts);
-	tcase_add_test(tc, test_fixture_kernel_names);
-#endif
-	tcase_add_test(tc, test_fixture_sizes);
-	tcase_add_test(tc, test_fixture_distinct);
-	tcase_add_test(tc, test_fixture_bytes);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-static Suite *decode_suite(void)
-{
-	Suite *s = suite_create("decode");
-	TCase *tc = tcase_create("versions");
-	TCase *edge = tcase_create("edges");
-
-	tcase_add_loop_test(tc, test_decode_version, 1, TSTATS_VERSION_KNOWN + 1);
-	tcase_add_loop_test(tc, test_decode_version_tgid, 1, TSTATS_VERSION_KNOWN + 1);
-	tcase_add_loop_test(tc, test_decode_truncated_all, 1, TSTATS_VERSION_KNOWN + 1);
-	tcase_add_test(tc, test_decode_v15_vs_v16);
-	tcase_add_test(tc, test_decode_v14_560);
-	suite_add_tcase(s, tc);
-
-	tcase_add_test(edge, test_decode_v16_cut);
-	tcase_add_test(edge, test_decode_too_short);
-	tcase_add_test(edge, test_decode_longer);
-	tcase_add_test(edge, test_decode_newer);
-	tcase_add_test(edge, test_decode_version0);
-	tcase_add_test(edge, test_decode_tgid_fields);
-	tcase_add_test(edge, test_decode_empty_group);
-	tcase_add_test(edge, test_decode_values);
-	suite_add_tcase(s, edge);
-	return s;
-}
-
-static Suite *fields_suite(void)
-{
-	Suite *s = suite_create("fields");
-	TCase *tc = tcase_create("table");
-
-	tcase_add_test(tc, test_fields_table);
-	tcase_add_test(tc, test_fields_since);
-	tcase_add_test(tc, test_fields_delay_classes);
-	tcase_add_test(tc, test_fields_accessors);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-static Suite *parse_suite(void)
-{
-	Suite *s = suite_create("parse");
-	TCase *tc = tcase_create("replies");
-	TCase *bad = tcase_create("malformed");
-
-	tcase_add_test(tc, test_parse_pid);
-	tcase_add_test(tc, test_parse_tgid);
-	tcase_add_test(tc, test_parse_exit_event);
-	tcase_add_test(tc, test_parse_null_pad);
-	tcase_add_test(tc, test_parse_unknown_attrs);
-	suite_add_tcase(s, tc);
-
-	tcase_add_loop_test(bad, test_parse_malformed, 0, BAD__N);
-	tcase_add_test(bad, test_parse_fuzz);
-	suite_add_tcase(s, bad);
-	return s;
-}
-
-static Suite *walk_suite(void)
-{
-	Suite *s = suite_create("walk");
-	TCase *tc = tcase_create("datagrams");
-
-	tcase_add_test(tc, test_walk_reply);
-	tcase_add_test(tc, test_walk_two_messages);
-	tcase_add_test(tc, test_walk_errors);
-	tcase_add_test(tc, test_walk_short_error);
-	tcase_add_test(tc, test_walk_bogus_len);
-	tcase_add_test(tc, test_walk_other);
-	suite_add_tcase(s, tc);
-	return s;
-}
 
 /*
  * Suite "captured": real replies of every struct era, captured from Debian
@@ -2043,7 +1956,7 @@ static void ck_era(const struct captured *c, const struct tstats_record *rec,
 	}
 }
 
-START_TEST(test_captured_query)
+LOOP_TEST("eras", test_captured_query, 0, (int)(sizeof(captured) / sizeof(captured[0])))
 {
 	const struct captured *c = &captured[_i];
 	struct datagram pid = load_capture(c->tag, "query-pid-self", 1);
@@ -2086,7 +1999,7 @@ END_TEST
  * kernels sum only the delays into it (kernel/taskstats.c,
  * fill_tgid_exit()), so elapsed time and switches read 0.
  */
-START_TEST(test_captured_exit)
+LOOP_TEST("eras", test_captured_exit, 0, (int)(sizeof(captured) / sizeof(captured[0])))
 {
 	const struct captured *c = &captured[_i];
 	unsigned int st = 0, mt_threads = 0, groups = 0;
@@ -2153,30 +2066,18 @@ START_TEST(test_captured_exit)
 }
 END_TEST
 
-static Suite *captured_suite(void)
-{
-	Suite *s = suite_create("captured");
-	TCase *tc = tcase_create("eras");
-	int n = (int)(sizeof(captured) / sizeof(captured[0]));
-
-	tcase_add_loop_test(tc, test_captured_query, 0, n);
-	tcase_add_loop_test(tc, test_captured_exit, 0, n);
-	suite_add_tcase(s, tc);
-	return s;
-}
+static const struct check_case check_cases[] = {
+	{ .suite = "fixture", .name = "layouts" },
+	{ .suite = "decode", .name = "versions" },
+	{ .suite = "decode", .name = "edges" },
+	{ .suite = "fields", .name = "table" },
+	{ .suite = "parse", .name = "replies" },
+	{ .suite = "parse", .name = "malformed" },
+	{ .suite = "walk", .name = "datagrams" },
+	{ .suite = "captured", .name = "eras" },
+};
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fixture_suite());
-	int failed;
-
-	srunner_add_suite(sr, decode_suite());
-	srunner_add_suite(sr, fields_suite());
-	srunner_add_suite(sr, parse_suite());
-	srunner_add_suite(sr, walk_suite());
-	srunner_add_suite(sr, captured_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return CHECK_RUN(check_cases, NULL);
 }

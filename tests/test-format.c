@@ -14,6 +14,7 @@
 #include <check.h>
 
 #include "cli.h"
+#include "check-main.h"
 
 static const struct {
 	uint64_t ns;
@@ -45,7 +46,7 @@ static const struct {
 	{ UINT64_MAX, "213503d23h34m" },
 };
 
-START_TEST(test_duration)
+TEST("format", test_duration)
 {
 	char buf[CLI_FMT_MAX];
 
@@ -75,7 +76,7 @@ static const struct {
 	{ UINT64_MAX, "16.0 EiB" },
 };
 
-START_TEST(test_size)
+TEST("format", test_size)
 {
 	char buf[CLI_FMT_MAX];
 
@@ -84,7 +85,7 @@ START_TEST(test_size)
 }
 END_TEST
 
-START_TEST(test_integers)
+TEST("format", test_integers)
 {
 	char buf[CLI_FMT_MAX];
 
@@ -109,7 +110,7 @@ START_TEST(test_integers)
 END_TEST
 
 /* Averages and scaled sizes round once, from the exact fraction. */
-START_TEST(test_fractions)
+TEST("format", test_fractions)
 {
 	char buf[CLI_FMT_MAX];
 
@@ -146,7 +147,7 @@ static uint64_t next_random(uint64_t *state)
 }
 
 /* cli_round_frac() against exact 128-bit arithmetic, where it is exact. */
-START_TEST(test_round_reference)
+TEST("format", test_round_reference)
 {
 	static const uint64_t units[] = {
 		1, 1000, 1000000, 1000000000, 1024, 1048576, 1ull << 30, 1ull << 60,
@@ -205,7 +206,7 @@ static bool utf8_for(const char *lc_all, const char *lc_ctype, const char *lang)
 
 /* Columns for aligning tables: wide CJK ideographs take two, combining
  * marks none, whatever the environment's locale. */
-START_TEST(test_display_width)
+TEST("format", test_display_width)
 {
 	ck_assert_uint_eq(cli_display_width(""), 0);
 	ck_assert_uint_eq(cli_display_width("bash"), 4);
@@ -217,7 +218,7 @@ START_TEST(test_display_width)
 }
 END_TEST
 
-START_TEST(test_charset)
+TEST("format", test_charset)
 {
 	ck_assert(!utf8_for(NULL, NULL, NULL));
 	ck_assert(!utf8_for("", "", ""));
@@ -251,26 +252,11 @@ START_TEST(test_charset)
 }
 END_TEST
 
+static const struct check_case check_cases[] = {
+	{ .suite = "format", .name = "format" },
+};
+
 int main(void)
 {
-	Suite *s = suite_create("format");
-	TCase *tc = tcase_create("format");
-	SRunner *sr;
-	int failed;
-
-	tcase_add_test(tc, test_duration);
-	tcase_add_test(tc, test_size);
-	tcase_add_test(tc, test_integers);
-	tcase_add_test(tc, test_fractions);
-#ifdef __SIZEOF_INT128__
-	tcase_add_test(tc, test_round_reference);
-#endif
-	tcase_add_test(tc, test_charset);
-	tcase_add_test(tc, test_display_width);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return CHECK_RUN(check_cases, NULL);
 }

@@ -35,6 +35,7 @@
 #include "table.h"
 #include "jsonc.h"
 #include "notes.h"
+#include "check-main.h"
 
 #define MAX_RECORDS 64
 
@@ -434,7 +435,7 @@ static unsigned int first_difference(const char *a, size_t alen, const char *b, 
 	return line;
 }
 
-START_TEST(test_golden)
+LOOP_TEST("renderers", test_golden, 0, (int)N_GOLDENS)
 {
 	const struct golden *g = &goldens[_i];
 	const char *src = getenv("TSTATS_SRCDIR"), *update = getenv("TSTATS_GOLDEN_UPDATE");
@@ -472,7 +473,7 @@ START_TEST(test_golden)
 END_TEST
 
 /* Every record file loads, and what it says is what the record holds. */
-START_TEST(test_records)
+TEST("renderers", test_records)
 {
 	const struct tstats_record *v10 = &records[0], *hostile = &records[12];
 	uint64_t v;
@@ -628,25 +629,14 @@ static void setup(void)
 		load_record(record_files[i], &records[i]);
 }
 
+static const struct check_case check_cases[] = {
+	{ .suite = "golden", .name = "renderers", .setup_once = setup },
+};
+
 int main(int argc, char **argv)
 {
-	Suite *s;
-	TCase *tc;
-	SRunner *sr;
-	int failed;
-
 	if (argc == 5 && strcmp(argv[1], "--from-capture") == 0)
 		return from_capture(argv[2], (unsigned int)strtoul(argv[3], NULL, 10),
 				    (uint32_t)strtoul(argv[4], NULL, 10));
-	s = suite_create("golden");
-	tc = tcase_create("renderers");
-	tcase_add_unchecked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, test_records);
-	tcase_add_loop_test(tc, test_golden, 0, (int)N_GOLDENS);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return CHECK_RUN(check_cases, NULL);
 }

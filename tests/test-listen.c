@@ -32,6 +32,7 @@
 #include "probe.h"
 #include "fakekernel.h"
 #include "nlbuild.h"
+#include "check-main.h"
 
 #define MIB (1024 * 1024)
 
@@ -180,7 +181,7 @@ static void expect_norm(const char *list, const char *possible, int err,
 	free(out);
 }
 
-START_TEST(cpulist_syntax)
+TEST("cpulist", cpulist_syntax)
 {
 	static const char *const bad[] = {
 		"", " ", ",", "\n", "a", "1-", "-1", "3-1", "1;2", "0x1", "1 -2",
@@ -196,7 +197,7 @@ START_TEST(cpulist_syntax)
 }
 END_TEST
 
-START_TEST(cpulist_canonical)
+TEST("cpulist", cpulist_canonical)
 {
 	expect_norm("0-3,7", "0-7", 0, "0-3,7", 5);
 	expect_norm("7,0-3", "0-7", 0, "0-3,7", 5);
@@ -222,7 +223,7 @@ START_TEST(cpulist_canonical)
 }
 END_TEST
 
-START_TEST(cpulist_range)
+TEST("cpulist", cpulist_range)
 {
 	expect_norm("8", "0-7", -ERANGE, NULL, 0);
 	expect_norm("0-8", "0-7", -ERANGE, NULL, 0);
@@ -237,7 +238,7 @@ START_TEST(cpulist_range)
 }
 END_TEST
 
-START_TEST(cpulist_check_public)
+TEST("cpulist", cpulist_check_public)
 {
 	/* This machine has CPU 0 whatever else it has. */
 	ck_assert_int_eq(tstats_cpulist_check("0"), 1);
@@ -277,7 +278,7 @@ static void parse_request(size_t i, struct nlmsghdr *nlh, uint8_t *cmd, uint16_t
 	ck_assert_uint_eq(strlen(str) + 1, slen);
 }
 
-START_TEST(register_and_deregister)
+TEST("fake-kernel", register_and_deregister)
 {
 	struct tstats_listener *l = fake_listener("0-3,7");
 	struct nlmsghdr nlh;
@@ -321,32 +322,32 @@ static void expect_refused(int answer, int want)
 	ck_assert(!fk->closed);
 }
 
-START_TEST(register_refused_eperm)
+TEST("fake-kernel", register_refused_eperm)
 {
 	expect_refused(-EPERM, -EPERM);
 }
 END_TEST
 
-START_TEST(register_refused_einval)
+TEST("fake-kernel", register_refused_einval)
 {
 	/* What a non-initial PID or user namespace gets. */
 	expect_refused(-EINVAL, -EINVAL);
 }
 END_TEST
 
-START_TEST(register_refused_erange)
+TEST("fake-kernel", register_refused_erange)
 {
 	expect_refused(-ERANGE, -ERANGE);
 }
 END_TEST
 
-START_TEST(register_no_answer)
+TEST("fake-kernel", register_no_answer)
 {
 	expect_refused(FK_NO_ANSWER, -ETIMEDOUT);
 }
 END_TEST
 
-START_TEST(register_refused_each_errno)
+TEST("fake-kernel", register_refused_each_errno)
 {
 	static const int errnos[] = {
 		EPERM, EINVAL, ERANGE, EOPNOTSUPP, ENOMEM, E2BIG, ENOBUFS, EMSGSIZE,
@@ -364,7 +365,7 @@ START_TEST(register_refused_each_errno)
 }
 END_TEST
 
-START_TEST(register_ignores_foreign_answers)
+TEST("fake-kernel", register_ignores_foreign_answers)
 {
 	struct tstats_listener *l;
 	struct seen s = { 0 };
@@ -388,7 +389,7 @@ START_TEST(register_ignores_foreign_answers)
 }
 END_TEST
 
-START_TEST(register_event_before_ack)
+TEST("fake-kernel", register_event_before_ack)
 {
 	struct tstats_listener *l;
 	struct seen s = { 0 };
@@ -407,7 +408,7 @@ END_TEST
  * Exit messages
  */
 
-START_TEST(pid_only)
+TEST("fake-kernel", pid_only)
 {
 	struct tstats_listener *l = fake_listener("0");
 	struct tstats_listener_stats st;
@@ -439,7 +440,7 @@ START_TEST(pid_only)
 }
 END_TEST
 
-START_TEST(pid_only_group_exit)
+TEST("fake-kernel", pid_only_group_exit)
 {
 	struct tstats_listener *l = fake_listener("0");
 	struct seen s = { 0 };
@@ -452,7 +453,7 @@ START_TEST(pid_only_group_exit)
 }
 END_TEST
 
-START_TEST(pid_and_tgid)
+TEST("fake-kernel", pid_and_tgid)
 {
 	struct tstats_listener *l = fake_listener("0");
 	struct tstats_listener_stats st;
@@ -480,7 +481,7 @@ START_TEST(pid_and_tgid)
 }
 END_TEST
 
-START_TEST(pid_and_tgid_without_agroup)
+TEST("fake-kernel", pid_and_tgid_without_agroup)
 {
 	struct tstats_listener *l = fake_listener("0");
 	struct seen s = { 0 };
@@ -494,7 +495,7 @@ START_TEST(pid_and_tgid_without_agroup)
 }
 END_TEST
 
-START_TEST(tgid_version_zero)
+TEST("fake-kernel", tgid_version_zero)
 {
 	struct tstats_listener *l = fake_listener("0");
 	const struct nlb_member *m15, *m16;
@@ -575,7 +576,7 @@ static size_t big_exit_msg(uint8_t *buf, uint32_t pid, uint32_t tgid, size_t ple
 	return off;
 }
 
-START_TEST(truncated_grows_and_counts)
+TEST("fake-kernel", truncated_grows_and_counts)
 {
 	struct tstats_listener *l = fake_listener("0");
 	struct tstats_listener_stats st;
@@ -618,7 +619,7 @@ START_TEST(truncated_grows_and_counts)
 }
 END_TEST
 
-START_TEST(truncated_without_loss_callback)
+TEST("fake-kernel", truncated_without_loss_callback)
 {
 	struct tstats_listener *l = fake_listener("0");
 	struct seen s = { 0 };
@@ -637,7 +638,7 @@ START_TEST(truncated_without_loss_callback)
 }
 END_TEST
 
-START_TEST(enobufs_is_reported_and_listening_goes_on)
+TEST("fake-kernel", enobufs_is_reported_and_listening_goes_on)
 {
 	struct tstats_listener *l = fake_listener("0");
 	struct tstats_listener_stats st;
@@ -669,7 +670,7 @@ START_TEST(enobufs_is_reported_and_listening_goes_on)
 }
 END_TEST
 
-START_TEST(enobufs_without_loss_callback)
+TEST("fake-kernel", enobufs_without_loss_callback)
 {
 	struct tstats_listener *l = fake_listener("0");
 	struct seen s = { 0 };
@@ -686,7 +687,7 @@ START_TEST(enobufs_without_loss_callback)
 }
 END_TEST
 
-START_TEST(enobufs_while_registering)
+TEST("fake-kernel", enobufs_while_registering)
 {
 	struct tstats_listener *l;
 	struct seen s = { 0 };
@@ -701,7 +702,7 @@ START_TEST(enobufs_while_registering)
 }
 END_TEST
 
-START_TEST(stop_keeps_the_rest)
+TEST("fake-kernel", stop_keeps_the_rest)
 {
 	struct tstats_listener *l = fake_listener("0");
 	struct seen s = { 0 };
@@ -723,7 +724,7 @@ START_TEST(stop_keeps_the_rest)
 }
 END_TEST
 
-START_TEST(malformed_is_counted)
+TEST("fake-kernel", malformed_is_counted)
 {
 	struct tstats_listener *l = fake_listener("0");
 	uint8_t p[1024];
@@ -759,7 +760,7 @@ START_TEST(malformed_is_counted)
 }
 END_TEST
 
-START_TEST(bogus_nlmsg_len_is_malformed)
+TEST("fake-kernel", bogus_nlmsg_len_is_malformed)
 {
 	static const uint32_t lens[] = { 0, NLMSG_HDRLEN - 1, 100000 };
 	struct tstats_listener *l = fake_listener("0");
@@ -791,7 +792,7 @@ START_TEST(bogus_nlmsg_len_is_malformed)
 }
 END_TEST
 
-START_TEST(multipart_exit_messages)
+TEST("fake-kernel", multipart_exit_messages)
 {
 	static const int32_t zero;
 	struct tstats_listener *l = fake_listener("0");
@@ -833,7 +834,7 @@ START_TEST(multipart_exit_messages)
 }
 END_TEST
 
-START_TEST(other_messages_ignored)
+TEST("fake-kernel", other_messages_ignored)
 {
 	struct tstats_listener *l = fake_listener("0");
 	uint8_t p[1024];
@@ -865,7 +866,7 @@ START_TEST(other_messages_ignored)
 }
 END_TEST
 
-START_TEST(run_and_arguments)
+TEST("fake-kernel", run_and_arguments)
 {
 	struct tstats_listener *l = fake_listener("0");
 	struct tstats_listener_stats st;
@@ -893,47 +894,6 @@ START_TEST(run_and_arguments)
 	tstats_listener_free(l);
 }
 END_TEST
-
-static Suite *unit_suite(void)
-{
-	Suite *su = suite_create("listen-unit");
-	TCase *tc = tcase_create("cpulist");
-
-	tcase_add_test(tc, cpulist_syntax);
-	tcase_add_test(tc, cpulist_canonical);
-	tcase_add_test(tc, cpulist_range);
-	tcase_add_test(tc, cpulist_check_public);
-	suite_add_tcase(su, tc);
-
-	tc = tcase_create("fake-kernel");
-	tcase_add_checked_fixture(tc, fake_setup, fake_teardown);
-	tcase_add_test(tc, register_and_deregister);
-	tcase_add_test(tc, register_refused_eperm);
-	tcase_add_test(tc, register_refused_einval);
-	tcase_add_test(tc, register_refused_erange);
-	tcase_add_test(tc, register_no_answer);
-	tcase_add_test(tc, register_refused_each_errno);
-	tcase_add_test(tc, register_ignores_foreign_answers);
-	tcase_add_test(tc, register_event_before_ack);
-	tcase_add_test(tc, pid_only);
-	tcase_add_test(tc, pid_only_group_exit);
-	tcase_add_test(tc, pid_and_tgid);
-	tcase_add_test(tc, pid_and_tgid_without_agroup);
-	tcase_add_test(tc, tgid_version_zero);
-	tcase_add_test(tc, truncated_grows_and_counts);
-	tcase_add_test(tc, truncated_without_loss_callback);
-	tcase_add_test(tc, enobufs_is_reported_and_listening_goes_on);
-	tcase_add_test(tc, enobufs_without_loss_callback);
-	tcase_add_test(tc, enobufs_while_registering);
-	tcase_add_test(tc, stop_keeps_the_rest);
-	tcase_add_test(tc, malformed_is_counted);
-	tcase_add_test(tc, bogus_nlmsg_len_is_malformed);
-	tcase_add_test(tc, multipart_exit_messages);
-	tcase_add_test(tc, other_messages_ignored);
-	tcase_add_test(tc, run_and_arguments);
-	suite_add_tcase(su, tc);
-	return su;
-}
 
 /*
  * Live: real exits of our own children.
@@ -1131,7 +1091,7 @@ static struct tstats_listener *live_listener(int rcvbuf)
 	return l;
 }
 
-START_TEST(live_200_children)
+TEST("exits", live_200_children)
 {
 	struct live *lv = calloc(1, sizeof(*lv));
 	struct tstats_listener *l;
@@ -1333,7 +1293,7 @@ static double now_s(void)
 
 #define STORM 20000
 
-START_TEST(live_storm_small_buffer_reports_loss)
+TEST("exits", live_storm_small_buffer_reports_loss)
 {
 	struct tstats_listener *l = live_listener(0);
 	struct tstats_listener_stats st;
@@ -1366,7 +1326,7 @@ END_TEST
 
 #define CALM 5000
 
-START_TEST(live_storm_large_buffer_loses_nothing)
+TEST("exits", live_storm_large_buffer_loses_nothing)
 {
 	struct tstats_listener *l = live_listener(16 * MIB);
 	struct tstats_listener_stats st;
@@ -1398,7 +1358,7 @@ START_TEST(live_storm_large_buffer_loses_nothing)
 }
 END_TEST
 
-START_TEST(live_errors)
+TEST("exits", live_errors)
 {
 	struct tstats_listener *l = (struct tstats_listener *)&l;
 	char *possible = NULL;
@@ -1444,7 +1404,7 @@ static int new_as_nobody(void)
 	return -tstats_listener_new(NULL, &l);
 }
 
-START_TEST(live_unprivileged_eperm)
+TEST("exits", live_unprivileged_eperm)
 {
 	ck_assert_int_eq(in_child(new_as_nobody), EPERM);
 }
@@ -1467,7 +1427,7 @@ static int new_in_pidns(void)
 	return in_child(new_in_pidns_child);
 }
 
-START_TEST(live_pid_namespace_einval)
+TEST("exits", live_pid_namespace_einval)
 {
 	/* A valid cpulist (checked in the namespace) and still EINVAL:
 	 * that is the kernel refusing the namespace. */
@@ -1501,7 +1461,7 @@ static unsigned int running_version(void)
 	return r.version;
 }
 
-START_TEST(live_net_namespace_enetunreach)
+TEST("exits", live_net_namespace_enetunreach)
 {
 	/* The kernel registers it, but would send it nothing: said at once
 	 * rather than found out by waiting forever. Before Linux 5.19
@@ -1517,28 +1477,15 @@ START_TEST(live_net_namespace_enetunreach)
 }
 END_TEST
 
-static Suite *live_suite(void)
-{
-	Suite *su = suite_create("listen-live");
-	TCase *tc = tcase_create("exits");
-
-	tcase_set_timeout(tc, 240);
-	tcase_add_test(tc, live_errors);
-	tcase_add_test(tc, live_unprivileged_eperm);
-	tcase_add_test(tc, live_pid_namespace_einval);
-	tcase_add_test(tc, live_net_namespace_enetunreach);
-	tcase_add_test(tc, live_200_children);
-	tcase_add_test(tc, live_storm_large_buffer_loses_nothing);
-	tcase_add_test(tc, live_storm_small_buffer_reports_loss);
-	suite_add_tcase(su, tc);
-	return su;
-}
+static const struct check_case check_cases[] = {
+	{ .suite = "listen-unit", .name = "cpulist" },
+	{ .suite = "listen-unit", .name = "fake-kernel", .setup = fake_setup, .teardown = fake_teardown },
+	{ .suite = "listen-live", .name = "exits", .timeout = 240 },
+};
 
 int main(int argc, char **argv)
 {
 	bool live = argc > 1 && strcmp(argv[1], "live") == 0;
-	SRunner *sr;
-	int failed;
 
 	if (argc > 1 && !live && strcmp(argv[1], "unit") != 0) {
 		fprintf(stderr, "usage: %s [unit|live]\n", argv[0]);
@@ -1550,9 +1497,5 @@ int main(int argc, char **argv)
 		if (p)
 			return p;
 	}
-	sr = srunner_create(live ? live_suite() : unit_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return CHECK_RUN(check_cases, live ? "listen-live" : "listen-unit");
 }

@@ -24,6 +24,7 @@
 #include "children.h"
 #include "libtaskstats.h"
 #include "probe.h"
+#include "check-main.h"
 
 #define MIB (1024u * 1024u)
 
@@ -111,7 +112,7 @@ static void read_proc_comm(pid_t pid, char *out, size_t len)
 	out[strcspn(out, "\n")] = '\0';
 }
 
-START_TEST(query_self)
+TEST("queries", query_self)
 {
 	struct tstats_record r;
 	char comm[64];
@@ -134,7 +135,7 @@ START_TEST(query_self)
 }
 END_TEST
 
-START_TEST(query_init)
+TEST("queries", query_init)
 {
 	struct tstats_record r;
 
@@ -206,7 +207,7 @@ static void assert_era(const struct tstats_record *r)
 		  (r->kind == TSTATS_KIND_PID && r->version >= 17));
 }
 
-START_TEST(query_era)
+TEST("queries", query_era)
 {
 	struct tstats_record r;
 
@@ -217,7 +218,7 @@ START_TEST(query_era)
 }
 END_TEST
 
-START_TEST(query_reaped_is_esrch)
+TEST("queries", query_reaped_is_esrch)
 {
 	struct tstats_record r;
 	pid_t pid = reaped_pid();
@@ -232,7 +233,7 @@ START_TEST(query_reaped_is_esrch)
 }
 END_TEST
 
-START_TEST(query_many_in_a_row)
+TEST("queries", query_many_in_a_row)
 {
 	struct tstats_record r;
 
@@ -288,7 +289,7 @@ static pid_t spawn_worker(const char *path)
 	return pid;
 }
 
-START_TEST(worker_matches_proc)
+TEST("queries", worker_matches_proc)
 {
 	char path[] = "tstats-live-XXXXXX";
 	struct tstats_record r;
@@ -380,7 +381,7 @@ START_TEST(worker_matches_proc)
 }
 END_TEST
 
-START_TEST(zombie_has_exit_code)
+TEST("queries", zombie_has_exit_code)
 {
 	struct tstats_record r;
 	siginfo_t si;
@@ -456,7 +457,7 @@ static pid_t spawn_mt(int ready_fd)
 	return pid;
 }
 
-START_TEST(tgid_sums_threads)
+TEST("queries", tgid_sums_threads)
 {
 	struct tstats_record g, t, g2;
 	uint64_t sum_vcsw = 0, sum_ivcsw = 0, sum_run = 0;
@@ -522,7 +523,7 @@ START_TEST(tgid_sums_threads)
 }
 END_TEST
 
-START_TEST(unprivileged_gets_eperm)
+TEST("queries", unprivileged_gets_eperm)
 {
 	int status;
 	pid_t pid = fork();
@@ -547,7 +548,7 @@ START_TEST(unprivileged_gets_eperm)
 }
 END_TEST
 
-START_TEST(timeout_is_settable)
+TEST("queries", timeout_is_settable)
 {
 	struct tstats_record r;
 
@@ -559,34 +560,15 @@ START_TEST(timeout_is_settable)
 }
 END_TEST
 
+static const struct check_case check_cases[] = {
+	{ .suite = "live", .name = "queries", .setup = setup, .teardown = teardown, .timeout = 60 },
+};
+
 int main(void)
 {
-	Suite *s = suite_create("live");
-	TCase *tc = tcase_create("queries");
-	SRunner *sr;
-	int failed, p;
+	int p = probe_taskstats(false);
 
-	p = probe_taskstats(false);
 	if (p)
 		return p;
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, query_self);
-	tcase_add_test(tc, query_init);
-	tcase_add_test(tc, query_era);
-	tcase_add_test(tc, query_reaped_is_esrch);
-	tcase_add_test(tc, query_many_in_a_row);
-	tcase_add_test(tc, worker_matches_proc);
-	tcase_add_test(tc, zombie_has_exit_code);
-	tcase_add_test(tc, tgid_sums_threads);
-	tcase_add_test(tc, unprivileged_gets_eperm);
-	tcase_add_test(tc, timeout_is_settable);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return CHECK_RUN(check_cases, NULL);
 }

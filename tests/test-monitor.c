@@ -24,6 +24,7 @@
 #include "children.h"
 #include "libtaskstats.h"
 #include "probe.h"
+#include "check-main.h"
 
 #define MIB (1024u * 1024u)
 
@@ -130,7 +131,7 @@ static FILE *start(const char *cmd)
  * 5.10. Losing the exited children would still show: they are about
  * half of the busy time.
  */
-START_TEST(conservation)
+TEST("live", conservation)
 {
 	const char *forkload = getenv("TSTATS_FORKLOAD");
 	struct tstats_monitor_stats st;
@@ -332,7 +333,7 @@ static void thread_exit_keeps_bytes(bool sample_first)
 	tstats_monitor_free(m);
 }
 
-START_TEST(exited_thread_keeps_its_bytes)
+TEST("live", exited_thread_keeps_its_bytes)
 {
 	thread_exit_keeps_bytes(true);
 	/*
@@ -424,7 +425,7 @@ static int find_reuse(const struct tstats_monitor_row *row, void *userdata)
  * same id through ns_last_pid, burns none: a diff would read it as a
  * counter going backwards or as the predecessor's time.
  */
-START_TEST(reused_pid_is_never_diffed)
+TEST("live", reused_pid_is_never_diffed)
 {
 	struct tstats_monitor_stats st;
 	struct tstats_monitor *m;
@@ -486,7 +487,7 @@ static int find_zombie(const struct tstats_monitor_row *row, void *userdata)
 
 /* A child that exits but is not reaped stays in /proc as a zombie: its
  * final values count once, however many samples still find it. */
-START_TEST(zombie_counts_once)
+TEST("live", zombie_counts_once)
 {
 	struct tstats_monitor *m;
 	struct zsum z = { 0 };
@@ -524,7 +525,7 @@ END_TEST
 
 /* Exits faster than a tiny receive buffer holds: the interval says it is
  * incomplete, and how much was lost. */
-START_TEST(exit_storm_marks_incomplete)
+TEST("live", exit_storm_marks_incomplete)
 {
 	struct tstats_monitor_stats st;
 	struct tstats_monitor *m;
@@ -552,7 +553,7 @@ START_TEST(exit_storm_marks_incomplete)
 }
 END_TEST
 
-START_TEST(arguments)
+TEST("live", arguments)
 {
 	struct tstats_monitor_stats st;
 	struct tstats_monitor *m;
@@ -578,28 +579,15 @@ START_TEST(arguments)
 }
 END_TEST
 
+static const struct check_case check_cases[] = {
+	{ .suite = "monitor", .name = "live", .timeout = 120 },
+};
+
 int main(void)
 {
-	Suite *s = suite_create("monitor");
-	TCase *tc = tcase_create("live");
-	SRunner *sr;
-	int failed, p;
+	int p = probe_taskstats(true);
 
-	p = probe_taskstats(true);
 	if (p)
 		return p;
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, arguments);
-	tcase_add_test(tc, conservation);
-	tcase_add_test(tc, exited_thread_keeps_its_bytes);
-	tcase_add_test(tc, reused_pid_is_never_diffed);
-	tcase_add_test(tc, zombie_counts_once);
-	tcase_add_test(tc, exit_storm_marks_incomplete);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return CHECK_RUN(check_cases, NULL);
 }

@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "fakekernel.h"
 #include "nlbuild.h"
+#include "check-main.h"
 
 static struct fake_kernel *fk;
 static struct tstats_ctx *ctx;
@@ -49,7 +50,7 @@ static void expect_record(const struct tstats_record *r, uint32_t id)
 	ck_assert_uint_eq(v, nlb_ts_expect(TSTATS_F_UTIME));
 }
 
-START_TEST(reply)
+TEST("fake-kernel", reply)
 {
 	struct tstats_record r;
 
@@ -61,7 +62,7 @@ START_TEST(reply)
 }
 END_TEST
 
-START_TEST(timeout)
+TEST("fake-kernel", timeout)
 {
 	struct tstats_record r;
 
@@ -74,7 +75,7 @@ START_TEST(timeout)
 }
 END_TEST
 
-START_TEST(stale_reply_skipped)
+TEST("fake-kernel", stale_reply_skipped)
 {
 	struct tstats_record r;
 
@@ -85,7 +86,7 @@ START_TEST(stale_reply_skipped)
 }
 END_TEST
 
-START_TEST(stale_and_reply_in_one_datagram)
+TEST("fake-kernel", stale_and_reply_in_one_datagram)
 {
 	struct tstats_record r;
 
@@ -95,7 +96,7 @@ START_TEST(stale_and_reply_in_one_datagram)
 }
 END_TEST
 
-START_TEST(late_reply_after_timeout)
+TEST("fake-kernel", late_reply_after_timeout)
 {
 	struct tstats_record r;
 
@@ -108,7 +109,7 @@ START_TEST(late_reply_after_timeout)
 }
 END_TEST
 
-START_TEST(kernel_errno_kept)
+TEST("fake-kernel", kernel_errno_kept)
 {
 	/* What the kernel's taskstats and genetlink code can answer, and
 	 * some it should not (passed through all the same). */
@@ -135,7 +136,7 @@ START_TEST(kernel_errno_kept)
 }
 END_TEST
 
-START_TEST(truncated_grows_and_resends)
+TEST("fake-kernel", truncated_grows_and_resends)
 {
 	struct tstats_record r;
 
@@ -150,7 +151,7 @@ START_TEST(truncated_grows_and_resends)
 }
 END_TEST
 
-START_TEST(socket_overflow)
+TEST("fake-kernel", socket_overflow)
 {
 	struct tstats_record r;
 
@@ -159,7 +160,7 @@ START_TEST(socket_overflow)
 }
 END_TEST
 
-START_TEST(malformed)
+TEST("fake-kernel", malformed)
 {
 	struct tstats_record r;
 
@@ -171,7 +172,7 @@ START_TEST(malformed)
 END_TEST
 
 /* Every way nlmsg_len can lie: -EBADMSG, and the next query works. */
-START_TEST(bogus_nlmsg_len)
+TEST("fake-kernel", bogus_nlmsg_len)
 {
 	static const enum fk_step bogus[] = { FK_BOGUS_LEN, FK_BOGUS_SMALL, FK_BOGUS_ZERO };
 	struct tstats_record r;
@@ -188,7 +189,7 @@ START_TEST(bogus_nlmsg_len)
 }
 END_TEST
 
-START_TEST(truncated_messages)
+TEST("fake-kernel", truncated_messages)
 {
 	struct tstats_record r;
 	uint64_t v;
@@ -209,7 +210,7 @@ START_TEST(truncated_messages)
 }
 END_TEST
 
-START_TEST(oversized_reply)
+TEST("fake-kernel", oversized_reply)
 {
 	struct tstats_record r;
 	uint64_t v;
@@ -236,7 +237,7 @@ END_TEST
  * Taskstats answers are never multipart, but a multipart shape must not
  * confuse a query: NLM_F_MULTI data is the answer, NLMSG_DONE is none.
  */
-START_TEST(multipart_reply)
+TEST("fake-kernel", multipart_reply)
 {
 	struct tstats_record r;
 
@@ -262,7 +263,7 @@ START_TEST(multipart_reply)
 }
 END_TEST
 
-START_TEST(tgid_query)
+TEST("fake-kernel", tgid_query)
 {
 	struct tstats_record r;
 
@@ -274,7 +275,7 @@ START_TEST(tgid_query)
 }
 END_TEST
 
-START_TEST(bad_arguments)
+TEST("fake-kernel", bad_arguments)
 {
 	struct tstats_record r;
 
@@ -289,34 +290,11 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+static const struct check_case check_cases[] = {
+	{ .suite = "query", .name = "fake-kernel", .setup = setup, .teardown = teardown },
+};
+
 int main(void)
 {
-	Suite *s = suite_create("query");
-	TCase *tc = tcase_create("fake-kernel");
-	SRunner *sr;
-	int failed;
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, reply);
-	tcase_add_test(tc, timeout);
-	tcase_add_test(tc, stale_reply_skipped);
-	tcase_add_test(tc, stale_and_reply_in_one_datagram);
-	tcase_add_test(tc, late_reply_after_timeout);
-	tcase_add_test(tc, kernel_errno_kept);
-	tcase_add_test(tc, truncated_grows_and_resends);
-	tcase_add_test(tc, socket_overflow);
-	tcase_add_test(tc, malformed);
-	tcase_add_test(tc, bogus_nlmsg_len);
-	tcase_add_test(tc, truncated_messages);
-	tcase_add_test(tc, oversized_reply);
-	tcase_add_test(tc, multipart_reply);
-	tcase_add_test(tc, tgid_query);
-	tcase_add_test(tc, bad_arguments);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return CHECK_RUN(check_cases, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "table.h"
+#include "check-main.h"
 
 static void set(struct tstats_record *rec, unsigned int f, uint64_t v)
 {
@@ -109,7 +110,7 @@ static void check_commands(const char *text, const char *const *want, size_t n)
  * record's, the status and elapsed time the last thread's, the name the
  * leader's.
  */
-START_TEST(test_process_total)
+TEST("unit", test_process_total)
 {
 	struct cli_proc p = { .tgid = 400, .ppid = 1 };
 	struct tstats_record main_thr = thread(400, 400, 1, "xz", false, 10, 26214400, 0);
@@ -151,7 +152,7 @@ END_TEST
  * (a reused PID can do that): they still appear, once each. 700's parent
  * is not in the table: a root of its own, after the command's tree.
  */
-START_TEST(test_order)
+TEST("unit", test_order)
 {
 	struct cli_proc procs[] = {
 		proc1(200, 100, "sh", 1),
@@ -187,7 +188,7 @@ START_TEST(test_order)
 END_TEST
 
 /* Deep trees keep their indentation at 32 levels. */
-START_TEST(test_deep)
+TEST("unit", test_deep)
 {
 	struct cli_proc procs[40];
 	const size_t n = sizeof(procs) / sizeof(procs[0]);
@@ -212,7 +213,7 @@ START_TEST(test_deep)
 END_TEST
 
 /* --group-by comm and user: most CPU first, counts and sums, escaped keys. */
-START_TEST(test_groups)
+TEST("unit", test_groups)
 {
 	struct cli_proc procs[] = {
 		proc1(200, 100, "sh", 1),
@@ -239,31 +240,15 @@ START_TEST(test_groups)
 }
 END_TEST
 
-static Suite *tree_suite(void)
-{
-	Suite *s = suite_create("tree");
-	TCase *tc = tcase_create("unit");
-
-	tcase_add_test(tc, test_process_total);
-	tcase_add_test(tc, test_order);
-	tcase_add_test(tc, test_deep);
-	tcase_add_test(tc, test_groups);
-	suite_add_tcase(s, tc);
-	return s;
-}
+static const struct check_case check_cases[] = {
+	{ .suite = "tree", .name = "unit" },
+};
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tree_suite());
-
 	/* The table's renderer, as the CLI loads it for --tree. */
 	if (cli_table_load() < 0)
 		return 1;
-	int failed;
-
 	cli_set_utf8(false);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return CHECK_RUN(check_cases, NULL);
 }
