@@ -53,46 +53,112 @@ enum {
 	OPT_JSON_LINES,
 };
 
-static const struct option long_options[] = {
-	{ "pid", required_argument, NULL, 'p' },
-	{ "tgid", required_argument, NULL, 't' },
-	{ "exact", no_argument, NULL, 'x' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "json-lines", no_argument, NULL, OPT_JSON_LINES },
-	{ "jsonl", no_argument, NULL, OPT_JSON_LINES },
-	{ "compact", no_argument, NULL, OPT_COMPACT },
-	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
-	{ "listen", no_argument, NULL, 'l' },
-	{ "cpus", required_argument, NULL, OPT_CPUS },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
-	{ "tree", no_argument, NULL, OPT_TREE },
-	{ "all", no_argument, NULL, 'a' },
-	{ "threads", no_argument, NULL, OPT_THREADS },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "sort", required_argument, NULL, 's' },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "output", required_argument, NULL, 'o' },
-	{ "output-all", no_argument, NULL, 'O' },
-	{ "bytes", no_argument, NULL, 'b' },
-	{ "list-columns", no_argument, NULL, OPT_LIST_COLUMNS },
-	{ "noheadings", no_argument, NULL, 'n' },
-	{ "raw", no_argument, NULL, 'r' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "cgroup", required_argument, NULL, 'C' },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "check", no_argument, NULL, OPT_CHECK },
-	{ "group-by", required_argument, NULL, OPT_GROUP_BY },
-	{ "user", required_argument, NULL, 'u' },
-	{ "comm", required_argument, NULL, OPT_COMM },
-	{ "active", no_argument, NULL, OPT_ACTIVE },
-	{ "live", no_argument, NULL, OPT_LIVE },
-	{ NULL, 0, NULL, 0 },
+/*
+ * The modes an option can be given in. The options that choose a mode
+ * (-p/-t, --listen, -- COMMAND, --all, --interval, --live, --list-columns,
+ * --cgroup, --check) exclude each other in check_modes(); mode_of() then
+ * names the one that runs, and every other option given must list it.
+ */
+enum {
+	M_QUERY = 1u << 0,	/* -p/-t */
+	M_WATCH = 1u << 1,	/* -p/-t --interval */
+	M_LISTEN = 1u << 2,
+	M_RUN = 1u << 3,	/* -- COMMAND */
+	M_ALL = 1u << 4,	/* --all, a snapshot */
+	M_INTERVAL = 1u << 5,	/* --all --interval */
+	M_LIVE = 1u << 6,
+	M_COLUMNS = 1u << 7,	/* --list-columns */
+	M_CGROUP = 1u << 8,
+	M_CHECK = 1u << 9,
+	M_ANY = (1u << 10) - 1,
+	M_TABLES = M_ALL | M_INTERVAL | M_WATCH,
 };
 
-/* '+': stop at the first non-option ("-- COMMAND"). */
-static const char short_options[] = "+:p:t:xjJo:Oblai:c:s:nrhVC:u:";
+/* By bit, as messages and --help name them. */
+static const char *const mode_names[] = {
+	"-p/-t", "-p/-t --interval", "--listen", "-- COMMAND", "--all", "--interval", "--live",
+	"--list-columns", "--cgroup", "--check",
+};
+#define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))
+
+/* Every option: getopt_long()'s table and the short options are made
+ * from it (getopt_tables()), and it says where each option applies. */
+static const struct cli_option {
+	const char *name;	/* the long name */
+	int has_arg;		/* no_argument, required_argument */
+	int val;		/* what getopt_long() returns for it */
+	const char *letters;	/* its short names, "" for none */
+	unsigned int modes;	/* M_*: the modes it applies to */
+} options[] = {
+	{ "pid", required_argument, 'p', "p", M_QUERY | M_WATCH },
+	{ "tgid", required_argument, 't', "t", M_QUERY | M_WATCH },
+	{ "exact", no_argument, 'x', "x", M_ANY },
+	{ "json", no_argument, 'j', "jJ", M_ANY & ~M_LIVE },
+	{ "json-lines", no_argument, OPT_JSON_LINES, "", M_TABLES | M_LISTEN },
+	{ "jsonl", no_argument, OPT_JSON_LINES, "", M_TABLES | M_LISTEN },
+	{ "compact", no_argument, OPT_COMPACT, "", M_ANY & ~M_LIVE },
+	{ "output-file", required_argument, OPT_OUTPUT_FILE, "", M_ANY & ~M_LIVE },
+	{ "listen", no_argument, 'l', "l", M_LISTEN },
+	{ "cpus", required_argument, OPT_CPUS, "", M_LISTEN },
+	{ "count", required_argument, OPT_COUNT, "c", M_LISTEN | M_INTERVAL | M_WATCH },
+	{ "rcvbuf", required_argument, OPT_RCVBUF, "",
+	  M_LISTEN | M_INTERVAL | M_WATCH | M_RUN | M_LIVE },
+	{ "tree", no_argument, OPT_TREE, "", M_RUN },
+	{ "all", no_argument, 'a', "a", M_ALL | M_INTERVAL },
+	{ "threads", no_argument, OPT_THREADS, "", M_ALL | M_INTERVAL | M_LIVE },
+	{ "interval", required_argument, 'i', "i", M_INTERVAL | M_WATCH | M_LIVE },
+	{ "sort", required_argument, 's', "s", M_TABLES },
+	{ "top", required_argument, OPT_TOP, "", M_TABLES },
+	{ "output", required_argument, 'o', "o", M_TABLES },
+	{ "output-all", no_argument, 'O', "O", M_TABLES },
+	{ "bytes", no_argument, 'b', "b", M_TABLES },
+	{ "list-columns", no_argument, OPT_LIST_COLUMNS, "", M_COLUMNS },
+	{ "noheadings", no_argument, 'n', "n", M_TABLES | M_COLUMNS },
+	{ "raw", no_argument, 'r', "r", M_TABLES | M_COLUMNS },
+	{ "help", no_argument, 'h', "h", M_ANY },
+	{ "version", no_argument, 'V', "V", M_ANY },
+	{ "cgroup", required_argument, 'C', "C", M_CGROUP },
+	{ "format", required_argument, OPT_FORMAT, "", M_ANY & ~M_LIVE },
+	{ "check", no_argument, OPT_CHECK, "", M_CHECK },
+	{ "group-by", required_argument, OPT_GROUP_BY, "", M_INTERVAL | M_RUN | M_LIVE },
+	{ "user", required_argument, 'u', "u", M_INTERVAL | M_WATCH | M_LIVE },
+	{ "comm", required_argument, OPT_COMM, "", M_INTERVAL | M_WATCH | M_LIVE },
+	{ "active", no_argument, OPT_ACTIVE, "", M_INTERVAL | M_WATCH | M_LIVE },
+	{ "live", no_argument, OPT_LIVE, "", M_LIVE },
+};
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* getopt_long()'s tables, made from options[] once. '+': stop at the
+ * first non-option ("-- COMMAND"); ':': a missing value is ':'. */
+static struct option long_options[N_OPTIONS + 1];
+static char short_options[3 + 2 * 2 * N_OPTIONS + 1];
+
+static void getopt_tables(void)
+{
+	size_t k = 0;
+
+	short_options[k++] = '+';
+	short_options[k++] = ':';
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		long_options[i] = (struct option){ options[i].name, options[i].has_arg, NULL,
+						   options[i].val };
+		for (const char *l = options[i].letters; *l; l++) {
+			short_options[k++] = *l;
+			if (options[i].has_arg == required_argument)
+				short_options[k++] = ':';
+		}
+	}
+	short_options[k] = '\0';
+}
+
+/* The row of what getopt_long() returned: by value, or by short name. */
+static const struct cli_option *option_of(int c)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (options[i].val == c || (c > 0 && c < 0x100 && strchr(options[i].letters, c)))
+			return &options[i];
+	return NULL;
+}
 
 /* After --help or --version: whether it reached standard output. The
  * text is long enough that printf() writes as it goes: a failure is its
@@ -103,6 +169,31 @@ static int stdout_written(void)
 		return CLI_EXIT_OK;
 	cli_warn_output(-errno);
 	return CLI_EXIT_FAILURE;
+}
+
+/* --help's last part, from options[]: which options each mode takes. */
+static void help_modes(void)
+{
+	fputs("\nOptions by mode (-x, --json, --compact, --format and --output-file aside,\n"
+	      "which most take; any other is refused):\n", stdout);
+	for (size_t m = 0; m < N_MODES; m++) {
+		size_t col = (size_t)printf("  %s:", mode_names[m]);
+
+		for (size_t i = 0; i < N_OPTIONS; i++) {
+			const struct cli_option *o = &options[i];
+			size_t w = strlen(o->name) + 3;
+
+			if (!(o->modes & (1u << m)) ||
+			    (size_t)__builtin_popcount(o->modes) > N_MODES / 2)
+				continue;
+			if (col + w > 79) {
+				fputs("\n   ", stdout);
+				col = 3;
+			}
+			col += (size_t)printf(" --%s", o->name);
+		}
+		fputc('\n', stdout);
+	}
 }
 
 static void help(void)
@@ -247,6 +338,7 @@ static void help(void)
 	       "executed, 127 if it was not found.\n"
 	       "\n"
 	       "See taskstats-cli(1) for the fields and the JSON schema.\n");
+	help_modes();
 }
 
 static enum cli_exit add_list(struct cli_opts *opts, uint32_t kind, char opt,
@@ -496,10 +588,86 @@ static enum cli_exit add_cgroup(struct cli_opts *opts, const char *arg)
 	return CLI_EXIT_OK;
 }
 
-/* Options that only make sense in some modes, and modes that exclude each other. */
-static enum cli_exit check_modes(const struct cli_opts *opts)
+/* The mode that runs (main.c's modes[] chooses the same way), or 0. */
+static unsigned int mode_of(const struct cli_opts *opts)
+{
+	if (opts->check)
+		return M_CHECK;
+	if (opts->n_cgroups)
+		return M_CGROUP;
+	if (opts->listen)
+		return M_LISTEN;
+	if (opts->command)
+		return M_RUN;
+	if (opts->live)
+		return M_LIVE;
+	if (opts->watch)
+		return M_WATCH;
+	if (opts->n_targets)
+		return M_QUERY;
+	if (opts->interval_ns)
+		return M_INTERVAL;
+	if (opts->all)
+		return M_ALL;
+	if (opts->list_columns)
+		return M_COLUMNS;
+	return 0;
+}
+
+/* "--all, --interval or --live": the modes of a set, into buf. */
+static const char *mode_list(char *buf, size_t size, unsigned int modes)
+{
+	size_t n = 0, left = (size_t)__builtin_popcount(modes);
+
+	buf[0] = '\0';
+	for (size_t m = 0; m < N_MODES && n < size; m++) {
+		if (!(modes & (1u << m)))
+			continue;
+		left--;
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", mode_names[m],
+				      left > 1 ? ", " : left == 1 ? " or " : "");
+	}
+	return buf;
+}
+
+/* Every option given applies to the mode that runs (options[].modes). */
+static enum cli_exit check_applies(const struct cli_opts *opts, const bool *seen)
+{
+	unsigned int mode = mode_of(opts);
+	char where[256];
+
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *o = &options[i];
+
+		/* Without a mode, one that most modes take waits for main()'s
+		 * "no task given". */
+		if (!seen[i] || (mode && (o->modes & mode)) ||
+		    (!mode && (size_t)__builtin_popcount(o->modes) > N_MODES / 2))
+			continue;
+		mode_list(where, sizeof(where), o->modes);
+		if (!mode)
+			return cli_usage_error("--%s needs %s", o->name, where);
+		for (size_t m = 0; m < N_MODES; m++) {
+			if (mode != 1u << m)
+				continue;
+			/* Where most modes take it, the one that does not is news
+			 * enough. */
+			if ((size_t)__builtin_popcount(o->modes) > N_MODES / 2)
+				return cli_usage_error("--%s does not apply to %s", o->name,
+						       mode_names[m]);
+			return cli_usage_error("--%s does not apply to %s (only to %s)",
+					       o->name, mode_names[m], where);
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
+/* Modes that exclude each other, options that do not apply to the mode
+ * (options[]), and the combinations that make no sense within one. */
+static enum cli_exit check_modes(const struct cli_opts *opts, const bool *seen)
 {
 	int n = (opts->n_targets > 0) + opts->listen + (opts->command != NULL);
+	enum cli_exit e;
 
 	if (opts->check && (n > 0 || opts->all || opts->list_columns || opts->n_cgroups))
 		return cli_usage_error("--check excludes -p/-t, --listen, -- COMMAND, --all, "
@@ -509,9 +677,14 @@ static enum cli_exit check_modes(const struct cli_opts *opts)
 				   "--list-columns");
 	if (n > 1)
 		return cli_usage_error("-p/-t, --listen and -- COMMAND exclude each other");
+	if (opts->live && (n > 0 || opts->list_columns))
+		return cli_usage_error("--live excludes -p/-t, --listen, -- COMMAND and "
+				       "--list-columns");
 	if (opts->all && n - opts->watch + opts->list_columns > 0)
 		return cli_usage_error("--all (also implied by --threads and --interval) excludes "
 				   "-p/-t, --listen, -- COMMAND and --list-columns");
+	if (opts->list_columns && n > 0)
+		return cli_usage_error("--list-columns excludes -p/-t, --listen and -- COMMAND");
 	for (size_t i = 1; opts->watch && i < opts->n_targets; i++)
 		if (opts->targets[i].kind != opts->targets[0].kind)
 			return cli_usage_error("with --interval, give -p or -t, not both");
@@ -519,34 +692,15 @@ static enum cli_exit check_modes(const struct cli_opts *opts)
 		return cli_usage_error("--threads excludes -p/-t: -p follows threads, -t processes");
 	if (opts->watch && opts->group_by)
 		return cli_usage_error("--group-by excludes -p/-t");
-	if ((opts->has_uid || opts->n_comms || opts->active) && !opts->interval_ns && !opts->live)
-		return cli_usage_error("-u, --comm and --active need --interval");
+	e = check_applies(opts, seen);
+	if (e != CLI_EXIT_OK)
+		return e;
 	if ((opts->has_uid || opts->n_comms) && opts->group_by)
 		return cli_usage_error("-u and --comm filter tasks, not groups: drop --group-by");
-	if (opts->list_columns && n > 0)
-		return cli_usage_error("--list-columns excludes -p/-t, --listen and -- COMMAND");
-	if ((opts->sort || opts->top || opts->columns) && !opts->all)
-		return cli_usage_error("--sort, --top and --output need --all");
 	if (opts->output_all && opts->columns)
 		return cli_usage_error("-o and -O exclude each other");
-	if ((opts->output_all || opts->bytes) && !opts->all)
-		return cli_usage_error("-O and -b need --all");
-	if (opts->json_lines && !opts->all && !opts->listen)
-		return cli_usage_error("--json-lines applies to --all, --interval and --listen");
-	if ((opts->noheadings || opts->raw) && !opts->all && !opts->list_columns)
-		return cli_usage_error("--noheadings and --raw need --all or --list-columns");
-	if (opts->count && opts->all && !opts->interval_ns)
-		return cli_usage_error("--count needs --interval (or --listen)");
-	if (opts->cpus && !opts->listen)
-		return cli_usage_error("--cpus needs --listen");
-	if (opts->count && !opts->listen && !opts->all)
-		return cli_usage_error("--count needs --listen or --interval");
-	if (opts->rcvbuf && !opts->listen && !opts->command && !opts->interval_ns)
-		return cli_usage_error("--rcvbuf needs --listen, --interval or -- COMMAND");
-	if (opts->tree && !opts->command)
-		return cli_usage_error("--tree needs -- COMMAND");
-	if (opts->group_by && !opts->interval_ns && !opts->tree && !opts->live)
-		return cli_usage_error("--group-by needs --interval or --tree");
+	if (opts->group_by && opts->command && !opts->tree)
+		return cli_usage_error("--group-by with -- COMMAND needs --tree");
 	if (opts->group_by && opts->tree && opts->group_by != TSTATS_GROUP_BY_COMM &&
 	    opts->group_by != TSTATS_GROUP_BY_USER)
 		return cli_usage_error("--tree groups by comm or user only");
@@ -560,12 +714,18 @@ int cli_parse_options(int argc, char **argv, struct cli_opts *opts)
 {
 	char shown[4 * 64 + 1];
 	int opt_end = optind;	/* argv index after the last option */
+	bool seen[N_OPTIONS] = { false };
 	enum cli_exit e;
 	int c;
 
+	getopt_tables();
 	opterr = 0;	/* our own messages, with the "Try" line */
 	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		const struct cli_option *o = option_of(c);
+
 		opt_end = optind;
+		if (o)
+			seen[o - options] = true;
 		switch (c) {
 		case 'p':
 		case 't':
@@ -716,17 +876,11 @@ int cli_parse_options(int argc, char **argv, struct cli_opts *opts)
 	} else if (optind < argc) {
 		return cli_usage_error("unexpected argument '%s'", cli_shown_arg(shown, argv[optind]));
 	}
-	if (opts->live && (opts->n_targets || opts->listen || opts->command || opts->json ||
-			   opts->format || opts->output || opts->columns || opts->sort ||
-			   opts->top || opts->count || opts->check || opts->list_columns ||
-			   opts->n_cgroups || opts->output_all || opts->bytes))
-		return cli_usage_error("--live takes only -i, --threads, --group-by, -u, --comm, "
-				   "--active and --rcvbuf");
 	/* --interval implies --all, or with -p/-t watches those tasks. */
 	if (opts->interval_ns && opts->n_targets && !opts->all)
 		opts->watch = true;
 	if (opts->interval_ns)
 		opts->all = true;
-	e = check_modes(opts);
+	e = check_modes(opts, seen);
 	return e == CLI_EXIT_OK ? -1 : (int)e;
 }

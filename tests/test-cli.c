@@ -899,13 +899,13 @@ static const struct usage_case {
 	{ { "-p", "1", "--", "true" }, "exclude each other" },
 	{ { "--listen", "--", "true" }, "exclude each other" },
 	{ { "--cpus", "0" }, "--cpus needs --listen" },
-	{ { "--count", "3", "--", "true" }, "--count needs --listen" },
-	{ { "--tree", "-p", "1" }, "--tree needs -- COMMAND" },
-	{ { "--rcvbuf", "1M", "-p", "1" }, "--rcvbuf needs --listen, --interval or -- COMMAND" },
-	{ { "--group-by", "comm", "-a" }, "--group-by needs --interval" },
+	{ { "--count", "3", "--", "true" }, "--count does not apply to -- COMMAND (only to " },
+	{ { "--tree", "-p", "1" }, "--tree does not apply to -p/-t (only to -- COMMAND)" },
+	{ { "--rcvbuf", "1M", "-p", "1" }, "--rcvbuf does not apply to -p/-t (only to " },
+	{ { "--group-by", "comm", "-a" }, "--group-by does not apply to --all (only to " },
 	{ { "--group-by", "pid", "-i", "1" }, "invalid key 'pid' for --group-by" },
-	{ { "-u", "root", "-a" }, "-u, --comm and --active need --interval" },
-	{ { "--active", "-p", "1" }, "-u, --comm and --active need --interval" },
+	{ { "-u", "root", "-a" }, "--user does not apply to --all (only to " },
+	{ { "--active", "-p", "1" }, "--active does not apply to -p/-t (only to " },
 	{ { "-u", "no-such-user-here", "-i", "1" }, "unknown user 'no-such-user-here'" },
 	{ { "--comm=x", "--group-by=comm", "-i1" }, "-u and --comm filter tasks, not groups" },
 	{ { "-i1", "-p1", "-t", "1" }, "give -p or -t, not both" },
@@ -929,12 +929,12 @@ static const struct usage_case {
 	{ { "-a", "-i", "1e3" }, "not a decimal number" },
 	{ { "-a", "-i", "" }, "invalid interval ''" },
 	{ { "-a", "--top", "0" }, "invalid number '0' for --top: must be at least 1" },
-	{ { "-a", "-c", "2" }, "--count needs --interval" },
+	{ { "-a", "-c", "2" }, "--count does not apply to --all (only to " },
 	{ { "-a", "-p", "1" }, "excludes -p/-t" },
 	{ { "-i", "1", "--listen" }, "excludes -p/-t" },
-	{ { "-o", "pid" }, "need --all" },
-	{ { "-p", "1", "-s", "cpu%" }, "need --all" },
-	{ { "-n", "-p", "1" }, "need --all or --list-columns" },
+	{ { "-o", "pid" }, "--output needs -p/-t --interval, --all or --interval" },
+	{ { "-p", "1", "-s", "cpu%" }, "--sort does not apply to -p/-t (only to " },
+	{ { "-n", "-p", "1" }, "--noheadings does not apply to -p/-t (only to " },
 	{ { "--list-columns", "-t", "1" }, "--list-columns excludes" },
 	/* Conflicting modes, in the other order too. */
 	{ { "-p", "1", "--listen" }, "exclude each other" },
@@ -942,8 +942,8 @@ static const struct usage_case {
 	{ { "--threads", "-t", "1" }, "excludes -p/-t" },
 	{ { "--listen", "--all" }, "excludes -p/-t, --listen" },
 	{ { "--list-columns", "--listen" }, "--list-columns excludes" },
-	{ { "--tree", "--listen" }, "--tree needs -- COMMAND" },
-	{ { "--group-by", "comm", "--", "true" }, "--group-by needs --interval or --tree" },
+	{ { "--tree", "--listen" }, "--tree does not apply to --listen (only to -- COMMAND)" },
+	{ { "--group-by", "comm", "--", "true" }, "--group-by with -- COMMAND needs --tree" },
 	{ { "--tree", "--group-by=cgroup", "--", "true" }, "--tree groups by comm or user only" },
 	{ { "--check", "-p", "1" }, "--check excludes -p/-t" },
 	{ { "--check", "--listen" }, "--check excludes" },
@@ -1372,6 +1372,12 @@ TEST("docs", test_help)
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_str_eq(r.err, "");
 	ck_assert_ptr_nonnull(strstr(r.out, "Usage: taskstats-cli "));
+	/* The options each mode takes, from the option table: the one that
+	 * also refuses the others. */
+	ck_assert_ptr_nonnull(strstr(r.out, "\nOptions by mode "));
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  --listen: --json-lines --jsonl --listen --cpus --count "
+					"--rcvbuf\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  -- COMMAND: --rcvbuf --tree --group-by\n"));
 	/* Every long option of --help is in the manual, and vice versa. */
 	for (const char *p = r.out; (p = strstr(p, "--")); p += 2) {
 		char opt[64] = "\\-\\-";

@@ -103,13 +103,16 @@ def check_fields(root, src, names_prog):
 
 def check_options(root, src):
     main_c = read(os.path.join(src, "cli", "options.c"))
-    table = re.search(r"struct option long_options\[\] = \{(.*?)\n\};", main_c, re.S)
+    # The option table (struct cli_option options[]): long name, argument,
+    # value, short names, modes.
+    table = re.search(r"\} options\[\] = \{(.*?)\n\};", main_c, re.S)
     if not table:
-        error("no long_options[] in cli/options.c")
+        error("no options[] in cli/options.c")
         return
-    longs = re.findall(r'\{\s*"([a-z0-9-]+)"\s*,', table.group(1))
-    shorts = re.search(r'short_options\[\] = "([^"]*)"', main_c)
-    letters = re.sub(r"[^a-zA-Z0-9]", "", shorts.group(1)) if shorts else ""
+    rows = re.findall(r'\{\s*"([a-z0-9-]+)"\s*,\s*\w+\s*,\s*[\w\']+\s*,\s*"([A-Za-z0-9]*)"',
+                      table.group(1))
+    longs = [name for name, _ in rows]
+    letters = "".join(short for _, short in rows)
     if len(longs) < 10 or not letters:
         error("parsed %d long options and short options %r" % (len(longs), letters))
     page = plain(read(os.path.join(root, "man1", "taskstats-cli.1")))

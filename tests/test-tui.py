@@ -73,7 +73,10 @@ def main():
     check(p.returncode == 2 and b"needs a terminal" in p.stderr,
           "--live without a terminal: %d %r" % (p.returncode, p.stderr))
     p = subprocess.run([CLI, "--live", "-p", "1"], capture_output=True)
-    check(p.returncode == 2 and b"--live takes only" in p.stderr, "--live -p: %r" % p.stderr)
+    check(p.returncode == 2 and b"--live excludes -p/-t" in p.stderr, "--live -p: %r" % p.stderr)
+    p = subprocess.run([CLI, "--live", "--sort", "pid"], capture_output=True)
+    check(p.returncode == 2 and b"--sort does not apply to --live" in p.stderr,
+          "--live --sort: %r" % p.stderr)
 
     if not shutil.which("tmux"):
         print("SKIP: tmux is not installed (scripts/install-deps.sh --test installs it)",
