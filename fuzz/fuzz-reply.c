@@ -888,6 +888,7 @@ static void listen_expect(const struct litem *it, struct tstats_record *rec)
 			   rec) == 0);
 	rec->id = f->rep.tgid.id;
 	rec->flags |= TSTATS_RECORD_EXIT | TSTATS_RECORD_GROUP_EXIT;
+	codec_drop_unsummed(rec);
 }
 
 static int on_lrec(const struct tstats_record *rec, void *userdata)

@@ -166,6 +166,26 @@ int codec_decode(const void *payload, size_t len, unsigned int kind,
 	return 0;
 }
 
+/*
+ * A process's exit record is the kernel's running sum of its threads'
+ * final records. Until "taskstats: retain dead thread stats in TGID
+ * queries" (2026; 5.10, 6.1 and 6.12.95 lack it) only each thread's delay
+ * block was added: the age, CPU times and context switches stay 0 there,
+ * and 0 is never their sum (ac_etime adds up the threads' ages). Absent,
+ * not 0: a caller then sums the threads' own records.
+ */
+void codec_drop_unsummed(struct tstats_record *rec)
+{
+	static const unsigned int unsummed[] = {
+		TSTATS_F_ETIME, TSTATS_F_UTIME, TSTATS_F_STIME, TSTATS_F_NVCSW, TSTATS_F_NIVCSW,
+	};
+
+	if (!mask_has(rec->present, TSTATS_F_ETIME) || rec->value[TSTATS_F_ETIME] != 0)
+		return;
+	for (size_t i = 0; i < sizeof(unsummed) / sizeof(unsummed[0]); i++)
+		mask_clear(rec->present, unsummed[i]);
+}
+
 TSTATS_EXPORT int tstats_decode(const void *payload, size_t len, unsigned int flags,
 				unsigned int fallback_version, struct tstats_record *ret)
 {

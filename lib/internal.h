@@ -99,6 +99,10 @@ size_t tstats_version_size(unsigned int version);
 /* Internal decoder shared by tstats_decode() and the reply parser. */
 int codec_decode(const void *payload, size_t len, unsigned int kind,
 		 unsigned int fallback_version, struct tstats_record *rec);
+/* A process's exit record from a kernel that summed only the threads'
+ * delays into it (ac_etime 0): its age, CPU times and context switches
+ * become absent. */
+void codec_drop_unsummed(struct tstats_record *rec);
 
 /*
  * A decoding plan (codec.c): the copies codec_decode() makes for payloads

@@ -177,6 +177,7 @@ static int on_event(const struct codec_msg *m, void *userdata)
 			return r;
 		it->rec.id = rep.tgid.id;
 		it->rec.flags |= TSTATS_RECORD_EXIT | TSTATS_RECORD_GROUP_EXIT;
+		codec_drop_unsummed(&it->rec);
 	}
 	return 0;
 }

@@ -2057,6 +2057,19 @@ LOOP_TEST("eras", test_captured_exit, 0, (int)(sizeof(captured) / sizeof(capture
 			ck_assert_uint_gt(v, 0);
 			ck_assert_uint_gt(code, 0);
 		}
+		/* What the listener hands over: where the kernel summed the
+		 * delays alone, the unsummed fields are absent, not 0. */
+		codec_drop_unsummed(&tgid);
+		for (unsigned int f = 0; f < TSTATS_F__COUNT; f++) {
+			bool unsummed = f == TSTATS_F_ETIME || f == TSTATS_F_UTIME ||
+					f == TSTATS_F_STIME || f == TSTATS_F_NVCSW ||
+					f == TSTATS_F_NIVCSW;
+
+			if (unsummed)
+				ck_assert_msg(tstats_record_has(&tgid, f) == !c->tgid_exit_delays,
+					      "%s: %s", c->tag, tstats_field_info(f)->name);
+		}
+		ck_assert(tstats_record_has(&tgid, TSTATS_F_CPU_DELAY_TOTAL));
 		groups++;
 		free(d.buf);
 	}
