@@ -51,6 +51,25 @@ static uint64_t busy_ns(void)
 	return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * (1000000000ull / (uint64_t)hz);
 }
 
+/* Prints the threads the last interval lost (for a failure's message). */
+static int print_lost(const struct tstats_monitor_row *row, void *userdata)
+{
+	char comm[TSTATS_COMM_TEXT_MAX];
+	uint64_t etime = 0;
+
+	(void)userdata;
+	if (!(row->flags & TSTATS_ROW_LOST))
+		return 0;
+	strcpy(comm, "?");
+	if (row->rec) {
+		tstats_record_comm_text(row->rec, TSTATS_TEXT_ESCAPE, comm, sizeof(comm));
+		tstats_record_get(row->rec, TSTATS_F_ETIME, &etime);
+	}
+	fprintf(stderr, "lost: thread %u of %u (%s), %.3f s old at its last sample, "
+		"flags %#x\n", row->id, row->tgid, comm, (double)etime / 1e6, row->flags);
+	return 0;
+}
+
 /* Waits for exits until the deadline, taking them as they come. */
 static void wait_dispatching(struct tstats_monitor *m, uint64_t deadline)
 {
@@ -181,6 +200,8 @@ TEST("live", conservation)
 		ck_assert_int_eq(tstats_monitor_foreach(m, TSTATS_LEVEL_TOTAL, add_row, &all), 1);
 		ck_assert_int_ge(tstats_monitor_foreach(m, TSTATS_LEVEL_GROUP, add_row, &group), 1);
 		ck_assert_int_eq(tstats_monitor_stats(m, &st), 0);
+		if (!st.complete)
+			tstats_monitor_foreach(m, TSTATS_LEVEL_THREAD, print_lost, NULL);
 		ck_assert_msg(st.complete, "interval %d incomplete: %" PRIu64 " overflows, %" PRIu64
 			      " threads lost", k, st.lost_overflows, st.lost_threads);
 	}
