@@ -1865,6 +1865,12 @@ TEST("run", test_run_tree)
 
 	run_cli(&r, "--tree", "--", "sh", "-c", "sh -c 'exit 4'; exit 0");
 	ck_assert_int_eq(r.status, 0);
+	if (struct_version() < V_TGID) {
+		/* No record marks a group's end before 5.19: no descendant. */
+		ck_assert_ptr_nonnull(strstr(r.err, "\nProcess tree: 1 process that exited, "));
+		run_free(&r);
+		return;
+	}
 	ck_assert_ptr_nonnull(strstr(r.err, "\nProcess tree: 2 processes that exited, "));
 	ck_assert_ptr_nonnull(strstr(r.err, " exit 4 "));
 	run_free(&r);
