@@ -4,6 +4,7 @@
 import os
 import signal
 import subprocess
+import time
 
 from clitest import V_TGID, cli_path, env_path, ok, run_argv, run_cli, struct_version
 
@@ -238,6 +239,18 @@ def test_all_sigint(background):
     k = [o["interval"] for o in d]
     assert k[0] == 1 and k == sorted(k) and len(k) >= 4, k
     assert all(k.count(i) == 2 for i in set(k)), k
+
+
+def test_all_sigint_document(background):
+    """-J without --count: SIGINT ends the run and the document holds the
+    intervals so far (nothing is written before the end to wait for)."""
+    b = background([cli_path(), "-a", "-i", "0.2", "--top", "1", "-J", "--compact"])
+    time.sleep(2)
+    b.signal(signal.SIGINT)
+    d = ok(b.finish()).json()
+    k = [i["interval"] for i in d["intervals"]]
+    assert k == list(range(1, len(k) + 1)) and len(k) >= 1, d
+    assert all(len(i["rows"]) == 1 and "total" in i for i in d["intervals"]), d
 
 
 def test_json_document(workloads):
