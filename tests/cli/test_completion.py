@@ -48,15 +48,17 @@ def test_pids_with_names(workloads):
     a = str(workloads.stopped("tstats-cmp-a", 0))
     b = str(workloads.stopped("tstats-cmp-b", 0))
     prefix = common_prefix(a, b)
-    while not prefix:	# 999 and 1000: try the next two
-        a, b = b, str(workloads.stopped("tstats-cmp-b", 0))
+    while not prefix:	# 999 and 1000: try two more
+        a = str(workloads.stopped("tstats-cmp-a", 0))
+        b = str(workloads.stopped("tstats-cmp-b", 0))
         prefix = common_prefix(a, b)
+    if len(pids_starting(prefix)) > 200:
+        pytest.skip("more than 200 processes share the prefix %s" % prefix)
     got = complete("-p", prefix)
     assert "%s (tstats-cmp-a)" % a in got and "%s (tstats-cmp-b)" % b in got, got
-    if len(pids_starting(prefix)) <= 200:
-        assert all(re.fullmatch(r"%s\d* \(.*\)" % prefix, g) for g in got), got
-        # Their common prefix is digits: bash never inserts a name.
-        assert os.path.commonprefix(got).rstrip("0123456789") == "", got
+    assert all(re.fullmatch(r"%s\d* \(.*\)" % prefix, g) for g in got), got
+    # Their common prefix is digits: bash never inserts a name.
+    assert os.path.commonprefix(got).rstrip("0123456789") == "", got
     # -t and the long forms too, and after "=".
     assert "%s (tstats-cmp-a)" % a in complete("-t", prefix)
     assert "%s (tstats-cmp-a)" % a in complete("--tgid", "=", prefix)
@@ -79,8 +81,9 @@ def test_pid_in_comma_list(workloads):
     prefix = common_prefix(a, b)
     got = complete("-p", "1," + prefix)
     assert all(g.startswith("1," + prefix) for g in got), got
-    assert ("1,%s (tstats-cmp-a)" % a in got) if prefix else ("1," + a) in [
-        g.split(" ")[0] for g in got], got
+    assert "1," + a in [g.split(" ")[0] for g in got], got
+    if 2 <= len(pids_starting(prefix)) <= 200:
+        assert "1,%s (tstats-cmp-a)" % a in got, got
 
 
 def test_hostile_name(workloads):
