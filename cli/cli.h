@@ -150,6 +150,14 @@ void cli_view_sort(struct top *t, int step);
 void cli_view_resort(struct top *t, size_t n);
 const char *cli_view_sort_name(const struct top *t);
 enum cli_exit cli_list_columns(const struct cli_opts *opts);	/* top.c */
+/*
+ * The --all snapshot of tasks already listed and queried (snapshot.h), as
+ * cli_run_all() writes it: a table, or JSON (-J, --json-lines), to out.
+ * The golden-output test renders recorded records through it. Returns 0,
+ * -EINVAL (opts' columns are refused, said on stderr), -ENOMEM or -EIO.
+ */
+struct cli_snapshot;
+int cli_all_render(const struct cli_opts *opts, const struct cli_snapshot *snap, FILE *out);
 enum cli_exit cli_run_cgroup(const struct cli_opts *opts);	/* cgroup.c */
 enum cli_exit cli_run_prom_all(const struct cli_opts *opts);	/* prom.c */
 

@@ -1874,6 +1874,33 @@ static int list_columns_text(const struct cli_columns *table, const struct cli_o
 	return r;
 }
 
+int cli_all_render(const struct cli_opts *opts, const struct cli_snapshot *snap, FILE *out)
+{
+	struct top t = { .opts = opts, .out = out };
+	int r;
+
+	t.kind = opts->threads ? TSTATS_KIND_PID : TSTATS_KIND_TGID;
+	r = cli_columns_init(&t.table);
+	if (r < 0)
+		return r;
+	r = setup_columns(&t);
+	if (r >= 0) {	/* an exit status: the columns were refused */
+		top_free(&t);
+		return r == CLI_EXIT_USAGE ? -EINVAL : -ENOMEM;
+	}
+	r = cli_snapshot_reserve(&t.snap, snap->n ? snap->n : 1);
+	if (r == 0) {
+		memcpy(t.snap.ids, snap->ids, snap->n * sizeof(*snap->ids));
+		memcpy(t.snap.recs, snap->recs, snap->n * sizeof(*snap->recs));
+		memcpy(t.snap.threads, snap->threads, snap->n * sizeof(*snap->threads));
+		t.snap.n = snap->n;
+		t.snap.real = snap->real;
+		r = emit(&t, &t.snap);
+	}
+	top_free(&t);
+	return r;
+}
+
 /* --list-columns: name, JSON key, unit and description of every column. */
 enum cli_exit cli_list_columns(const struct cli_opts *opts)
 {

@@ -33,6 +33,7 @@
 
 #include "cli.h"
 #include "table.h"
+#include "snapshot.h"
 #include "jsonc.h"
 #include "notes.h"
 #include "check-main.h"
@@ -368,6 +369,59 @@ static void intervals_prom(FILE *f)
 	ck_assert_int_eq(cli_prom_intervals(f, rows, N_FILES, &meta), 0);
 }
 
+/* --all's snapshot of the recorded records, each id once, as a table or
+ * JSON, at a fixed time. */
+static void all_snapshot(FILE *f, struct cli_opts *o)
+{
+	uint32_t ids[N_FILES], threads[N_FILES];
+	struct tstats_record recs[N_FILES];
+	struct cli_snapshot snap = { .ids = ids, .recs = recs, .threads = threads,
+				     .real = { .tv_sec = 1796670000, .tv_nsec = 123000000 } };
+
+	o->all = true;
+	o->out = f;
+	for (size_t i = 0; i < N_FILES; i++) {
+		size_t k = snap.n;
+
+		/* In ascending ids, as the listing of /proc gives them. */
+		while (k > 0 && ids[k - 1] > records[i].id)
+			k--;
+		if (k > 0 && ids[k - 1] == records[i].id)
+			continue;
+		memmove(&ids[k + 1], &ids[k], (snap.n - k) * sizeof(ids[0]));
+		memmove(&recs[k + 1], &recs[k], (snap.n - k) * sizeof(recs[0]));
+		memmove(&threads[k + 1], &threads[k], (snap.n - k) * sizeof(threads[0]));
+		ids[k] = records[i].id;
+		recs[k] = records[i];
+		threads[k] = 1;
+		snap.n++;
+	}
+	snap.cap = snap.n;
+	ck_assert_int_eq(cli_all_render(o, &snap, f), 0);
+}
+
+static void all_text(FILE *f)
+{
+	struct cli_opts o = { 0 };
+
+	all_snapshot(f, &o);
+}
+
+static void all_raw(FILE *f)
+{
+	struct cli_opts o = { .raw = true, .bytes = true,
+			      .columns = "pid,comm,utime,read_char,hiwater_rss,nice" };
+
+	all_snapshot(f, &o);
+}
+
+static void all_json(FILE *f)
+{
+	struct cli_opts o = { .json = true, .columns = "+cpu%,hiwater_rss,nice" };
+
+	all_snapshot(f, &o);
+}
+
 static const struct golden {
 	const char *file;	/* under tests/golden/ */
 	void (*render)(FILE *f);
@@ -383,6 +437,9 @@ static const struct golden {
 	{ "tree-exact.txt", tree_exact, "--tree table with -x" },
 	{ "tree.json", tree_json, "--tree --json" },
 	{ "intervals.prom", intervals_prom, "--interval --format prometheus" },
+	{ "all.txt", all_text, "--all table" },
+	{ "all-raw.txt", all_raw, "--all -r -b -o ... table" },
+	{ "all.json", all_json, "--all -J document" },
 };
 #define N_GOLDENS (sizeof(goldens) / sizeof(goldens[0]))
 
