@@ -556,11 +556,15 @@ void acct_sample_unknown(struct acct *a, uint32_t tid)
 
 /*
  * The start window of an exit record read at now: the task exited after
- * the previous drain began (else that drain would have taken the message;
- * less EXIT_SLACK_NS, for the moment between the kernel filling the record
- * and queueing it) and before now.
+ * the previous drain began (else that drain would have taken the message)
+ * and before now. Less EXIT_SLACK_NS: the record's age is taken when the
+ * kernel fills it, and the exiting task can be held before it queues it
+ * (an allocation, or its virtual CPU descheduled by a loaded host: under
+ * QEMU 10 ms was not enough, and a forkload child was taken for lost).
+ * A wider window risks nothing until a thread id comes round again within
+ * it, which takes far longer than a second.
  */
-#define EXIT_SLACK_NS 10000000u
+#define EXIT_SLACK_NS 1000000000u
 
 static void exit_window(const struct acct *a, const struct tstats_record *rec, uint64_t now,
 			uint64_t *slo, uint64_t *shi)
