@@ -546,6 +546,72 @@ TEST("renderers", test_records)
 }
 END_TEST
 
+/* The record file named name. */
+static const struct tstats_record *record_named(const char *name)
+{
+	for (size_t i = 0; i < N_FILES; i++)
+		if (strcmp(record_files[i], name) == 0)
+			return &records[i];
+	ck_abort_msg("no record %s", name);
+	return NULL;
+}
+
+/* What notes.c judges impossible, at its edges (notes.h). */
+TEST("renderers", test_impossible)
+{
+	const struct tstats_record *cc1 = record_named("impossible.rec");
+	const struct tstats_record *tgid = record_named("v16-tgid.rec");
+	struct tstats_record r = *cc1;
+	struct cli_record_notes n;
+
+	/* 29m23s of block I/O for a thread of 327 ms; its 20 ms of CPU
+	 * wait, its storage bytes and its CPU time are possible. */
+	ck_assert(cli_value_impossible(cc1, TSTATS_F_BLKIO_DELAY_TOTAL, 1));
+	ck_assert(cli_value_impossible(cc1, TSTATS_F_BLKIO_DELAY_MAX, 1));
+	ck_assert(!cli_value_impossible(cc1, TSTATS_F_CPU_DELAY_TOTAL, 1));
+	ck_assert(!cli_value_impossible(cc1, TSTATS_F_READ_BYTES, 1));
+	ck_assert(!cli_value_impossible(cc1, TSTATS_F_UTIME, 1));
+	/* A total over 6000 threads could be that long; one wait not. */
+	ck_assert(!cli_value_impossible(cc1, TSTATS_F_BLKIO_DELAY_TOTAL, 6000));
+	ck_assert(cli_value_impossible(cc1, TSTATS_F_BLKIO_DELAY_MAX, 6000));
+	/* Unknown threads: totals are not judged, single waits are. */
+	ck_assert(!cli_value_impossible(cc1, TSTATS_F_BLKIO_DELAY_TOTAL, 0));
+	ck_assert(cli_value_impossible(cc1, TSTATS_F_BLKIO_DELAY_MAX, 0));
+	/* The edge: etime 327000 us, a microsecond of slack. */
+	r.value[TSTATS_F_BLKIO_DELAY_TOTAL] = 327001999;
+	ck_assert(!cli_value_impossible(&r, TSTATS_F_BLKIO_DELAY_TOTAL, 1));
+	r.value[TSTATS_F_BLKIO_DELAY_TOTAL] = 327002000;
+	ck_assert(cli_value_impossible(&r, TSTATS_F_BLKIO_DELAY_TOTAL, 1));
+	/* A kernel TGID record is never judged (its etime sums threads). */
+	ck_assert(!cli_value_impossible(tgid, TSTATS_F_CPU_DELAY_TOTAL, cli_record_threads(tgid)));
+
+	/* The notes: masked, sampled, the impossible delay, and IRQ time
+	 * not measured (setup() says this kernel has none). */
+	cli_record_notes(cc1, 1, &n);
+	ck_assert_uint_eq(n.field[TSTATS_F_READ_SYSCALLS], 1u << CLI_NOTE_MASKED);
+	ck_assert_uint_eq(n.field[TSTATS_F_UTIME], 1u << CLI_NOTE_TICKS);
+	ck_assert_uint_eq(n.field[TSTATS_F_BLKIO_DELAY_TOTAL], 1u << CLI_NOTE_IMPOSSIBLE);
+	ck_assert_uint_eq(n.field[TSTATS_F_IRQ_COUNT], 1u << CLI_NOTE_NO_IRQ_TIME);
+	ck_assert_uint_eq(n.field[TSTATS_F_CPU_RUN_VIRTUAL_TOTAL], 0);
+	ck_assert_uint_eq(n.field[TSTATS_F_ETIME], 0);
+	cli_record_notes(tgid, 0, &n);
+	ck_assert_uint_eq(n.field[TSTATS_F_ETIME], 1u << CLI_NOTE_THREAD_SUM);
+	/* An interruption counted proves IRQ time is measured. */
+	r = *cc1;
+	r.value[TSTATS_F_IRQ_COUNT] = 3;
+	cli_record_notes(&r, 1, &n);
+	ck_assert_uint_eq(n.field[TSTATS_F_IRQ_DELAY_TOTAL], 0);
+
+	/* Interval shares: above 100% per thread that lived, with a tenth
+	 * of a percent of slack; unknown threads are not judged. */
+	ck_assert(!cli_percent_impossible(100.1, 1));
+	ck_assert(cli_percent_impossible(100.2, 1));
+	ck_assert(!cli_percent_impossible(300.0, 3));
+	ck_assert(cli_percent_impossible(4182.8, 1));
+	ck_assert(!cli_percent_impossible(4182.8, 0));
+}
+END_TEST
+
 /* ---- --from-capture ------------------------------------------------------ */
 
 /* Netlink and taskstats constants of the kernel's uapi (stable ABI). */
