@@ -80,10 +80,14 @@ def test_interval_counts_exits():
     assert len(exits) >= children + 1, [(o["interval"], o["pid"], o["status"]) for o in d]
     # Eight intervals, none missing an exit record.
     assert len(totals) == 8 and all(o["complete"] for o in totals), totals
-    # Every child's exit and CPU time are in the totals (a 10% margin for
-    # what the scheduler and the children's own clock disagree on).
+    # Every child's exit is in the totals, and their CPU time: the totals'
+    # cpu_seconds is utime + stime, tick-sampled (a 4 ms tick charged to
+    # whoever runs when it comes), which for children of 3 ms each reads
+    # 75% of what their own clocks measured on a loaded runner. Half is
+    # the bound: losing the exited children would leave about nothing.
     assert sum(o["processes_exited"] for o in totals) >= children, totals
-    assert sum(o["cpu_seconds"] for o in totals) >= 0.9 * cpu_ns / 1e9, totals
+    assert sum(o["cpu_seconds"] for o in totals) >= 0.5 * cpu_ns / 1e9, \
+        (sum(o["cpu_seconds"] for o in totals), cpu_ns, totals)
 
 
 def test_interval_group_by_json(workloads):
