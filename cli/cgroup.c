@@ -164,20 +164,15 @@ static int fill_json(struct json_object *root, const struct result *res, size_t 
 static int print_json(FILE *out, const struct result *res, size_t n, bool compact)
 {
 	struct json_object *root = sym_json_object_new_object();
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
-	const char *s;
 	int r;
 
 	if (!root)
 		return -ENOMEM;
 	r = fill_json(root, res, n);
-	flags |= compact ? JSON_C_TO_STRING_PLAIN :
-		 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
-	s = r < 0 ? NULL : sym_json_object_to_json_string_ext(root, flags);
-	if (s)
-		fprintf(out, "%s\n", s);
+	if (r == 0)
+		return cli_json_print(out, root, compact);
 	sym_json_object_put(root);
-	return s ? 0 : -ENOMEM;
+	return r;
 }
 
 static int print_prometheus(FILE *out, const struct result *res, size_t n)

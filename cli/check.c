@@ -659,7 +659,6 @@ static int check_json(const struct check *c, const struct result *res, struct js
 static int print_json(FILE *out, const struct result *res, enum cli_exit status, bool compact)
 {
 	struct json_object *root = sym_json_object_new_object(), *arr = sym_json_object_new_array();
-	const char *s;
 	int r;
 
 	if (!root || !arr) {
@@ -685,15 +684,8 @@ static int print_json(FILE *out, const struct result *res, enum cli_exit status,
 	if (r == 0)
 		r = cli_json_add(root, "queries_work", sym_json_object_new_boolean(status == CLI_EXIT_OK),
 			false);
-	if (r == 0) {
-		s = sym_json_object_to_json_string_ext(root, JSON_C_TO_STRING_NOSLASHESCAPE |
-						   (compact ? JSON_C_TO_STRING_PLAIN :
-						    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-		if (!s)
-			r = -ENOMEM;
-		else
-			fprintf(out, "%s\n", s);
-	}
+	if (r == 0)
+		return cli_json_print(out, root, compact);
 	sym_json_object_put(root);
 	return r;
 }

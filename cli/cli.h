@@ -217,6 +217,10 @@ int cli_json_root_add(void *state, const char *key, struct json_object *v);
  * -ENOMEM. */
 int cli_json_add(struct json_object *obj, const char *key, struct json_object *v,
 		 bool null_ok);
+/* Writes obj and a newline to out: on one line (JSON Lines, --compact) or
+ * laid out for reading; takes obj. Returns 0, -ENOMEM or -EIO (the
+ * stream's error). The one place JSON text is written whole. */
+int cli_json_print(FILE *out, struct json_object *obj, bool one_line);
 
 /*
  * One line per exit record (listen.c), for --listen and --tree: a header

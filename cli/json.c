@@ -68,6 +68,22 @@ int cli_json_add(struct json_object *obj, const char *key, struct json_object *v
 	return 0;
 }
 
+int cli_json_print(FILE *out, struct json_object *obj, bool one_line)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+		    (one_line ? JSON_C_TO_STRING_PLAIN :
+		     JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	const char *s = sym_json_object_to_json_string_ext(obj, flags);
+	int r = 0;
+
+	if (!s)
+		r = -ENOMEM;
+	else if (fputs(s, out) == EOF || fputc('\n', out) == EOF)
+		r = -EIO;
+	sym_json_object_put(obj);
+	return r;
+}
+
 static int json_begin(void **state, const struct cli_opts *opts, int delayacct)
 {
 	struct json_state *st;

@@ -296,7 +296,6 @@ static int put_json(struct listen_state *ls, struct json_object *obj, bool loss)
 static int write_document(struct listen_state *ls)
 {
 	struct json_object *doc = sym_json_object_new_object();
-	const char *s;
 	int r;
 
 	if (!doc)
@@ -311,16 +310,11 @@ static int write_document(struct listen_state *ls)
 				 sym_json_object_new_array(), false);
 	ls->losses = NULL;
 	if (r == 0) {
-		s = sym_json_object_to_json_string_ext(doc, JSON_C_TO_STRING_NOSLASHESCAPE |
-			(ls->opts->compact ? JSON_C_TO_STRING_PLAIN :
-			 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-		if (!s)
-			r = -ENOMEM;
-		else if (fputs(s, ls->out) == EOF || fputc('\n', ls->out) == EOF)
-			r = -EIO;
+		r = cli_json_print(ls->out, doc, ls->opts->compact);
+		return r == 0 ? cli_flush(ls->out) : r;
 	}
 	sym_json_object_put(doc);
-	return r == 0 ? cli_flush(ls->out) : r;
+	return r;
 }
 
 static int on_record(const struct tstats_record *rec, void *userdata)

@@ -513,16 +513,7 @@ struct interval_info {
 /* JSON Lines: obj on one line; takes obj. Returns 0, -ENOMEM or -EIO. */
 static int put_line(struct top *t, struct json_object *obj)
 {
-	const char *s = sym_json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE);
-	int r = 0;
-
-	if (!s)
-		r = -ENOMEM;
-	else if (fputs(s, t->out) == EOF || fputc('\n', t->out) == EOF)
-		r = -EIO;
-	sym_json_object_put(obj);
-	return r;
+	return cli_json_print(t->out, obj, true);
 }
 
 /* Appends v (taken, also on failure) to the array *arr, made on first use. */
@@ -620,7 +611,6 @@ static int json_row(struct top *t, const struct interval_info *ii, const struct 
 static int write_document(struct top *t, const char *time)
 {
 	struct json_object *doc = sym_json_object_new_object();
-	const char *s;
 	int r;
 
 	if (!doc)
@@ -642,17 +632,10 @@ static int write_document(struct top *t, const char *time)
 		t->doc_averages = NULL;
 	}
 	if (r == 0) {
-		s = sym_json_object_to_json_string_ext(doc, JSON_C_TO_STRING_NOSLASHESCAPE |
-			(t->opts->compact ? JSON_C_TO_STRING_PLAIN :
-			 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-		if (!s)
-			r = -ENOMEM;
-		else if (fputs(s, t->out) == EOF || fputc('\n', t->out) == EOF)
-			r = -EIO;
+		r = cli_json_print(t->out, doc, t->opts->compact);
+		return r == 0 ? cli_flush(t->out) : r;
 	}
 	sym_json_object_put(doc);
-	if (r == 0)
-		r = cli_flush(t->out);
 	return r;
 }
 
@@ -1948,15 +1931,8 @@ enum cli_exit cli_list_columns(const struct cli_opts *opts)
 					     sym_json_object_new_string(c->description), false);
 		}
 		if (r == 0) {
-			const char *s = sym_json_object_to_json_string_ext(root,
-				JSON_C_TO_STRING_NOSLASHESCAPE | (opts->compact ?
-				JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY |
-				JSON_C_TO_STRING_SPACED));
-
-			if (!s)
-				r = -ENOMEM;
-			else
-				fprintf(out, "%s\n", s);
+			r = cli_json_print(out, root, opts->compact);
+			root = NULL;
 		}
 		sym_json_object_put(root);
 	} else {
