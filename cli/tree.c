@@ -618,6 +618,18 @@ static struct json_object *json_double(double d, int decimals)
 	return sym_json_object_new_double_s(d, buf);
 }
 
+/* Adds the row o to rows when r (o's filling) is 0; takes o. Returns r, or
+ * -ENOMEM. */
+static int append_row(struct json_object *rows, struct json_object *o, int r)
+{
+	if (r == 0 && sym_json_object_array_add(rows, o) < 0)
+		r = -ENOMEM;
+	else if (r == 0)
+		return 0;
+	sym_json_object_put(o);
+	return r;
+}
+
 /* The object of a record with "type" set to type and extra keys after. */
 static int json_row(struct json_object *rows, const struct tstats_record *rec, uint32_t threads,
 		    const char *type,
@@ -637,12 +649,7 @@ static int json_row(struct json_object *rows, const struct tstats_record *rec, u
 				 cli_utf8_sanitize(buf, key, strlen(key))), false);
 	for (size_t i = 0; r == 0 && i < n_keys; i++)
 		r = cli_json_add(o, keys[i], sym_json_object_new_uint64(vals[i]), false);
-	if (r == 0 && sym_json_object_array_add(rows, o) < 0)
-		r = -ENOMEM;
-	else if (r == 0)
-		return 0;
-	sym_json_object_put(o);
-	return r;
+	return append_row(rows, o, r);
 }
 
 static int json_total(struct json_object *rows, const struct tree *t,
@@ -676,12 +683,7 @@ static int json_total(struct json_object *rows, const struct tree *t,
 		r = cli_json_add(o, "complete", sym_json_object_new_boolean(run->complete), false);
 	if (r == 0)
 		r = cli_json_add(o, "lost", sym_json_object_new_uint64(run->lost), false);
-	if (r == 0 && sym_json_object_array_add(rows, o) < 0)
-		r = -ENOMEM;
-	else if (r == 0)
-		return 0;
-	sym_json_object_put(o);
-	return r;
+	return append_row(rows, o, r);
 }
 
 int cli_tree_json(void *json_state, struct cli_proc *procs, size_t n,

@@ -13,6 +13,16 @@ from clitest import (READY, V_TGID, cli_path, ok, spawn_group_killed, spawn_kill
                      struct_version)
 
 
+def kill_until_done(b, comm):
+    """Children named comm, each killed and reaped, one after another until
+    the listening CLI b has had its count and exited."""
+    for _ in range(100000):
+        if b.exited():
+            break
+        spawn_killed(comm)
+        b.read(0)
+
+
 def test_listen_json_count(background):
     # 20 records: other exits on a busy machine count too, and ours
     # (spawned without pause until the CLI stops) must be among them. An
@@ -26,11 +36,7 @@ def test_listen_json_count(background):
         b = background([cli_path(), "--listen", "--count", "20", "--json-lines",
                         "--rcvbuf", "16M"])
         b.wait_for("err", READY)
-        for _ in range(100000):
-            if b.exited():
-                break
-            spawn_killed("tstats-lc")
-            b.read(0)
+        kill_until_done(b, "tstats-lc")
         r = ok(b.finish())
         assert r.out.count(b"\n") == 20, r
         d = r.json_lines()
@@ -82,11 +88,7 @@ def test_listen_json_document(background):
     that --json-lines writes one per line."""
     b = background([cli_path(), "--listen", "--count", "3", "-J"])
     b.wait_for("err", READY)
-    for _ in range(100000):
-        if b.exited():
-            break
-        spawn_killed("tstats-ld")
-        b.read(0)
+    kill_until_done(b, "tstats-ld")
     r = ok(b.finish())
     d = r.json()
     assert list(d) == ["schema_version", "exits", "losses"] and d["schema_version"] == 1, d
