@@ -28,6 +28,18 @@
 
 #define MIB (1024u * 1024u)
 
+/* Built with AddressSanitizer (GCC's and clang's own macros). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -144,6 +156,10 @@ static FILE *start(const char *cmd)
  * again after each journal commit cleaned them: 8 KiB a file (+1.15%,
  * 46 such pages for 250 files, was seen on a loaded machine).
  *
+ * Built with AddressSanitizer (SANITIZED), forkload's children are too:
+ * their exit path tears down the sanitizer's shadow memory after the final
+ * record, and 90.4% was read in CI's sanitizer step; the bound is 75% there.
+ *
  * Under emulation (TSTATS_EMULATED, set by scripts/test-kernels.sh: QEMU
  * without KVM) the exit path after the final record costs ten times more,
  * some 1.2 ms a process, and the lower bound is 75%: 84% was measured on
@@ -219,7 +235,7 @@ TEST("live", conservation)
 	 * process runs some 50 times slower and its ticks stretch the
 	 * interval edges: the figure is shown, not judged; the workload's
 	 * own group below is judged there too. */
-	low = getenv("TSTATS_EMULATED") ? 75 : 92;
+	low = getenv("TSTATS_EMULATED") || SANITIZED ? 75 : 92;
 	if (!getenv("TSTATS_UNDER_VALGRIND"))
 		ck_assert_msg(all.cpu_us * 1000 >= (busy1 - busy0) * low / 100 &&
 			      all.cpu_us * 1000 <= (busy1 - busy0) * 105 / 100,
